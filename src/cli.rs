@@ -1,0 +1,309 @@
+//! Command-line interface: `run` refreshes feeds, `check` previews what a feed's selectors find.
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use tracing::Level;
+use tracing_subscriber::EnvFilter;
+
+use pressfeed::config::{self, Config, FeedSpec};
+use pressfeed::output::WriteOutcome;
+use pressfeed::pipeline;
+
+/// Turn news listing pages that have no feed into RSS 2.0 and Atom 1.0 feeds.
+#[derive(Debug, Parser)]
+#[command(name = "pressfeed", version, about)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "PRESSFEED_CONFIG",
+        default_value = "config.toml"
+    )]
+    pub config: PathBuf,
+    /// Say more: -v reports each feed, -vv adds debugging detail.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Say only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// What to do (default: `run`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Refresh feeds and write their files (all feeds unless --feed is given).
+    Run {
+        /// Only this feed (repeatable).
+        #[arg(long = "feed", value_name = "ID")]
+        feeds: Vec<String>,
+    },
+    /// Show what a feed's selectors extract from its page, as a table; writes nothing.
+    Check {
+        /// The feed's id.
+        id: String,
+    },
+}
+
+/// How a command ended, as the exit code tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything worked (0).
+    Success,
+    /// Some feed failed; its previous files were kept (1).
+    FeedFailed,
+    /// Bad usage or configuration (2).
+    Usage,
+}
+
+impl Outcome {
+    /// The process exit code.
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Success => ExitCode::SUCCESS,
+            Outcome::FeedFailed => ExitCode::from(1),
+            Outcome::Usage => ExitCode::from(2),
+        }
+    }
+}
+
+/// Logs go to stderr as `pressfeed: LEVEL: message`. Default level: info on a terminal,
+/// warnings otherwise (quiet under cron); `-v`, `-q` and `PRESSFEED_LOG` change it.
+pub fn init_logging(cli: &Cli) {
+    let level = if cli.quiet {
+        Level::ERROR
+    } else {
+        match cli.verbose {
+            0 if std::io::stderr().is_terminal() => Level::INFO,
+            0 => Level::WARN,
+            1 => Level::INFO,
+            _ => Level::DEBUG,
+        }
+    };
+    let filter = EnvFilter::try_from_env("PRESSFEED_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("pressfeed={level}")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .event_format(PlainFormat)
+        .init();
+}
+
+/// `pressfeed: warning: message`, for people and cron mail alike.
+struct PlainFormat;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for PlainFormat
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let level = match *event.metadata().level() {
+            Level::ERROR => "error",
+            Level::WARN => "warning",
+            Level::INFO => "info",
+            Level::DEBUG => "debug",
+            Level::TRACE => "trace",
+        };
+        write!(writer, "pressfeed: {level}: ")?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
+/// Runs the command line.
+pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
+    let config = match config::load(&cli.config) {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!("{}", error_chain(&err));
+            return Ok(Outcome::Usage);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    match &cli.command {
+        None => runtime.block_on(run_feeds(&config, &[])),
+        Some(Command::Run { feeds }) => runtime.block_on(run_feeds(&config, feeds)),
+        Some(Command::Check { id }) => match find_feed(&config, id) {
+            Some(spec) => runtime.block_on(check(spec)),
+            None => Ok(Outcome::Usage),
+        },
+    }
+}
+
+fn find_feed<'a>(config: &'a Config, id: &str) -> Option<&'a FeedSpec> {
+    let found = config.feeds.iter().find(|f| f.id == id);
+    if found.is_none() {
+        let known: Vec<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
+        tracing::error!(
+            "{}: no feed with id \"{id}\" (feeds: {})",
+            config.path.display(),
+            known.join(", ")
+        );
+    }
+    found
+}
+
+async fn run_feeds(config: &Config, only: &[String]) -> anyhow::Result<Outcome> {
+    let mut selected = Vec::new();
+    for id in only {
+        match find_feed(config, id) {
+            Some(spec) => selected.push(spec),
+            None => return Ok(Outcome::Usage),
+        }
+    }
+    if selected.is_empty() {
+        selected = config.feeds.iter().collect();
+    }
+    let now = Utc::now();
+    let mut failed = 0;
+    for spec in selected {
+        match pipeline::refresh(spec, &config.output, now).await {
+            Ok(report) => {
+                let files: Vec<String> = report
+                    .files
+                    .iter()
+                    .map(|(path, outcome)| match outcome {
+                        WriteOutcome::Written => format!("wrote {}", path.display()),
+                        WriteOutcome::Unchanged => format!("{} unchanged", path.display()),
+                    })
+                    .collect();
+                tracing::info!(
+                    "feed \"{}\": {} items; {}",
+                    report.feed,
+                    report.items,
+                    files.join(", ")
+                );
+                if report.undated > 0 {
+                    tracing::info!(
+                        "feed \"{}\": {} items had no date and are dated by this run's start",
+                        report.feed,
+                        report.undated
+                    );
+                }
+            }
+            Err(err) => {
+                failed += 1;
+                tracing::error!("{}; its previous feed files are kept", error_chain(&err));
+            }
+        }
+    }
+    Ok(if failed > 0 {
+        Outcome::FeedFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+async fn check(spec: &FeedSpec) -> anyhow::Result<Outcome> {
+    let built = match pipeline::scrape(spec).await {
+        Ok(built) => built,
+        Err(err) => {
+            tracing::error!("{}", error_chain(&err));
+            return Ok(Outcome::FeedFailed);
+        }
+    };
+    let mut out = String::new();
+    let counts = built.counts;
+    let _ = writeln!(
+        out,
+        "feed \"{}\": {} items from {}\n",
+        spec.id,
+        built.items.len(),
+        spec.source
+    );
+    let _ = writeln!(
+        out,
+        "{:>3}  {:<10}  {:<50}  {:<44}  {}",
+        "#", "date", "title", "link", "summary"
+    );
+    for item in &built.items {
+        let date = item
+            .date
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "-".to_string());
+        let _ = writeln!(
+            out,
+            "{:>3}  {:<10}  {:<50}  {:<44}  {}",
+            item.position,
+            date,
+            shorten(&item.title, 50),
+            shorten(&item.link, 44),
+            shorten(item.summary.as_deref().unwrap_or("-"), 40)
+        );
+    }
+    let matched = counts.matched;
+    let _ = writeln!(
+        out,
+        "\nitem: {matched} matched \"{}\"",
+        spec.selectors.item_css
+    );
+    let _ = writeln!(out, "title: {}/{matched}", counts.title);
+    let _ = writeln!(out, "link: {}/{matched}", counts.link);
+    if spec.selectors.date.is_some() {
+        let _ = writeln!(
+            out,
+            "date: {}/{matched} parsed ({} found)",
+            counts.date_parsed, counts.date_found
+        );
+    } else {
+        let _ = writeln!(out, "date: no selector (items are dated when first seen)");
+    }
+    if spec.selectors.summary.is_some() {
+        let _ = writeln!(out, "summary: {}/{matched}", counts.summary);
+    }
+    if !built.warnings.is_empty() {
+        let _ = writeln!(out, "\nproblems:");
+        for warning in &built.warnings {
+            let _ = writeln!(out, "  {}", error_chain(warning));
+        }
+    }
+    std::io::stdout()
+        .lock()
+        .write_all(out.as_bytes())
+        .context("cannot write to standard output")?;
+    Ok(Outcome::Success)
+}
+
+/// Shortens `text` to `width` characters, marking the cut with "…".
+fn shorten(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(width.saturating_sub(1)).collect();
+    short.push('…');
+    short
+}
+
+/// An error and its causes, joined by ": ".
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}

@@ -1,0 +1,833 @@
+//! Loading and validating `config.toml`: turns text into compiled [`FeedSpec`]s once, at start.
+//!
+//! Every error names the file, the line and column, the feed and the field.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::format::{Item as FormatItem, StrftimeItems};
+use chrono_tz::Tz;
+use scraper::Selector;
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+/// Default number of items a feed lists.
+pub const DEFAULT_MAX_ITEMS: usize = 50;
+
+/// A loaded, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file the configuration was read from.
+    pub path: PathBuf,
+    /// Where and how feeds are published.
+    pub output: OutputSettings,
+    /// The feeds, in file order.
+    pub feeds: Vec<FeedSpec>,
+}
+
+/// The `[output]` section.
+#[derive(Debug, Clone)]
+pub struct OutputSettings {
+    /// Folder the feed files are written to (relative paths are taken from the config file's folder).
+    pub dir: PathBuf,
+    /// Public address of that folder, for the feeds' `rel="self"` links.
+    pub base_url: Option<Url>,
+}
+
+/// One `[[feed]]`: a listing page and how to read it, compiled.
+#[derive(Debug, Clone)]
+pub struct FeedSpec {
+    /// Short name, used for file names (`<id>.rss`, `<id>.atom`).
+    pub id: String,
+    /// Feed title.
+    pub title: String,
+    /// Feed description (defaults to the title).
+    pub description: String,
+    /// Language tag such as `en` or `zh-CN`.
+    pub language: Option<String>,
+    /// Public address of the listing page: resolves relative links and is the feed's `link`.
+    pub page_url: Url,
+    /// Where the page's bytes come from.
+    pub source: Source,
+    /// Feed author name (defaults to the page's host).
+    pub author: String,
+    /// Time zone for dates that carry none.
+    pub timezone: Tz,
+    /// The feed's own date formats (chrono `strftime` syntax), tried before the common ones.
+    pub date_formats: Vec<String>,
+    /// Most items a feed lists.
+    pub max_items: usize,
+    /// Whether summaries are published as plain text or sanitised HTML.
+    pub summary_format: SummaryFormat,
+    /// Where each field is found on the page.
+    pub selectors: Selectors,
+}
+
+/// Where a page is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Fetched over HTTP(S).
+    Http(Url),
+    /// Read from a local file.
+    File(PathBuf),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Http(url) => write!(f, "{url}"),
+            Source::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// How summaries are published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SummaryFormat {
+    /// Plain text (the default): markup is dropped, whitespace collapsed.
+    #[default]
+    Text,
+    /// HTML, sanitised with ammonia, links made absolute.
+    Html,
+}
+
+/// The compiled CSS selectors of a feed.
+#[derive(Debug, Clone)]
+pub struct Selectors {
+    /// Selects each item on the page.
+    pub item: Selector,
+    /// The item selector as written, for messages.
+    pub item_css: String,
+    /// Item title.
+    pub title: FieldSelector,
+    /// Item link (`href` unless another attribute is named).
+    pub link: FieldSelector,
+    /// Item date, if the page shows one.
+    pub date: Option<FieldSelector>,
+    /// Item summary, if the page shows one.
+    pub summary: Option<FieldSelector>,
+}
+
+/// Where one field of an item is found: an element under the item (or the item itself), and
+/// optionally the attribute holding the value.
+#[derive(Debug, Clone)]
+pub struct FieldSelector {
+    /// Selector relative to the item; `None` means the item element itself.
+    pub selector: Option<Selector>,
+    /// The selector as written, for messages (empty for the item itself).
+    pub css: String,
+    /// Attribute to read instead of the element's text.
+    pub attr: Option<String>,
+}
+
+/// What can go wrong loading a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {}", path.display())]
+    Read {
+        /// The config file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not match the expected shape.
+    #[error("{location}{}: {message}", field_label(field))]
+    Syntax {
+        /// Where the error is.
+        location: Location,
+        /// The key at that place, when it can be told.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value is well-formed TOML but not usable.
+    #[error("{location}: field \"{field}\": {reason}")]
+    Invalid {
+        /// Where the value is.
+        location: Location,
+        /// The field, as a dotted path inside the feed (for example `selectors.title`).
+        field: String,
+        /// What is wrong, quoting the value.
+        reason: String,
+    },
+    /// The file defines no `[[feed]]`.
+    #[error("{}: no [[feed]] is defined", path.display())]
+    NoFeeds {
+        /// The config file.
+        path: PathBuf,
+    },
+}
+
+fn field_label(field: &Option<String>) -> String {
+    field
+        .as_ref()
+        .map(|f| format!(": field \"{f}\""))
+        .unwrap_or_default()
+}
+
+/// A place in the config file: `path:line:column`, and the feed it belongs to.
+#[derive(Debug, Clone)]
+pub struct Location {
+    /// The config file.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The id of the `[[feed]]` the place is in, if any.
+    pub feed: Option<String>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path.display(), self.line, self.column)?;
+        if let Some(feed) = &self.feed {
+            write!(f, ": feed \"{feed}\"")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads and validates the configuration file at `path`.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, path)
+}
+
+/// Parses and validates configuration text; `path` is used for messages and to resolve
+/// relative paths.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let doc = Document { text, path };
+    let raw: RawConfig = toml::from_str(text).map_err(|err| {
+        let offset = err.span().map(|s| s.start).unwrap_or(0);
+        ConfigError::Syntax {
+            location: doc.location(offset, None),
+            field: doc.key_at(offset),
+            message: err.message().trim().to_string(),
+        }
+    })?;
+    let base_dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let output = OutputSettings {
+        dir: base_dir.join(&raw.output.dir),
+        base_url: match raw.output.base_url {
+            Some(spanned) => Some(doc.base_url(&spanned)?),
+            None => None,
+        },
+    };
+    if raw.feeds.is_empty() {
+        return Err(ConfigError::NoFeeds {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut feeds: Vec<FeedSpec> = Vec::with_capacity(raw.feeds.len());
+    for raw_feed in raw.feeds {
+        let feed = doc.feed(raw_feed, &base_dir)?;
+        feeds.push(feed);
+    }
+    Ok(Config {
+        path: path.to_path_buf(),
+        output,
+        feeds,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    output: RawOutput,
+    #[serde(rename = "feed", default)]
+    feeds: Vec<RawFeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    #[serde(default = "default_output_dir")]
+    dir: String,
+    base_url: Option<Spanned<String>>,
+}
+
+impl Default for RawOutput {
+    fn default() -> Self {
+        RawOutput {
+            dir: default_output_dir(),
+            base_url: None,
+        }
+    }
+}
+
+fn default_output_dir() -> String {
+    "public".to_string()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    id: Spanned<String>,
+    title: Spanned<String>,
+    description: Option<String>,
+    language: Option<Spanned<String>>,
+    url: Spanned<String>,
+    source: Option<Spanned<String>>,
+    author: Option<String>,
+    timezone: Option<Spanned<String>>,
+    #[serde(default)]
+    date_formats: Vec<Spanned<String>>,
+    max_items: Option<Spanned<i64>>,
+    #[serde(default)]
+    summary_format: SummaryFormat,
+    selectors: RawSelectors,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSelectors {
+    item: Spanned<String>,
+    title: Spanned<RawField>,
+    link: Spanned<RawField>,
+    date: Option<Spanned<RawField>>,
+    summary: Option<Spanned<RawField>>,
+}
+
+/// A field selector as written: `"css"` or `{ selector = "css", attr = "name" }`.
+struct RawField {
+    selector: Option<String>,
+    attr: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFieldTable {
+    selector: Option<String>,
+    attr: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawField {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl<'de> serde::de::Visitor<'de> for FieldVisitor {
+            type Value = RawField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a CSS selector string or a table { selector = \"...\", attr = \"...\" }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawField, E> {
+                Ok(RawField {
+                    selector: Some(v.to_string()),
+                    attr: None,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawField, A::Error> {
+                let table =
+                    RawFieldTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawField {
+                    selector: table.selector,
+                    attr: table.attr,
+                })
+            }
+        }
+        deserializer.deserialize_any(FieldVisitor)
+    }
+}
+
+/// The config text, for turning byte offsets into places and names.
+struct Document<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Document<'_> {
+    fn location(&self, offset: usize, feed: Option<&str>) -> Location {
+        let offset = offset.min(self.text.len());
+        let before = self.text.get(..offset).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let column = before[line_start..].chars().count() + 1;
+        Location {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            feed: feed
+                .map(str::to_string)
+                .or_else(|| self.feed_id_before(offset)),
+        }
+    }
+
+    /// The id of the `[[feed]]` table that contains `offset`, read from the text.
+    fn feed_id_before(&self, offset: usize) -> Option<String> {
+        let before = self.text.get(..offset)?;
+        let start = before.rfind("[[feed]]")?;
+        // A later top-level table ends the feed (but `[feed.…]` sub-tables do not).
+        let after_header = &before[start + "[[feed]]".len()..];
+        if after_header.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with('[') && !l.starts_with("[feed.") && !l.starts_with("[[feed.")
+        }) {
+            return None;
+        }
+        let rest = &self.text[start + "[[feed]]".len()..];
+        let end = rest.find("[[feed]]").unwrap_or(rest.len());
+        rest[..end].lines().find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            if key.trim() != "id" {
+                return None;
+            }
+            let value = value.trim();
+            let value = value.split('#').next().unwrap_or(value).trim();
+            Some(value.trim_matches(|c| c == '"' || c == '\'').to_string())
+        })
+    }
+
+    /// The key written at the start of the line that holds `offset`, if any.
+    fn key_at(&self, offset: usize) -> Option<String> {
+        let offset = offset.min(self.text.len());
+        let line_start = self.text.get(..offset)?.rfind('\n').map(|i| i + 1)?;
+        let line = self.text[line_start..].lines().next()?;
+        let (key, _) = line.split_once('=')?;
+        let key = key.trim();
+        let valid = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        valid.then(|| key.to_string())
+    }
+
+    fn invalid<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        feed: Option<&str>,
+        field: &str,
+        reason: String,
+    ) -> Result<T, ConfigError> {
+        Err(ConfigError::Invalid {
+            location: self.location(span.start, feed),
+            field: field.to_string(),
+            reason,
+        })
+    }
+
+    fn base_url(&self, spanned: &Spanned<String>) -> Result<Url, ConfigError> {
+        let raw = spanned.get_ref();
+        match Url::parse(raw) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {
+                // Make sure joining a file name keeps the last path segment.
+                let mut url = url;
+                if !url.path().ends_with('/') {
+                    let path = format!("{}/", url.path());
+                    url.set_path(&path);
+                }
+                Ok(url)
+            }
+            Ok(_) => self.invalid(
+                spanned.span(),
+                None,
+                "output.base_url",
+                format!("\"{raw}\" is not an http(s) URL"),
+            ),
+            Err(err) => self.invalid(
+                spanned.span(),
+                None,
+                "output.base_url",
+                format!("\"{raw}\" is not a valid URL: {err}"),
+            ),
+        }
+    }
+
+    fn feed(&self, raw: RawFeed, base_dir: &Path) -> Result<FeedSpec, ConfigError> {
+        let id = raw.id.get_ref().trim().to_string();
+        let valid_id = !id.is_empty()
+            && !id.starts_with('.')
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid_id {
+            return self.invalid(
+                raw.id.span(),
+                Some(&id),
+                "id",
+                format!(
+                    "\"{id}\" is not a usable id: use letters, digits, '-', '_' or '.' (it names the feed files)"
+                ),
+            );
+        }
+        let feed = Some(id.as_str());
+        let title = raw.title.get_ref().trim().to_string();
+        if title.is_empty() {
+            return self.invalid(raw.title.span(), feed, "title", "must not be empty".into());
+        }
+        let page_url = self.page_url(&raw.url, feed)?;
+        let source = match &raw.source {
+            None => Source::Http(page_url.clone()),
+            Some(spanned) => self.source(spanned, feed, base_dir)?,
+        };
+        let language = match raw.language {
+            Some(lang) => {
+                let value = lang.get_ref().trim();
+                let valid = !value.is_empty()
+                    && value.split('-').all(|part| {
+                        (1..=8).contains(&part.len())
+                            && part.chars().all(|c| c.is_ascii_alphanumeric())
+                    });
+                if !valid {
+                    return self.invalid(
+                        lang.span(),
+                        feed,
+                        "language",
+                        format!("\"{value}\" is not a language tag such as \"en\" or \"zh-CN\""),
+                    );
+                }
+                Some(value.to_string())
+            }
+            None => None,
+        };
+        let timezone = match &raw.timezone {
+            Some(tz) => tz.get_ref().trim().parse::<Tz>().or_else(|_| {
+                self.invalid(
+                    tz.span(),
+                    feed,
+                    "timezone",
+                    format!(
+                        "\"{}\" is not an IANA time zone name such as \"Asia/Shanghai\" or \"UTC\"",
+                        tz.get_ref()
+                    ),
+                )
+            })?,
+            None => Tz::UTC,
+        };
+        let mut date_formats = Vec::with_capacity(raw.date_formats.len());
+        for format in &raw.date_formats {
+            let text = format.get_ref();
+            let broken = text.trim().is_empty()
+                || StrftimeItems::new(text).any(|item| matches!(item, FormatItem::Error));
+            if broken {
+                return self.invalid(
+                    format.span(),
+                    feed,
+                    "date_formats",
+                    format!("\"{text}\" is not a valid chrono date format (e.g. \"%d %B %Y\")"),
+                );
+            }
+            date_formats.push(text.clone());
+        }
+        let max_items = match &raw.max_items {
+            Some(n) => match usize::try_from(*n.get_ref()) {
+                Ok(v) if v > 0 => v,
+                _ => {
+                    return self.invalid(
+                        n.span(),
+                        feed,
+                        "max_items",
+                        format!("{} is not a positive number", n.get_ref()),
+                    );
+                }
+            },
+            None => DEFAULT_MAX_ITEMS,
+        };
+        let selectors = self.selectors(&raw.selectors, feed)?;
+        let author = raw
+            .author
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .or_else(|| page_url.host_str().map(str::to_string))
+            .unwrap_or_else(|| title.clone());
+        Ok(FeedSpec {
+            description: raw
+                .description
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| title.clone()),
+            id,
+            title,
+            language,
+            page_url,
+            source,
+            author,
+            timezone,
+            date_formats,
+            max_items,
+            summary_format: raw.summary_format,
+            selectors,
+        })
+    }
+
+    fn page_url(&self, raw: &Spanned<String>, feed: Option<&str>) -> Result<Url, ConfigError> {
+        let text = raw.get_ref().trim();
+        match Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+            Ok(_) => self.invalid(
+                raw.span(),
+                feed,
+                "url",
+                format!("\"{text}\" is not an http(s) URL"),
+            ),
+            Err(err) => self.invalid(
+                raw.span(),
+                feed,
+                "url",
+                format!("\"{text}\" is not a valid URL: {err}"),
+            ),
+        }
+    }
+
+    fn source(
+        &self,
+        raw: &Spanned<String>,
+        feed: Option<&str>,
+        base_dir: &Path,
+    ) -> Result<Source, ConfigError> {
+        let text = raw.get_ref().trim();
+        if text.is_empty() {
+            return self.invalid(
+                raw.span(),
+                feed,
+                "source",
+                "must not be empty (remove the line to fetch `url`)".into(),
+            );
+        }
+        if text.starts_with("http://") || text.starts_with("https://") {
+            return match Url::parse(text) {
+                Ok(url) => Ok(Source::Http(url)),
+                Err(err) => self.invalid(
+                    raw.span(),
+                    feed,
+                    "source",
+                    format!("\"{text}\" is not a valid URL: {err}"),
+                ),
+            };
+        }
+        if text.starts_with("file:") {
+            return match Url::parse(text).ok().and_then(|u| u.to_file_path().ok()) {
+                Some(path) => Ok(Source::File(path)),
+                None => self.invalid(
+                    raw.span(),
+                    feed,
+                    "source",
+                    format!("\"{text}\" is not a valid file: URL"),
+                ),
+            };
+        }
+        Ok(Source::File(base_dir.join(text)))
+    }
+
+    fn selectors(&self, raw: &RawSelectors, feed: Option<&str>) -> Result<Selectors, ConfigError> {
+        let item_css = raw.item.get_ref().trim().to_string();
+        let item = self.css(&item_css, raw.item.span(), feed, "selectors.item")?;
+        let field = |spanned: &Spanned<RawField>, name: &str, default_attr: Option<&str>| {
+            self.field(spanned, feed, name, default_attr)
+        };
+        Ok(Selectors {
+            item,
+            item_css,
+            title: field(&raw.title, "selectors.title", None)?,
+            link: field(&raw.link, "selectors.link", Some("href"))?,
+            date: raw
+                .date
+                .as_ref()
+                .map(|d| field(d, "selectors.date", None))
+                .transpose()?,
+            summary: raw
+                .summary
+                .as_ref()
+                .map(|s| field(s, "selectors.summary", None))
+                .transpose()?,
+        })
+    }
+
+    fn field(
+        &self,
+        raw: &Spanned<RawField>,
+        feed: Option<&str>,
+        name: &str,
+        default_attr: Option<&str>,
+    ) -> Result<FieldSelector, ConfigError> {
+        let value = raw.get_ref();
+        let css = value.selector.as_deref().unwrap_or("").trim().to_string();
+        let selector = if css.is_empty() {
+            None
+        } else {
+            Some(self.css(&css, raw.span(), feed, name)?)
+        };
+        let attr = match value.attr.as_deref().map(str::trim) {
+            Some("") => {
+                return self.invalid(raw.span(), feed, name, "attr must not be empty".into());
+            }
+            Some(a) => Some(a.to_ascii_lowercase()),
+            None => default_attr.map(str::to_string),
+        };
+        Ok(FieldSelector {
+            selector,
+            css,
+            attr,
+        })
+    }
+
+    fn css(
+        &self,
+        css: &str,
+        span: std::ops::Range<usize>,
+        feed: Option<&str>,
+        field: &str,
+    ) -> Result<Selector, ConfigError> {
+        if css.is_empty() {
+            return self.invalid(span, feed, field, "the CSS selector is empty".into());
+        }
+        Selector::parse(css).or_else(|err| {
+            self.invalid(
+                span,
+                feed,
+                field,
+                format!("\"{css}\" is not a valid CSS selector: {err}"),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[output]
+dir = "out"
+base_url = "https://feeds.example.org/news"
+
+[[feed]]
+id = "demo"
+title = "Demo"
+url = "https://example.org/news/"
+source = "page.html"
+timezone = "Europe/Paris"
+date_formats = ["%d/%m/%Y"]
+
+[feed.selectors]
+item = "li.item"
+title = "h3 a"
+link = "h3 a"
+date = { selector = "time", attr = "datetime" }
+summary = "p"
+"#;
+
+    fn err(text: &str) -> String {
+        match parse(text, Path::new("conf/pf.toml")) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn loads_a_good_config() {
+        let config = parse(GOOD, Path::new("conf/pf.toml")).unwrap();
+        assert_eq!(config.output.dir, PathBuf::from("conf/out"));
+        assert_eq!(
+            config.output.base_url.unwrap().as_str(),
+            "https://feeds.example.org/news/"
+        );
+        let feed = &config.feeds[0];
+        assert_eq!(feed.id, "demo");
+        assert_eq!(feed.description, "Demo");
+        assert_eq!(feed.author, "example.org");
+        assert_eq!(feed.timezone, chrono_tz::Europe::Paris);
+        assert_eq!(feed.max_items, DEFAULT_MAX_ITEMS);
+        assert_eq!(feed.source, Source::File(PathBuf::from("conf/page.html")));
+        assert_eq!(feed.selectors.link.attr.as_deref(), Some("href"));
+        assert_eq!(
+            feed.selectors.date.as_ref().unwrap().attr.as_deref(),
+            Some("datetime")
+        );
+        assert!(feed.selectors.summary.as_ref().unwrap().attr.is_none());
+    }
+
+    #[test]
+    fn no_source_means_live_fetch_of_url() {
+        let text = GOOD.replace("source = \"page.html\"\n", "");
+        let config = parse(&text, Path::new("pf.toml")).unwrap();
+        assert_eq!(
+            config.feeds[0].source,
+            Source::Http(Url::parse("https://example.org/news/").unwrap())
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_feed_and_key() {
+        let text = GOOD.replace("timezone = ", "time_zone = ");
+        assert_eq!(
+            err(&text).lines().next().unwrap(),
+            "conf/pf.toml:12:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `selectors`"
+        );
+    }
+
+    #[test]
+    fn unknown_selector_key_is_an_error() {
+        let text = GOOD.replace("summary = \"p\"", "sumary = \"p\"");
+        let message = err(&text);
+        assert!(
+            message.starts_with(
+                "conf/pf.toml:20:1: feed \"demo\": field \"sumary\": unknown field `sumary`"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn bad_selector_names_feed_and_field() {
+        let text = GOOD.replace("title = \"h3 a\"", "title = \"h3 >> a\"");
+        let message = err(&text);
+        assert!(
+            message.starts_with(
+                "conf/pf.toml:17:9: feed \"demo\": field \"selectors.title\": \"h3 >> a\" is not a valid CSS selector"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn bad_timezone_url_and_format_are_errors() {
+        assert_eq!(
+            err(&GOOD.replace("Europe/Paris", "Europe/Pariss")),
+            "conf/pf.toml:12:12: feed \"demo\": field \"timezone\": \"Europe/Pariss\" is not an IANA time zone name such as \"Asia/Shanghai\" or \"UTC\""
+        );
+        assert!(
+            err(&GOOD.replace("https://example.org/news/", "example.org/news"))
+                .starts_with("conf/pf.toml:10:7: feed \"demo\": field \"url\": \"example.org/news\" is not a valid URL")
+        );
+        assert_eq!(
+            err(&GOOD.replace("%d/%m/%Y", "%d/%Q")),
+            "conf/pf.toml:13:17: feed \"demo\": field \"date_formats\": \"%d/%Q\" is not a valid chrono date format (e.g. \"%d %B %Y\")"
+        );
+        assert!(
+            err(&GOOD.replace("https://feeds.example.org/news", "ftp://x"))
+                .contains("field \"output.base_url\": \"ftp://x\" is not an http(s) URL")
+        );
+    }
+
+    #[test]
+    fn wrong_type_and_missing_field() {
+        let message = err(&GOOD.replace("title = \"Demo\"", "title = 5"));
+        assert!(
+            message.starts_with(
+                "conf/pf.toml:8:9: feed \"demo\": field \"title\": invalid type: integer `5`"
+            ),
+            "{message}"
+        );
+        let message = err(&GOOD.replace("url = \"https://example.org/news/\"\n", ""));
+        assert!(message.contains("missing field `url`"), "{message}");
+    }
+
+    #[test]
+    fn bad_id_and_no_feeds() {
+        assert!(err(&GOOD.replace("id = \"demo\"", "id = \"../x\"")).contains("field \"id\""));
+        assert_eq!(err("[output]\n"), "conf/pf.toml: no [[feed]] is defined");
+    }
+}

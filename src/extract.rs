@@ -1,0 +1,258 @@
+//! Extraction: runs a feed's selectors over a page and returns what it finds as plain strings.
+//!
+//! Synchronous and the only user of `scraper`: the parsed document never outlives a call.
+
+use ego_tree::NodeRef;
+use scraper::{ElementRef, Html, Node, Selector};
+use url::Url;
+
+use crate::config::{FeedSpec, FieldSelector, SummaryFormat};
+
+/// One item as found on the page, before cleaning and validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawItem {
+    /// 1-based position among the elements the item selector matched.
+    pub position: usize,
+    /// Title text (whitespace collapsed), if found.
+    pub title: Option<String>,
+    /// Link as written in the page (may be relative), if found.
+    pub link: Option<String>,
+    /// Date candidates in order of preference (a `datetime` attribute, then the text).
+    pub dates: Vec<String>,
+    /// Summary: plain text, or the element's inner HTML when the feed publishes HTML.
+    pub summary: Option<String>,
+}
+
+/// What a page yielded.
+#[derive(Debug, Clone)]
+pub struct Extraction {
+    /// The URL relative links are resolved against (`<base href>` or the page's address).
+    pub base_url: Url,
+    /// The items, in page order.
+    pub items: Vec<RawItem>,
+}
+
+/// A page that yields nothing usable.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// The item selector matched no element.
+    #[error(
+        "feed \"{feed}\": field \"selectors.item\": \"{selector}\" matches nothing on the page ({bytes} bytes): has the page's layout changed?"
+    )]
+    NoItems {
+        /// The feed.
+        feed: String,
+        /// The item selector.
+        selector: String,
+        /// Size of the page, to tell an empty or cut-off page from a changed one.
+        bytes: usize,
+    },
+    /// Elements matched, but none had both a title and a link.
+    #[error(
+        "feed \"{feed}\": {matched} elements match \"{selector}\" but none has both a title and a link (see the warnings above)"
+    )]
+    NoUsableItems {
+        /// The feed.
+        feed: String,
+        /// The item selector.
+        selector: String,
+        /// How many elements the item selector matched.
+        matched: usize,
+    },
+}
+
+/// Runs `spec`'s selectors over `html`, a page whose address is `page_url`.
+pub fn extract(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Extraction, ExtractError> {
+    let document = Html::parse_document(html);
+    let base_url = base_href(&document)
+        .and_then(|href| page_url.join(&href).ok())
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+        .unwrap_or_else(|| page_url.clone());
+    let selectors = &spec.selectors;
+    let items: Vec<RawItem> = document
+        .select(&selectors.item)
+        .enumerate()
+        .map(|(i, element)| RawItem {
+            position: i + 1,
+            title: field_element(element, &selectors.title)
+                .and_then(|e| title_of(e, &selectors.title)),
+            link: field_element(element, &selectors.link).and_then(|e| link_of(e, &selectors.link)),
+            dates: selectors
+                .date
+                .as_ref()
+                .and_then(|f| field_element(element, f).map(|e| date_candidates(e, f)))
+                .unwrap_or_default(),
+            summary: selectors.summary.as_ref().and_then(|f| {
+                let e = field_element(element, f)?;
+                match (&f.attr, spec.summary_format) {
+                    (Some(attr), _) => attr_text(e, attr),
+                    (None, SummaryFormat::Text) => non_empty(text_of(e)),
+                    (None, SummaryFormat::Html) => non_empty(e.inner_html().trim().to_string()),
+                }
+            }),
+        })
+        .collect();
+    if items.is_empty() {
+        return Err(ExtractError::NoItems {
+            feed: spec.id.clone(),
+            selector: selectors.item_css.clone(),
+            bytes: html.len(),
+        });
+    }
+    Ok(Extraction { base_url, items })
+}
+
+fn base_href(document: &Html) -> Option<String> {
+    // Parsing a literal selector cannot fail.
+    let selector = Selector::parse("base[href]").ok()?;
+    document
+        .select(&selector)
+        .next()
+        .and_then(|e| e.value().attr("href"))
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
+/// The element a field is read from: the first match under the item, or the item itself.
+fn field_element<'a>(item: ElementRef<'a>, field: &FieldSelector) -> Option<ElementRef<'a>> {
+    match &field.selector {
+        Some(selector) => item.select(selector).next(),
+        None => Some(item),
+    }
+}
+
+fn non_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
+fn attr_text(element: ElementRef<'_>, attr: &str) -> Option<String> {
+    element
+        .value()
+        .attr(attr)
+        .map(collapse_whitespace)
+        .and_then(non_empty)
+}
+
+fn title_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
+    match &field.attr {
+        Some(attr) => attr_text(element, attr),
+        None => non_empty(text_of(element)).or_else(|| attr_text(element, "title")),
+    }
+}
+
+/// The link of a field: its attribute (default `href`), or, when the element has none, that of
+/// the first link inside it.
+fn link_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
+    let attr = field.attr.as_deref().unwrap_or("href");
+    let raw = element.value().attr(attr).or_else(|| {
+        if attr != "href" {
+            return None;
+        }
+        element
+            .descendent_elements()
+            .find(|e| e.value().name() == "a" && e.value().attr("href").is_some())
+            .and_then(|e| e.value().attr("href"))
+    })?;
+    let trimmed = raw.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+/// Date candidates: the named attribute; otherwise a machine-readable attribute (`datetime` of
+/// the element or a `<time>` inside it, `content`), then the text.
+fn date_candidates(element: ElementRef<'_>, field: &FieldSelector) -> Vec<String> {
+    if let Some(attr) = &field.attr {
+        return attr_text(element, attr).into_iter().collect();
+    }
+    let mut candidates = Vec::new();
+    let machine = element
+        .value()
+        .attr("datetime")
+        .or_else(|| element.value().attr("content"))
+        .or_else(|| {
+            element
+                .descendent_elements()
+                .find(|e| e.value().name() == "time")
+                .and_then(|e| e.value().attr("datetime"))
+        });
+    if let Some(value) = machine.map(collapse_whitespace).filter(|v| !v.is_empty()) {
+        candidates.push(value);
+    }
+    let text = text_of(element);
+    if !text.is_empty() && !candidates.contains(&text) {
+        candidates.push(text);
+    }
+    candidates
+}
+
+/// Visible text of an element: scripts, styles and templates left out, block boundaries and
+/// `<br>` read as spaces, whitespace collapsed.
+pub fn text_of(element: ElementRef<'_>) -> String {
+    let mut out = String::new();
+    collect_text(*element, &mut out);
+    collapse_whitespace(&out)
+}
+
+fn collect_text(node: NodeRef<'_, Node>, out: &mut String) {
+    for child in node.children() {
+        match child.value() {
+            Node::Text(text) => out.push_str(text),
+            Node::Element(element) => {
+                let name = element.name();
+                if matches!(name, "script" | "style" | "template" | "noscript") {
+                    continue;
+                }
+                let spaced = is_block(name);
+                if spaced || name == "br" {
+                    out.push(' ');
+                }
+                collect_text(child, out);
+                if spaced {
+                    out.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "td"
+            | "th"
+            | "tr"
+            | "table"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "blockquote"
+            | "figure"
+            | "figcaption"
+    )
+}
+
+/// Collapses every run of whitespace (including no-break spaces) to one space and trims.
+pub fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}

@@ -1,0 +1,349 @@
+//! Items: what a listing entry becomes once cleaned, validated, dated and given a stable id.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, FixedOffset};
+use url::Url;
+
+use crate::config::{FeedSpec, SummaryFormat};
+use crate::dates::{DateError, parse_date};
+use crate::extract::{Extraction, RawItem, collapse_whitespace};
+
+/// One entry of a feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Stable id: the item's absolute link.
+    pub id: String,
+    /// Title, plain text.
+    pub title: String,
+    /// Absolute http(s) link.
+    pub link: String,
+    /// Summary: plain text, or sanitised HTML when the feed publishes HTML.
+    pub summary: Option<String>,
+    /// When the page says the item was published; `None` when it gives no usable date.
+    pub date: Option<DateTime<FixedOffset>>,
+    /// 1-based position on the page.
+    pub position: usize,
+}
+
+/// Something wrong with one item; the feed goes on without it (or without its date).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ItemWarning {
+    /// The item lacks a title or a usable link and is left out.
+    #[error(
+        "item {position}{}: field \"{field}\": {reason}; the item is skipped",
+        describe(title, link)
+    )]
+    Skipped {
+        /// Position on the page.
+        position: usize,
+        /// The title, when there is one.
+        title: Option<String>,
+        /// The link as written, when there is one.
+        link: Option<String>,
+        /// `title` or `link`.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The item's date could not be parsed; it is kept undated.
+    #[error("item {position} \"{title}\": field \"date\": {source}; the item is kept undated")]
+    BadDate {
+        /// Position on the page.
+        position: usize,
+        /// The item's title.
+        title: String,
+        /// The parse failure, quoting the text.
+        #[source]
+        source: DateError,
+    },
+    /// A second item with the same link; the first one is kept.
+    #[error(
+        "item {position} \"{title}\": field \"link\": {link} was already listed by item {first}; the repeat is skipped"
+    )]
+    Duplicate {
+        /// Position on the page.
+        position: usize,
+        /// The item's title.
+        title: String,
+        /// The shared link.
+        link: String,
+        /// Position of the item kept.
+        first: usize,
+    },
+}
+
+fn describe(title: &Option<String>, link: &Option<String>) -> String {
+    match (title, link) {
+        (Some(t), _) => format!(" \"{t}\""),
+        (None, Some(l)) => format!(" (link {l})"),
+        (None, None) => String::new(),
+    }
+}
+
+/// How many items had each field, for `check`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FieldCounts {
+    /// Elements the item selector matched.
+    pub matched: usize,
+    /// Items with a title.
+    pub title: usize,
+    /// Items with a usable link.
+    pub link: usize,
+    /// Items with date text.
+    pub date_found: usize,
+    /// Items whose date parsed.
+    pub date_parsed: usize,
+    /// Items with a summary.
+    pub summary: usize,
+}
+
+/// Items built from a page, with what went wrong on the way.
+#[derive(Debug, Clone, Default)]
+pub struct Built {
+    /// Usable items, in page order, ids unique.
+    pub items: Vec<Item>,
+    /// Problems with single items.
+    pub warnings: Vec<ItemWarning>,
+    /// Per-field counts over all matched elements.
+    pub counts: FieldCounts,
+}
+
+/// Cleans, validates and dates what extraction found.
+pub fn build_items(extraction: &Extraction, spec: &FeedSpec) -> Built {
+    let mut built = Built {
+        counts: FieldCounts {
+            matched: extraction.items.len(),
+            ..FieldCounts::default()
+        },
+        ..Built::default()
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    for raw in &extraction.items {
+        let title = raw
+            .title
+            .as_deref()
+            .map(clean_text)
+            .filter(|t| !t.is_empty());
+        let link = raw
+            .link
+            .as_deref()
+            .map(|href| resolve_link(&extraction.base_url, href));
+        built.counts.title += usize::from(title.is_some());
+        built.counts.link += usize::from(matches!(link, Some(Ok(_))));
+        built.counts.date_found += usize::from(!raw.dates.is_empty());
+        let summary = summary_of(raw, spec, &extraction.base_url);
+        built.counts.summary += usize::from(summary.is_some());
+        let (title, link) = match (title, link) {
+            (Some(title), Some(Ok(link))) => (title, link),
+            (title, link) => {
+                built.warnings.push(skipped(raw, title, link, spec));
+                continue;
+            }
+        };
+        let date = match parse_dates(&raw.dates, spec) {
+            Ok(date) => {
+                built.counts.date_parsed += usize::from(date.is_some());
+                date
+            }
+            Err(source) => {
+                built.warnings.push(ItemWarning::BadDate {
+                    position: raw.position,
+                    title: title.clone(),
+                    source,
+                });
+                None
+            }
+        };
+        if !seen.insert(link.clone()) {
+            let first = built
+                .items
+                .iter()
+                .find(|i| i.id == link)
+                .map(|i| i.position)
+                .unwrap_or(0);
+            built.warnings.push(ItemWarning::Duplicate {
+                position: raw.position,
+                title,
+                link,
+                first,
+            });
+            continue;
+        }
+        built.items.push(Item {
+            id: link.clone(),
+            title,
+            link,
+            summary,
+            date,
+            position: raw.position,
+        });
+    }
+    built
+}
+
+fn skipped(
+    raw: &RawItem,
+    title: Option<String>,
+    link: Option<Result<String, String>>,
+    spec: &FeedSpec,
+) -> ItemWarning {
+    let selectors = &spec.selectors;
+    let (field, reason) = match (&title, &link) {
+        (None, _) if raw.title.is_none() => (
+            "title",
+            format!("{} has no text", describe_selector(&selectors.title.css)),
+        ),
+        (None, _) => ("title", "the title is empty".to_string()),
+        (_, None) => (
+            "link",
+            format!(
+                "{} has no {}",
+                describe_selector(&selectors.link.css),
+                selectors.link.attr.as_deref().unwrap_or("href")
+            ),
+        ),
+        (_, Some(Err(reason))) => ("link", reason.clone()),
+        (Some(_), Some(Ok(_))) => ("link", "unexpected".to_string()),
+    };
+    ItemWarning::Skipped {
+        position: raw.position,
+        title,
+        link: raw.link.clone(),
+        field,
+        reason,
+    }
+}
+
+fn describe_selector(css: &str) -> String {
+    if css.is_empty() {
+        "the item element".to_string()
+    } else {
+        format!("\"{css}\"")
+    }
+}
+
+/// Parses the first candidate that parses; when none does, the error of the last one (the text).
+fn parse_dates(
+    candidates: &[String],
+    spec: &FeedSpec,
+) -> Result<Option<DateTime<FixedOffset>>, DateError> {
+    let mut last_error = None;
+    for candidate in candidates {
+        match parse_date(candidate, &spec.date_formats, spec.timezone) {
+            Ok(date) => return Ok(Some(date)),
+            Err(err) => last_error = Some(err),
+        }
+    }
+    match last_error {
+        Some(err) => Err(err),
+        None => Ok(None),
+    }
+}
+
+fn summary_of(raw: &RawItem, spec: &FeedSpec, base: &Url) -> Option<String> {
+    let summary = raw.summary.as_deref()?;
+    let attr_given = spec
+        .selectors
+        .summary
+        .as_ref()
+        .is_some_and(|s| s.attr.is_some());
+    let cleaned = match spec.summary_format {
+        SummaryFormat::Html if !attr_given => sanitise_html(summary, base),
+        _ => clean_text(summary),
+    };
+    (!cleaned.is_empty()).then_some(cleaned)
+}
+
+/// Resolves `href` against `base`; only http(s) results are links a feed can carry.
+pub fn resolve_link(base: &Url, href: &str) -> Result<String, String> {
+    let url = base
+        .join(href.trim())
+        .map_err(|err| format!("\"{href}\" is not a valid link: {err}"))?;
+    if matches!(url.scheme(), "http" | "https") {
+        Ok(url.into())
+    } else {
+        Err(format!("\"{href}\" is not an http(s) link"))
+    }
+}
+
+/// Plain text for a feed: whitespace collapsed, characters XML cannot carry removed.
+pub fn clean_text(text: &str) -> String {
+    collapse_whitespace(&strip_forbidden_chars(text))
+}
+
+/// Removes the characters XML 1.0 forbids (most C0 controls, U+FFFE, U+FFFF) and the C1
+/// controls, which readers show as garbage.
+pub fn strip_forbidden_chars(text: &str) -> String {
+    text.chars().filter(|&c| is_xml_char(c)).collect()
+}
+
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r')
+        || (('\u{20}'..='\u{7E}').contains(&c))
+        || (('\u{A0}'..='\u{D7FF}').contains(&c))
+        || (('\u{E000}'..='\u{FFFD}').contains(&c))
+        || c >= '\u{10000}'
+}
+
+/// Sanitises summary HTML with ammonia: scripts, styles, event handlers and unsafe URLs go;
+/// relative links and images become absolute.
+pub fn sanitise_html(html: &str, base: &Url) -> String {
+    let cleaned = ammonia::Builder::default()
+        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
+        .link_rel(Some("noopener noreferrer"))
+        .clean(&strip_forbidden_chars(html))
+        .to_string();
+    cleaned.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_resolve_against_the_base() {
+        let base = Url::parse("https://www.ilo.org/beijing/press/lang--en/index.htm").unwrap();
+        assert_eq!(
+            resolve_link(&base, "/global/WCMS_1/lang--en/index.htm").unwrap(),
+            "https://www.ilo.org/global/WCMS_1/lang--en/index.htm"
+        );
+        assert_eq!(
+            resolve_link(&base, "../x.pdf").unwrap(),
+            "https://www.ilo.org/beijing/x.pdf"
+        );
+        assert_eq!(
+            resolve_link(&base, "//cdn.example.org/a").unwrap(),
+            "https://cdn.example.org/a"
+        );
+        assert_eq!(
+            resolve_link(&base, "#top").unwrap(),
+            "https://www.ilo.org/beijing/press/lang--en/index.htm#top"
+        );
+        assert!(resolve_link(&base, "javascript:void(0)").is_err());
+        assert!(resolve_link(&base, "mailto:a@b.c").is_err());
+        assert!(resolve_link(&base, "http://[bad").is_err());
+    }
+
+    #[test]
+    fn text_is_cleaned_for_xml() {
+        assert_eq!(clean_text("  a\u{0}b\u{8}\n\t c\u{FFFF}\u{85}d "), "ab cd");
+        assert_eq!(
+            clean_text("Rock\u{A0}&\u{A0}roll ]]> 👍"),
+            "Rock & roll ]]> 👍"
+        );
+    }
+
+    #[test]
+    fn html_summaries_are_sanitised() {
+        let base = Url::parse("https://example.org/news/").unwrap();
+        let html = sanitise_html(
+            r#"<p onclick="x()">Hi <a href="a.htm">there</a><script>alert(1)</script><img src="/i.png" onerror="y()"><iframe src="//evil"></iframe></p>"#,
+            &base,
+        );
+        assert_eq!(
+            html,
+            r#"<p>Hi <a href="https://example.org/news/a.htm" rel="noopener noreferrer">there</a><img src="https://example.org/i.png"></p>"#
+        );
+    }
+}

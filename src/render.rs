@@ -1,0 +1,292 @@
+//! Rendering: items to RSS 2.0 and Atom 1.0 documents. Pure: the same input gives the same bytes.
+
+use atom_syndication as atom;
+use chrono::{DateTime, FixedOffset};
+use rss::extension::atom as rss_atom;
+
+use crate::item::{Item, clean_text, strip_forbidden_chars};
+
+/// The name and address pressfeed writes into feeds' `generator`.
+pub const GENERATOR: &str = "pressfeed";
+/// pressfeed's home page, for `generator` and the `User-Agent`.
+pub const HOME_PAGE: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// What a feed says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedMeta {
+    /// Feed title.
+    pub title: String,
+    /// Feed description.
+    pub description: String,
+    /// The listing page (the feed's `link`).
+    pub page_url: String,
+    /// Language tag.
+    pub language: Option<String>,
+    /// Author name (Atom).
+    pub author: String,
+    /// Where the RSS file is served, when known.
+    pub rss_url: Option<String>,
+    /// Where the Atom file is served, when known.
+    pub atom_url: Option<String>,
+    /// Whether item summaries are HTML (else plain text).
+    pub summary_is_html: bool,
+    /// The feed's last change: the newest item date.
+    pub updated: DateTime<FixedOffset>,
+}
+
+/// A feed that cannot be serialised.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The RSS writer failed.
+    #[error("feed \"{feed}\": cannot write RSS")]
+    Rss {
+        /// The feed.
+        feed: String,
+        /// The writer's error.
+        #[source]
+        source: rss::Error,
+    },
+    /// The Atom writer failed.
+    #[error("feed \"{feed}\": cannot write Atom")]
+    Atom {
+        /// The feed.
+        feed: String,
+        /// The writer's error.
+        #[source]
+        source: atom::Error,
+    },
+}
+
+/// The date an item is published under: its own, or the feed's when it has none.
+fn item_date(item: &Item, meta: &FeedMeta) -> DateTime<FixedOffset> {
+    item.date.unwrap_or(meta.updated)
+}
+
+fn text(value: &str) -> String {
+    clean_text(value)
+}
+
+/// Escapes text for use as HTML (RSS `description` is HTML).
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes `items` as an RSS 2.0 document.
+pub fn rss(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, RenderError> {
+    let mut channel = rss::Channel {
+        title: text(&meta.title),
+        link: meta.page_url.clone(),
+        description: text(&meta.description),
+        language: meta.language.clone(),
+        generator: Some(format!("{GENERATOR} {}", env!("CARGO_PKG_VERSION"))),
+        docs: Some("https://www.rssboard.org/rss-specification".to_string()),
+        last_build_date: Some(meta.updated.to_rfc2822()),
+        pub_date: Some(meta.updated.to_rfc2822()),
+        ..Default::default()
+    };
+    if let Some(self_url) = &meta.rss_url {
+        let mut atom_ext = rss_atom::AtomExtension::default();
+        atom_ext.set_links(vec![atom::Link {
+            href: self_url.clone(),
+            rel: "self".to_string(),
+            mime_type: Some("application/rss+xml".to_string()),
+            ..Default::default()
+        }]);
+        channel.atom_ext = Some(atom_ext);
+    }
+    channel.items = items
+        .iter()
+        .map(|item| rss::Item {
+            title: Some(text(&item.title)),
+            link: Some(item.link.clone()),
+            description: item.summary.as_ref().map(|s| {
+                if meta.summary_is_html {
+                    strip_forbidden_chars(s)
+                } else {
+                    escape_html(&text(s))
+                }
+            }),
+            guid: Some(rss::Guid {
+                value: item.id.clone(),
+                permalink: item.id == item.link,
+            }),
+            pub_date: Some(item_date(item, meta).to_rfc2822()),
+            ..Default::default()
+        })
+        .collect();
+    let out = channel
+        .pretty_write_to(Vec::new(), b' ', 2)
+        .map_err(|source| RenderError::Rss {
+            feed: feed_id.to_string(),
+            source,
+        })?;
+    Ok(with_final_newline(out))
+}
+
+/// Writes `items` as an Atom 1.0 document.
+pub fn atom(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, RenderError> {
+    let mut links = vec![atom::Link {
+        href: meta.page_url.clone(),
+        rel: "alternate".to_string(),
+        mime_type: Some("text/html".to_string()),
+        ..Default::default()
+    }];
+    if let Some(self_url) = &meta.atom_url {
+        links.push(atom::Link {
+            href: self_url.clone(),
+            rel: "self".to_string(),
+            mime_type: Some("application/atom+xml".to_string()),
+            ..Default::default()
+        });
+    }
+    let entries = items
+        .iter()
+        .map(|item| {
+            let date = item_date(item, meta);
+            atom::Entry {
+                id: item.id.clone(),
+                title: atom::Text::plain(text(&item.title)),
+                updated: date,
+                published: Some(date),
+                links: vec![atom::Link {
+                    href: item.link.clone(),
+                    rel: "alternate".to_string(),
+                    mime_type: Some("text/html".to_string()),
+                    ..Default::default()
+                }],
+                summary: item.summary.as_ref().map(|s| {
+                    if meta.summary_is_html {
+                        atom::Text::html(strip_forbidden_chars(s))
+                    } else {
+                        atom::Text::plain(text(s))
+                    }
+                }),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let feed = atom::Feed {
+        id: meta
+            .atom_url
+            .clone()
+            .unwrap_or_else(|| meta.page_url.clone()),
+        title: atom::Text::plain(text(&meta.title)),
+        subtitle: Some(atom::Text::plain(text(&meta.description))),
+        updated: meta.updated,
+        authors: vec![atom::Person {
+            name: text(&meta.author),
+            ..Default::default()
+        }],
+        generator: Some(atom::Generator {
+            value: GENERATOR.to_string(),
+            uri: Some(HOME_PAGE.to_string()),
+            version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        }),
+        lang: meta.language.clone(),
+        links,
+        entries,
+        ..Default::default()
+    };
+    let config = atom::WriteConfig {
+        write_document_declaration: true,
+        indent_size: Some(2),
+    };
+    let out = feed
+        .write_with_config(Vec::new(), config)
+        .map_err(|source| RenderError::Atom {
+            feed: feed_id.to_string(),
+            source,
+        })?;
+    Ok(with_final_newline(out))
+}
+
+fn with_final_newline(mut bytes: Vec<u8>) -> Vec<u8> {
+    if bytes.last() != Some(&b'\n') {
+        bytes.push(b'\n');
+    }
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> FeedMeta {
+        FeedMeta {
+            title: "T & <T>".into(),
+            description: "D\u{1}".into(),
+            page_url: "https://example.org/news?a=1&b=2".into(),
+            language: Some("en".into()),
+            author: "example.org".into(),
+            rss_url: Some("https://feeds.example.org/t.rss".into()),
+            atom_url: Some("https://feeds.example.org/t.atom".into()),
+            summary_is_html: false,
+            updated: DateTime::parse_from_rfc3339("2014-04-25T00:00:00+08:00").unwrap(),
+        }
+    }
+
+    fn hostile_item() -> Item {
+        Item {
+            id: "https://example.org/a?x=1&y=2".into(),
+            title: "Tom & Jerry <b>\u{0}\u{B}]]> \"q\"".into(),
+            link: "https://example.org/a?x=1&y=2".into(),
+            summary: Some("a < b && c ]]> d\u{FFFE}".into()),
+            date: None,
+            position: 1,
+        }
+    }
+
+    #[test]
+    fn rss_escapes_and_parses_back() {
+        let bytes = rss("t", &meta(), &[hostile_item()]).unwrap();
+        let channel = rss::Channel::read_from(&bytes[..]).unwrap();
+        assert_eq!(channel.title, "T & <T>");
+        assert_eq!(channel.description, "D");
+        assert_eq!(channel.link, "https://example.org/news?a=1&b=2");
+        let item = &channel.items[0];
+        assert_eq!(item.title.as_deref(), Some("Tom & Jerry <b>]]> \"q\""));
+        assert_eq!(
+            item.description.as_deref(),
+            Some("a &lt; b &amp;&amp; c ]]&gt; d")
+        );
+        assert_eq!(
+            item.pub_date.as_deref(),
+            Some("Fri, 25 Apr 2014 00:00:00 +0800")
+        );
+        assert!(item.guid.as_ref().unwrap().is_permalink());
+    }
+
+    #[test]
+    fn atom_escapes_and_parses_back() {
+        let bytes = atom("t", &meta(), &[hostile_item()]).unwrap();
+        let feed = atom::Feed::read_from(&bytes[..]).unwrap();
+        assert_eq!(feed.title.as_str(), "T & <T>");
+        assert_eq!(feed.id, "https://feeds.example.org/t.atom");
+        let entry = &feed.entries[0];
+        assert_eq!(entry.title.as_str(), "Tom & Jerry <b>]]> \"q\"");
+        assert_eq!(entry.summary.as_ref().unwrap().as_str(), "a < b && c ]]> d");
+        assert_eq!(entry.updated.to_rfc3339(), "2014-04-25T00:00:00+08:00");
+    }
+
+    #[test]
+    fn rendering_is_deterministic() {
+        let items = [hostile_item()];
+        assert_eq!(
+            rss("t", &meta(), &items).unwrap(),
+            rss("t", &meta(), &items).unwrap()
+        );
+        assert_eq!(
+            atom("t", &meta(), &items).unwrap(),
+            atom("t", &meta(), &items).unwrap()
+        );
+    }
+}
