@@ -232,8 +232,8 @@ async fn check(spec: &FeedSpec) -> anyhow::Result<Outcome> {
     );
     let _ = writeln!(
         out,
-        "{:>3}  {:<10}  {:<50}  {:<44}  {}",
-        "#", "date", "title", "link", "summary"
+        "{:>3}  {:<10}  {:<50}  {:<44}  summary",
+        "#", "date", "title", "link"
     );
     for item in &built.items {
         let date = item

@@ -688,9 +688,34 @@ impl Document<'_> {
                 span,
                 feed,
                 field,
-                format!("\"{css}\" is not a valid CSS selector: {err}"),
+                format!(
+                    "\"{css}\" is not a valid CSS selector: {}",
+                    describe_selector_error(&err)
+                ),
             )
         })
+    }
+}
+
+/// A readable reason for a selector parse failure (scraper's own text for some kinds is a
+/// debug dump).
+fn describe_selector_error(err: &scraper::error::SelectorErrorKind) -> String {
+    use scraper::error::SelectorErrorKind;
+    match err {
+        SelectorErrorKind::UnexpectedSelectorParseError(kind) => {
+            let name = format!("{kind:?}");
+            let name = name.split(['(', ' ', '{']).next().unwrap_or(&name);
+            let mut words = String::new();
+            for (i, c) in name.chars().enumerate() {
+                if c.is_uppercase() && i > 0 {
+                    words.push(' ');
+                }
+                words.push(c.to_ascii_lowercase());
+            }
+            words
+        }
+        SelectorErrorKind::EndOfLine => "it ends too early".to_string(),
+        other => other.to_string().to_lowercase(),
     }
 }
 
@@ -764,7 +789,7 @@ summary = "p"
         let text = GOOD.replace("timezone = ", "time_zone = ");
         assert_eq!(
             err(&text).lines().next().unwrap(),
-            "conf/pf.toml:12:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `selectors`"
+            "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `selectors`"
         );
     }
 
@@ -774,7 +799,7 @@ summary = "p"
         let message = err(&text);
         assert!(
             message.starts_with(
-                "conf/pf.toml:20:1: feed \"demo\": field \"sumary\": unknown field `sumary`"
+                "conf/pf.toml:19:1: feed \"demo\": field \"sumary\": unknown field `sumary`"
             ),
             "{message}"
         );
@@ -786,7 +811,7 @@ summary = "p"
         let message = err(&text);
         assert!(
             message.starts_with(
-                "conf/pf.toml:17:9: feed \"demo\": field \"selectors.title\": \"h3 >> a\" is not a valid CSS selector"
+                "conf/pf.toml:16:9: feed \"demo\": field \"selectors.title\": \"h3 >> a\" is not a valid CSS selector"
             ),
             "{message}"
         );
@@ -796,15 +821,15 @@ summary = "p"
     fn bad_timezone_url_and_format_are_errors() {
         assert_eq!(
             err(&GOOD.replace("Europe/Paris", "Europe/Pariss")),
-            "conf/pf.toml:12:12: feed \"demo\": field \"timezone\": \"Europe/Pariss\" is not an IANA time zone name such as \"Asia/Shanghai\" or \"UTC\""
+            "conf/pf.toml:11:12: feed \"demo\": field \"timezone\": \"Europe/Pariss\" is not an IANA time zone name such as \"Asia/Shanghai\" or \"UTC\""
         );
         assert!(
             err(&GOOD.replace("https://example.org/news/", "example.org/news"))
-                .starts_with("conf/pf.toml:10:7: feed \"demo\": field \"url\": \"example.org/news\" is not a valid URL")
+                .starts_with("conf/pf.toml:9:7: feed \"demo\": field \"url\": \"example.org/news\" is not a valid URL")
         );
         assert_eq!(
             err(&GOOD.replace("%d/%m/%Y", "%d/%Q")),
-            "conf/pf.toml:13:17: feed \"demo\": field \"date_formats\": \"%d/%Q\" is not a valid chrono date format (e.g. \"%d %B %Y\")"
+            "conf/pf.toml:12:17: feed \"demo\": field \"date_formats\": \"%d/%Q\" is not a valid chrono date format (e.g. \"%d %B %Y\")"
         );
         assert!(
             err(&GOOD.replace("https://feeds.example.org/news", "ftp://x"))

@@ -52,19 +52,30 @@ pub fn parse_date(
     tz: Tz,
 ) -> Result<DateTime<FixedOffset>, DateError> {
     let cleaned = normalise(text);
+    // Readers and RFC 3339 need four-digit years; a lenient match outside them is no match.
+    let plausible =
+        |date: DateTime<FixedOffset>| (1000..=9999).contains(&date.year()).then_some(date);
     let parsed = formats
         .iter()
         .map(String::as_str)
-        .find_map(|f| parse_with(&cleaned, f, tz))
-        .or_else(|| DateTime::parse_from_rfc3339(&cleaned).ok())
-        .or_else(|| DateTime::parse_from_rfc2822(&cleaned).ok())
+        .find_map(|f| parse_with(&cleaned, f, tz).and_then(plausible))
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(&cleaned)
+                .ok()
+                .and_then(plausible)
+        })
+        .or_else(|| {
+            DateTime::parse_from_rfc2822(&cleaned)
+                .ok()
+                .and_then(plausible)
+        })
         .or_else(|| {
             COMMON_FORMATS
                 .iter()
-                .find_map(|f| parse_with(&cleaned, f, tz))
+                .find_map(|f| parse_with(&cleaned, f, tz).and_then(plausible))
         });
     match parsed {
-        Some(date) if (1000..=9999).contains(&date.year()) => Ok(date),
+        Some(date) => Ok(date),
         _ => Err(DateError {
             text: cleaned,
             tried: if formats.is_empty() {
@@ -88,7 +99,7 @@ fn normalise(text: &str) -> String {
     let words: Vec<String> = text
         .split_whitespace()
         .map(|word| {
-            let (core, tail) = match word.find(|c: char| c == ',' || c == '.') {
+            let (core, tail) = match word.find([',', '.']) {
                 Some(i) => word.split_at(i),
                 None => (word, ""),
             };

@@ -37,7 +37,7 @@ pub struct Extraction {
 pub enum ExtractError {
     /// The item selector matched no element.
     #[error(
-        "feed \"{feed}\": field \"selectors.item\": \"{selector}\" matches nothing on the page ({bytes} bytes): has the page's layout changed?"
+        "feed \"{feed}\": field \"selectors.item\": \"{selector}\" matches nothing on the page ({bytes} bytes; has its layout changed?)"
     )]
     NoItems {
         /// The feed.

@@ -192,13 +192,16 @@ fn skipped(
     let (field, reason) = match (&title, &link) {
         (None, _) if raw.title.is_none() => (
             "title",
-            format!("{} has no text", describe_selector(&selectors.title.css)),
+            format!(
+                "{} finds no text in the item",
+                describe_selector(&selectors.title.css)
+            ),
         ),
         (None, _) => ("title", "the title is empty".to_string()),
         (_, None) => (
             "link",
             format!(
-                "{} has no {}",
+                "{} finds no {} in the item",
                 describe_selector(&selectors.link.css),
                 selectors.link.attr.as_deref().unwrap_or("href")
             ),
@@ -310,7 +313,7 @@ mod tests {
         );
         assert_eq!(
             resolve_link(&base, "../x.pdf").unwrap(),
-            "https://www.ilo.org/beijing/x.pdf"
+            "https://www.ilo.org/beijing/press/x.pdf"
         );
         assert_eq!(
             resolve_link(&base, "//cdn.example.org/a").unwrap(),

@@ -57,7 +57,7 @@ pub fn arrange(
     for item in &mut items {
         item.date.get_or_insert(now);
     }
-    items.sort_by(|a, b| b.date.cmp(&a.date));
+    items.sort_by_key(|item| std::cmp::Reverse(item.date));
     items.truncate(spec.max_items);
     let updated = items.iter().filter_map(|i| i.date).max().unwrap_or(now);
     let served = |ext: &str| {

@@ -1,1 +1,10 @@
+//! pressfeed's integration tests, built as one binary. No test uses the network.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on any unexpected error"
+)]
+
+mod cli;
+mod common;
+mod feeds;

@@ -1,0 +1,314 @@
+//! The `pressfeed` binary: exit codes, idempotent reruns, and bad input that keeps old feeds.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use assert_cmd::Command;
+
+use crate::common::{config_for, fixture, parse_atom, parse_rss, root};
+
+fn pressfeed() -> Command {
+    let mut cmd = Command::cargo_bin("pressfeed").unwrap();
+    cmd.env_remove("PRESSFEED_LOG")
+        .env_remove("PRESSFEED_CONFIG");
+    cmd
+}
+
+struct Site {
+    _dir: tempfile::TempDir,
+    config: PathBuf,
+    out: PathBuf,
+}
+
+impl Site {
+    fn new(page: &Path) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let config = config_for(dir.path(), page, &out);
+        Site {
+            _dir: dir,
+            config,
+            out,
+        }
+    }
+
+    fn run(&self) -> assert_cmd::assert::Assert {
+        pressfeed()
+            .arg("--config")
+            .arg(&self.config)
+            .arg("run")
+            .assert()
+    }
+
+    fn files(&self) -> [(Vec<u8>, SystemTime); 2] {
+        ["ilo-china.rss", "ilo-china.atom"].map(|name| {
+            let path = self.out.join(name);
+            (
+                std::fs::read(&path).unwrap(),
+                std::fs::metadata(&path).unwrap().modified().unwrap(),
+            )
+        })
+    }
+
+    /// Points the config at another page.
+    fn switch_page(&self, page: &Path) {
+        let text = std::fs::read_to_string(&self.config).unwrap();
+        let good = format!(
+            "source = {:?}",
+            fixture("ilo-china-press-releases.html").to_str().unwrap()
+        );
+        assert!(text.contains(&good));
+        let bad = format!("source = {:?}", page.to_str().unwrap());
+        std::fs::write(&self.config, text.replace(&good, &bad)).unwrap();
+    }
+}
+
+fn stderr(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+#[test]
+fn shipped_config_runs_quietly_and_reruns_change_nothing() {
+    let site = Site::new(&fixture("ilo-china-press-releases.html"));
+    let first = site.run().success();
+    // Not on a terminal and nothing wrong: nothing is printed.
+    assert_eq!(stderr(&first), "");
+    assert!(first.get_output().stdout.is_empty());
+    assert_eq!(parse_rss(&site.out.join("ilo-china.rss")).items.len(), 20);
+    assert_eq!(
+        parse_atom(&site.out.join("ilo-china.atom")).entries.len(),
+        20
+    );
+    let before = site.files();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    site.run().success();
+    assert_eq!(site.files(), before, "a rerun must not touch the files");
+    // No temporary files are left in the output folder.
+    let mut names: Vec<String> = std::fs::read_dir(&site.out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["ilo-china.atom", "ilo-china.rss"]);
+}
+
+#[test]
+fn verbose_run_reports_each_feed() {
+    let site = Site::new(&fixture("ilo-china-press-releases.html"));
+    let assert = site.run().success();
+    let _ = assert;
+    let out = pressfeed()
+        .args(["-v", "--config"])
+        .arg(&site.config)
+        .args(["run", "--feed", "ilo-china"])
+        .assert()
+        .success();
+    let text = stderr(&out);
+    assert!(
+        text.starts_with("pressfeed: info: feed \"ilo-china\": 20 items; "),
+        "{text}"
+    );
+    assert!(text.contains("ilo-china.rss unchanged"), "{text}");
+}
+
+#[test]
+fn check_prints_the_items_and_counts_and_writes_nothing() {
+    let site = Site::new(&fixture("ilo-china-press-releases.html"));
+    let assert = pressfeed()
+        .arg("--config")
+        .arg(&site.config)
+        .args(["check", "ilo-china"])
+        .assert()
+        .success();
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        out.starts_with("feed \"ilo-china\": 20 items from "),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n  1  2014-04-25  A bigger role for labour inspectors in combatting…  ")
+    );
+    assert!(
+        out.contains("\n 20  2010-10-17  Bachelet says economic growth alone is not enough…  ")
+    );
+    assert!(
+        out.contains(
+            "\ntitle: 20/20\nlink: 20/20\ndate: 20/20 parsed (20 found)\nsummary: 16/20\n"
+        )
+    );
+    assert!(!site.out.exists(), "check must not write feeds");
+}
+
+#[test]
+fn shipped_config_in_its_own_folder_works() {
+    // The README's first command, run against the repository itself but writing elsewhere.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("config.toml"))
+        .unwrap()
+        .replace(
+            "dir = \"public\"",
+            &format!("dir = {:?}", dir.path().to_str().unwrap()),
+        );
+    let config = root().join("target").join("it-shipped-config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, text.replace("fixtures/", "../fixtures/")).unwrap();
+    pressfeed().arg("-c").arg(&config).assert().success();
+    assert_eq!(parse_rss(&dir.path().join("ilo-china.rss")).items.len(), 20);
+}
+
+#[test]
+fn layout_change_fails_the_feed_and_keeps_the_old_files() {
+    for broken in ["layout-changed.html", "malformed.html"] {
+        let site = Site::new(&fixture("ilo-china-press-releases.html"));
+        site.run().success();
+        let before = site.files();
+        site.switch_page(&fixture(&format!("broken/{broken}")));
+        let assert = site.run().code(1);
+        let text = stderr(&assert);
+        assert!(
+            text.starts_with(
+                "pressfeed: error: feed \"ilo-china\": field \"selectors.item\": \".press-releases ol.item-list > li.item\" matches nothing on the page ("
+            ),
+            "{broken}: {text}"
+        );
+        assert!(text.contains("its previous feed files are kept"), "{text}");
+        assert_eq!(site.files(), before, "{broken}: files must be kept");
+    }
+}
+
+#[test]
+fn missing_page_fails_the_feed() {
+    let site = Site::new(&fixture("ilo-china-press-releases.html"));
+    site.run().success();
+    let before = site.files();
+    site.switch_page(&fixture("does-not-exist.html"));
+    let text = stderr(&site.run().code(1));
+    assert!(
+        text.starts_with("pressfeed: error: feed \"ilo-china\": field \"source\": cannot read "),
+        "{text}"
+    );
+    assert_eq!(site.files(), before);
+}
+
+#[test]
+fn a_bad_date_is_reported_and_the_item_kept_undated() {
+    let site = Site::new(&fixture("broken/bad-date.html"));
+    let text = stderr(&site.run().success());
+    assert_eq!(
+        text,
+        "pressfeed: warning: feed \"ilo-china\": item 2 \"Social protection is not a luxury\": field \"date\": \"Spring 2014\" matches none of the date formats tried (\"%d %B %Y\", then RFC 3339, RFC 2822 and the common forms); the item is kept undated\n"
+    );
+    let channel = parse_rss(&site.out.join("ilo-china.rss"));
+    let titles: Vec<&str> = channel
+        .items
+        .iter()
+        .map(|i| i.title.as_deref().unwrap())
+        .collect();
+    // The undated item is dated by the run's start, so it sorts first.
+    assert_eq!(
+        titles,
+        [
+            "Social protection is not a luxury",
+            "A bigger role for labour inspectors in combatting forced labour",
+            "Integrate young people into the labour force",
+        ]
+    );
+    let undated =
+        chrono::DateTime::parse_from_rfc2822(channel.items[0].pub_date.as_deref().unwrap())
+            .unwrap();
+    let age = chrono::Utc::now().signed_duration_since(undated);
+    assert!(age.num_seconds().abs() < 600, "{undated}");
+    assert_eq!(
+        channel.items[1].pub_date.as_deref(),
+        Some("Fri, 25 Apr 2014 00:00:00 +0800")
+    );
+}
+
+#[test]
+fn items_missing_a_title_or_link_are_skipped_by_name() {
+    let site = Site::new(&fixture("broken/missing-fields.html"));
+    let text = stderr(&site.run().success());
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "pressfeed: warning: feed \"ilo-china\": item 2 (link /beijing/about-the-office/WCMS_240095/lang--en/index.htm): field \"title\": \"h3.item-title a\" finds no text in the item; the item is skipped",
+            "pressfeed: warning: feed \"ilo-china\": item 3: field \"title\": \"h3.item-title a\" finds no text in the item; the item is skipped",
+        ]
+    );
+    let titles: Vec<String> = parse_atom(&site.out.join("ilo-china.atom"))
+        .entries
+        .iter()
+        .map(|e| e.title.to_string())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Elimination of forced labour is our bottom line",
+            "Second edition of ergonomic checkpoints now also available in Chinese",
+        ]
+    );
+}
+
+#[test]
+fn bad_configs_exit_2_naming_file_line_feed_and_field() {
+    let cases = [
+        (
+            "unknown-key.toml",
+            ":21:1: feed \"ilo-china\": field \"time_zone\": unknown field `time_zone`",
+        ),
+        (
+            "bad-selector.toml",
+            ":27:9: feed \"ilo-china\": field \"selectors.title\": \"h3.item-title >> a\" is not a valid CSS selector: dangling combinator",
+        ),
+        (
+            "bad-url.toml",
+            ":17:7: feed \"ilo-china\": field \"url\": \"www.ilo.org/beijing/information-resources/public-information/press-releases/lang--en/index.htm\" is not a valid URL",
+        ),
+        (
+            "bad-timezone.toml",
+            ":21:12: feed \"ilo-china\": field \"timezone\": \"Asia/Beijing\" is not an IANA time zone name",
+        ),
+    ];
+    for (name, expected) in cases {
+        let path = fixture(&format!("broken/configs/{name}"));
+        let assert = pressfeed().arg("-c").arg(&path).arg("run").assert().code(2);
+        let text = stderr(&assert);
+        let want = format!("pressfeed: error: {}{expected}", path.display());
+        assert!(text.starts_with(&want), "{name}:\n{text}\nwanted: {want}");
+        assert!(!path.parent().unwrap().join("out").exists());
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let site = Site::new(&fixture("ilo-china-press-releases.html"));
+    let text = stderr(
+        &pressfeed()
+            .arg("-c")
+            .arg(&site.config)
+            .args(["run", "--feed", "nope"])
+            .assert()
+            .code(2),
+    );
+    assert!(
+        text.contains("no feed with id \"nope\" (feeds: ilo-china)"),
+        "{text}"
+    );
+    pressfeed()
+        .arg("-c")
+        .arg(&site.config)
+        .args(["check", "nope"])
+        .assert()
+        .code(2);
+    pressfeed().arg("--no-such-flag").assert().code(2);
+    let text = stderr(
+        &pressfeed()
+            .arg("-c")
+            .arg(site.config.with_file_name("missing.toml"))
+            .assert()
+            .code(2),
+    );
+    assert!(text.contains("cannot read config file"), "{text}");
+    assert!(!site.out.exists());
+}
