@@ -1,1 +1,237 @@
+//! Benchmarks of one feed refresh minus I/O: extract → build items → arrange → render RSS and
+//! Atom, on the ILO fixture and on a generated 1,000-item page of the same shape.
+//!
+//! - `ilo_fixture/extract_render`: the whole pipeline on `fixtures/ilo-china-press-releases.html`
+//!   (20 items), with the ILO feed of `config.toml`.
+//! - `page_1000/extract_render`: the whole pipeline on the generated page with the shipped feed
+//!   config: all 1,000 items extracted, dated and ordered, the newest `max_items` (50) rendered.
+//! - `page_1000/extract_render_all`: the same with `max_items` raised to 1,000, so every item is
+//!   rendered into both documents (about 600 KB each).
+//! - `page_1000/extract_only`: extraction and `build_items` only (no ordering, no rendering).
+//! - `page_1000/floor_parse_select`: the floor any scraper pays, `scraper` parsing the page and
+//!   running the item selector.
+//!
+//! The generated page is the fixture with the content of `div.press-releases` replaced by 1,000
+//! copies of its 20 `li.item` blocks (year headings and one `ol.item-list` per year, unique WCMS
+//! ids, distinct decreasing dates, images on half and summaries on 80% of the items). Pages are
+//! read and built once, outside the timed loops.
 
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use pressfeed::config::{Config, FeedSpec, OutputSettings};
+use pressfeed::extract::extract;
+use pressfeed::item::{Built, build_items};
+use pressfeed::pipeline::arrange;
+use pressfeed::render;
+use scraper::Html;
+
+/// Items on the generated page.
+const GENERATED_ITEMS: usize = 1000;
+/// First WCMS id of the generated items (the fixture's ids are all below 250000).
+const FIRST_GENERATED_ID: usize = 500_000;
+/// Days between two consecutive generated items (1,000 items span about eight years).
+const DAYS_BETWEEN_ITEMS: u64 = 3;
+
+fn load_config() -> Config {
+    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"));
+    pressfeed::config::load(path).expect("config.toml loads")
+}
+
+fn read_fixture() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/ilo-china-press-releases.html"
+    );
+    std::fs::read_to_string(path).expect("the ILO fixture is readable")
+}
+
+/// A fixed run time, so every iteration does the same work.
+fn fixed_now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2014-05-01T00:00:00Z")
+        .expect("valid RFC 3339")
+        .with_timezone(&Utc)
+}
+
+/// Extraction and item building, as `pipeline::scrape` does them.
+fn extract_and_build(html: &str, spec: &FeedSpec) -> Built {
+    let extraction = extract(html, &spec.page_url, spec).expect("the page has items");
+    build_items(extraction, spec)
+}
+
+/// The whole pipeline minus I/O: returns the number of items published and both documents.
+fn extract_render(
+    html: &str,
+    spec: &FeedSpec,
+    output: &OutputSettings,
+    now: DateTime<Utc>,
+) -> (usize, Vec<u8>, Vec<u8>) {
+    let built = extract_and_build(html, spec);
+    let (meta, items) = arrange(spec, output, built.items, now);
+    let rss = render::rss(&spec.id, &meta, &items).expect("RSS renders");
+    let atom = render::atom(&spec.id, &meta, &items).expect("Atom renders");
+    (items.len(), rss, atom)
+}
+
+/// The `<li class="item">…</li>` blocks of `listing`, in order (items hold no nested `li`).
+fn item_blocks(listing: &str) -> Vec<&str> {
+    const OPEN: &str = r#"<li class="item">"#;
+    const CLOSE: &str = "</li>";
+    let mut blocks = Vec::new();
+    let mut rest = listing;
+    while let Some(start) = rest.find(OPEN) {
+        let len = rest[start..].find(CLOSE).expect("every item is closed") + CLOSE.len();
+        blocks.push(&rest[start..start + len]);
+        rest = &rest[start + len..];
+    }
+    blocks
+}
+
+/// Replaces the text between the first `open` and the next `close` in `text`.
+fn replace_between(text: &str, open: &str, close: &str, with: &str) -> String {
+    let start = text.find(open).expect("opening marker present") + open.len();
+    let end = start + text[start..].find(close).expect("closing marker present");
+    format!("{}{with}{}", &text[..start], &text[end..])
+}
+
+/// Item number `n` from a fixture item: a new WCMS id (link and image), a numbered title and
+/// `date`.
+fn generated_item(template: &str, n: usize, date: NaiveDate) -> String {
+    let digits_at = template.find("WCMS_").expect("item links carry a WCMS id") + "WCMS_".len();
+    let old_id: String = template[digits_at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let new_id = FIRST_GENERATED_ID + n;
+    let item = template
+        .replace(&format!("WCMS_{old_id}/"), &format!("WCMS_{new_id}/"))
+        .replace(&format!("wcms_{old_id}."), &format!("wcms_{new_id}."));
+    let title_end = item
+        .find("</a></h3>")
+        .expect("title link closes before </h3>");
+    let item = format!("{} #{n}{}", &item[..title_end], &item[title_end..]);
+    let date_text = date.format("%d %B %Y").to_string();
+    replace_between(&item, r#"<span class="date">"#, "</span>", &date_text)
+}
+
+/// The fixture page with its listing replaced by `count` items of the same markup.
+fn generated_page(fixture: &str, count: usize) -> String {
+    const LISTING: &str = r#"<div class="press-releases">"#;
+    let open = fixture.find(LISTING).expect("fixture has the listing") + LISTING.len();
+    let pager = open
+        + fixture[open..]
+            .find(r#"<div class="pager""#)
+            .expect("fixture has the pager");
+    // The listing's own `</div>` is the last one before the pager.
+    let close = open
+        + fixture[open..pager]
+            .rfind("</div>")
+            .expect("listing closes");
+    let templates = item_blocks(&fixture[open..close]);
+    assert_eq!(templates.len(), 20, "the fixture lists 20 items");
+
+    let first_date = NaiveDate::from_ymd_opt(2014, 4, 25).expect("valid date");
+    let mut listing = String::with_capacity(count * 1024);
+    listing.push('\n');
+    let mut year = None;
+    for n in 0..count {
+        let days = Days::new(DAYS_BETWEEN_ITEMS * n as u64);
+        let date = first_date.checked_sub_days(days).expect("date in range");
+        if year != Some(date.year()) {
+            if year.is_some() {
+                listing.push_str("        </ol>\n");
+            }
+            let _ = write!(
+                listing,
+                "        <h2 class=\"year\">{}</h2>\n        <ol class=\"item-list\">\n",
+                date.year()
+            );
+            year = Some(date.year());
+        }
+        listing.push_str("          ");
+        listing.push_str(&generated_item(templates[n % templates.len()], n, date));
+        listing.push('\n');
+    }
+    listing.push_str("        </ol>\n      ");
+    format!("{}{listing}{}", &fixture[..open], &fixture[close..])
+}
+
+fn bench_ilo_fixture(c: &mut Criterion) {
+    let config = load_config();
+    let spec = &config.feeds[0];
+    let html = read_fixture();
+    let now = fixed_now();
+    let (published, _, _) = extract_render(&html, spec, &config.output, now);
+    assert_eq!(published, 20, "the fixture yields its 20 items");
+
+    let mut group = c.benchmark_group("ilo_fixture");
+    group.bench_function("extract_render", |b| {
+        b.iter(|| extract_render(black_box(&html), spec, &config.output, now));
+    });
+    group.finish();
+}
+
+fn bench_page_1000(c: &mut Criterion) {
+    let config = load_config();
+    let mut spec = config.feeds[0].clone();
+    spec.max_items = GENERATED_ITEMS;
+    let page = generated_page(&read_fixture(), GENERATED_ITEMS);
+    let now = fixed_now();
+
+    // Check once, outside the timed loops, that the page is what it claims to be.
+    let built = extract_and_build(&page, &spec);
+    assert_eq!(built.items.len(), GENERATED_ITEMS, "{:?}", built.warnings);
+    assert!(built.warnings.is_empty(), "{:?}", built.warnings);
+    assert_eq!(built.counts.date_parsed, GENERATED_ITEMS);
+    assert_eq!(built.counts.summary, GENERATED_ITEMS * 4 / 5);
+    let (published, rss, atom) = extract_render(&page, &spec, &config.output, now);
+    assert_eq!(published, GENERATED_ITEMS);
+    let document = Html::parse_document(&page);
+    assert_eq!(
+        document.select(&spec.selectors.item).count(),
+        GENERATED_ITEMS
+    );
+    drop(document);
+    eprintln!(
+        "page_1000: page {} bytes, RSS {} bytes, Atom {} bytes",
+        page.len(),
+        rss.len(),
+        atom.len()
+    );
+
+    let shipped = &config.feeds[0];
+    let (published, _, _) = extract_render(&page, shipped, &config.output, now);
+    assert_eq!(published, shipped.max_items);
+
+    let mut group = c.benchmark_group("page_1000");
+    group.bench_function("extract_render", |b| {
+        b.iter(|| extract_render(black_box(&page), shipped, &config.output, now));
+    });
+    group.bench_function("extract_render_all", |b| {
+        b.iter(|| extract_render(black_box(&page), &spec, &config.output, now));
+    });
+    group.bench_function("extract_only", |b| {
+        b.iter(|| extract_and_build(black_box(&page), &spec));
+    });
+    group.bench_function("floor_parse_select", |b| {
+        b.iter(|| {
+            let document = Html::parse_document(black_box(&page));
+            black_box(document.select(&spec.selectors.item).count())
+        });
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_secs(1));
+    targets = bench_ilo_fixture, bench_page_1000
+}
+criterion_main!(benches);

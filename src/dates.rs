@@ -2,7 +2,8 @@
 //!
 //! A value without a time is midnight in the feed's time zone; one without a zone is read in it.
 
-use chrono::{DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::format::{Parsed, StrftimeItems, parse};
+use chrono::{DateTime, Datelike, FixedOffset, LocalResult, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
 /// Formats tried after the feed's own, in order (chrono `strftime` syntax). When parsing,
@@ -124,24 +125,31 @@ fn normalise(text: &str) -> String {
 }
 
 fn parse_with(text: &str, format: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
-    if let Ok(date) = DateTime::parse_from_str(text, format) {
+    let mut parsed = Parsed::new();
+    parse(&mut parsed, text, StrftimeItems::new(format)).ok()?;
+    if let Some(date) = from_parsed(&parsed, tz) {
         return Some(date);
     }
-    if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-        return Some(localise(naive, tz));
-    }
-    if let Ok(day) = NaiveDate::parse_from_str(text, format) {
-        return Some(localise(day.and_hms_opt(0, 0, 0)?, tz));
-    }
     // Month and year only ("April 2014"): the first of the month.
-    if format.contains("%Y") && !format.contains("%d") && !format.contains("%e") {
-        let with_day = format!("1 {text}");
-        let day_format = format!("%d {format}");
-        if let Ok(day) = NaiveDate::parse_from_str(&with_day, &day_format) {
-            return Some(localise(day.and_hms_opt(0, 0, 0)?, tz));
-        }
+    if parsed.day().is_none() && parsed.month().is_some() && parsed.year().is_some() {
+        parsed.set_day(1).ok()?;
+        return from_parsed(&parsed, tz);
     }
     None
+}
+
+/// A date from parsed fields: with its own offset when it has one, else read in `tz`; no time
+/// means midnight.
+fn from_parsed(parsed: &Parsed, tz: Tz) -> Option<DateTime<FixedOffset>> {
+    if parsed.offset().is_some() {
+        return parsed.to_datetime().ok();
+    }
+    let day = parsed.to_naive_date().ok()?;
+    let time = match parsed.hour_div_12() {
+        Some(_) => parsed.to_naive_time().ok()?,
+        None => NaiveTime::MIN,
+    };
+    Some(localise(day.and_time(time), tz))
 }
 
 /// Reads a wall-clock time in `tz`: the earlier reading when the clock went back, and the

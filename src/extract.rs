@@ -72,24 +72,32 @@ pub fn extract(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Extraction
     let items: Vec<RawItem> = document
         .select(&selectors.item)
         .enumerate()
-        .map(|(i, element)| RawItem {
-            position: i + 1,
-            title: field_element(element, &selectors.title)
-                .and_then(|e| title_of(e, &selectors.title)),
-            link: field_element(element, &selectors.link).and_then(|e| link_of(e, &selectors.link)),
-            dates: selectors
-                .date
-                .as_ref()
-                .and_then(|f| field_element(element, f).map(|e| date_candidates(e, f)))
-                .unwrap_or_default(),
-            summary: selectors.summary.as_ref().and_then(|f| {
-                let e = field_element(element, f)?;
-                match (&f.attr, spec.summary_format) {
-                    (Some(attr), _) => attr_text(e, attr),
-                    (None, SummaryFormat::Text) => non_empty(text_of(e)),
-                    (None, SummaryFormat::Html) => non_empty(e.inner_html().trim().to_string()),
-                }
-            }),
+        .map(|(i, element)| {
+            let title_element = field_element(element, &selectors.title);
+            // Title and link are often the same element: find it once.
+            let link_element = if selectors.link.css == selectors.title.css {
+                title_element
+            } else {
+                field_element(element, &selectors.link)
+            };
+            RawItem {
+                position: i + 1,
+                title: title_element.and_then(|e| title_of(e, &selectors.title)),
+                link: link_element.and_then(|e| link_of(e, &selectors.link)),
+                dates: selectors
+                    .date
+                    .as_ref()
+                    .and_then(|f| field_element(element, f).map(|e| date_candidates(e, f)))
+                    .unwrap_or_default(),
+                summary: selectors.summary.as_ref().and_then(|f| {
+                    let e = field_element(element, f)?;
+                    match (&f.attr, spec.summary_format) {
+                        (Some(attr), _) => attr_text(e, attr),
+                        (None, SummaryFormat::Text) => non_empty(text_of(e)),
+                        (None, SummaryFormat::Html) => non_empty(e.inner_html().trim().to_string()),
+                    }
+                }),
+            }
         })
         .collect();
     if items.is_empty() {
@@ -129,7 +137,7 @@ fn attr_text(element: ElementRef<'_>, attr: &str) -> Option<String> {
     element
         .value()
         .attr(attr)
-        .map(collapse_whitespace)
+        .map(clean_text)
         .and_then(non_empty)
 }
 
@@ -174,7 +182,7 @@ fn date_candidates(element: ElementRef<'_>, field: &FieldSelector) -> Vec<String
                 .find(|e| e.value().name() == "time")
                 .and_then(|e| e.value().attr("datetime"))
         });
-    if let Some(value) = machine.map(collapse_whitespace).filter(|v| !v.is_empty()) {
+    if let Some(value) = machine.map(clean_text).filter(|v| !v.is_empty()) {
         candidates.push(value);
     }
     let text = text_of(element);
@@ -184,15 +192,15 @@ fn date_candidates(element: ElementRef<'_>, field: &FieldSelector) -> Vec<String
     candidates
 }
 
-/// Visible text of an element: scripts, styles and templates left out, block boundaries and
-/// `<br>` read as spaces, whitespace collapsed.
+/// Visible text of an element, clean for a feed: scripts, styles and templates left out, block
+/// boundaries and `<br>` read as spaces, whitespace collapsed, characters XML forbids removed.
 pub fn text_of(element: ElementRef<'_>) -> String {
-    let mut out = String::new();
+    let mut out = CleanText::default();
     collect_text(*element, &mut out);
-    collapse_whitespace(&out)
+    out.finish()
 }
 
-fn collect_text(node: NodeRef<'_, Node>, out: &mut String) {
+fn collect_text(node: NodeRef<'_, Node>, out: &mut CleanText) {
     for child in node.children() {
         match child.value() {
             Node::Text(text) => out.push_str(text),
@@ -203,16 +211,93 @@ fn collect_text(node: NodeRef<'_, Node>, out: &mut String) {
                 }
                 let spaced = is_block(name);
                 if spaced || name == "br" {
-                    out.push(' ');
+                    out.space();
                 }
                 collect_text(child, out);
                 if spaced {
-                    out.push(' ');
+                    out.space();
                 }
             }
             _ => {}
         }
     }
+}
+
+/// Builds clean text in one pass: whitespace runs become one space (none at the ends) and
+/// characters XML cannot carry are dropped.
+#[derive(Debug, Default)]
+pub struct CleanText {
+    out: String,
+    pending_space: bool,
+}
+
+impl CleanText {
+    /// Appends `text`.
+    pub fn push_str(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii() {
+                if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                    self.pending_space = true;
+                    i += 1;
+                } else if b < 0x20 || b == 0x7F {
+                    // Controls XML forbids (or readers garble): dropped.
+                    i += 1;
+                } else {
+                    // A run of printable ASCII is copied at once.
+                    let start = i;
+                    while i < bytes.len() && bytes[i] > b' ' && bytes[i] < 0x7F {
+                        i += 1;
+                    }
+                    self.push_word(&text[start..i]);
+                }
+            } else {
+                let Some(c) = text[i..].chars().next() else {
+                    break;
+                };
+                i += c.len_utf8();
+                if !is_xml_char(c) {
+                    continue;
+                }
+                if c.is_whitespace() {
+                    self.pending_space = true;
+                } else {
+                    let mut buf = [0; 4];
+                    self.push_word(c.encode_utf8(&mut buf));
+                }
+            }
+        }
+    }
+
+    fn push_word(&mut self, word: &str) {
+        if self.pending_space && !self.out.is_empty() {
+            self.out.push(' ');
+        }
+        self.pending_space = false;
+        self.out.push_str(word);
+    }
+
+    /// Marks a word boundary.
+    pub fn space(&mut self) {
+        self.pending_space = true;
+    }
+
+    /// The text.
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// Whether XML 1.0 allows `c` in text and it is not a C1 control (which readers show as
+/// garbage): tabs and line ends, and everything printable but U+FFFE and U+FFFF.
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r')
+        || ('\u{20}'..='\u{7E}').contains(&c)
+        || ('\u{A0}'..='\u{D7FF}').contains(&c)
+        || ('\u{E000}'..='\u{FFFD}').contains(&c)
+        || c >= '\u{10000}'
 }
 
 fn is_block(name: &str) -> bool {
@@ -245,14 +330,10 @@ fn is_block(name: &str) -> bool {
     )
 }
 
-/// Collapses every run of whitespace (including no-break spaces) to one space and trims.
-pub fn collapse_whitespace(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
+/// Plain text for a feed: whitespace (including no-break spaces) collapsed to single spaces
+/// and trimmed, characters XML cannot carry removed.
+pub fn clean_text(text: &str) -> String {
+    let mut out = CleanText::default();
+    out.push_str(text);
+    out.finish()
 }

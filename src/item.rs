@@ -1,5 +1,6 @@
 //! Items: what a listing entry becomes once cleaned, validated, dated and given a stable id.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use chrono::{DateTime, FixedOffset};
@@ -7,7 +8,8 @@ use url::Url;
 
 use crate::config::{FeedSpec, SummaryFormat};
 use crate::dates::{DateError, parse_date};
-use crate::extract::{Extraction, RawItem, collapse_whitespace};
+pub use crate::extract::clean_text;
+use crate::extract::{Extraction, RawItem, is_xml_char};
 
 /// One entry of a feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +112,7 @@ pub struct Built {
 }
 
 /// Cleans, validates and dates what extraction found.
-pub fn build_items(extraction: &Extraction, spec: &FeedSpec) -> Built {
+pub fn build_items(extraction: Extraction, spec: &FeedSpec) -> Built {
     let mut built = Built {
         counts: FieldCounts {
             matched: extraction.items.len(),
@@ -119,25 +121,20 @@ pub fn build_items(extraction: &Extraction, spec: &FeedSpec) -> Built {
         ..Built::default()
     };
     let mut seen: HashSet<String> = HashSet::new();
-    for raw in &extraction.items {
-        let title = raw
-            .title
-            .as_deref()
-            .map(clean_text)
-            .filter(|t| !t.is_empty());
-        let link = raw
-            .link
-            .as_deref()
-            .map(|href| resolve_link(&extraction.base_url, href));
+    let base_url = &extraction.base_url;
+    for mut raw in extraction.items {
+        // Extraction returns clean, non-empty text.
+        let title = raw.title.take();
+        let link = raw.link.as_deref().map(|href| resolve_link(base_url, href));
         built.counts.title += usize::from(title.is_some());
         built.counts.link += usize::from(matches!(link, Some(Ok(_))));
         built.counts.date_found += usize::from(!raw.dates.is_empty());
-        let summary = summary_of(raw, spec, &extraction.base_url);
+        let summary = summary_of(raw.summary.take(), spec, base_url);
         built.counts.summary += usize::from(summary.is_some());
         let (title, link) = match (title, link) {
             (Some(title), Some(Ok(link))) => (title, link),
             (title, link) => {
-                built.warnings.push(skipped(raw, title, link, spec));
+                built.warnings.push(skipped(&raw, title, link, spec));
                 continue;
             }
         };
@@ -190,14 +187,13 @@ fn skipped(
 ) -> ItemWarning {
     let selectors = &spec.selectors;
     let (field, reason) = match (&title, &link) {
-        (None, _) if raw.title.is_none() => (
+        (None, _) => (
             "title",
             format!(
                 "{} finds no text in the item",
                 describe_selector(&selectors.title.css)
             ),
         ),
-        (None, _) => ("title", "the title is empty".to_string()),
         (_, None) => (
             "link",
             format!(
@@ -244,16 +240,17 @@ fn parse_dates(
     }
 }
 
-fn summary_of(raw: &RawItem, spec: &FeedSpec, base: &Url) -> Option<String> {
-    let summary = raw.summary.as_deref()?;
+fn summary_of(summary: Option<String>, spec: &FeedSpec, base: &Url) -> Option<String> {
+    let summary = summary?;
     let attr_given = spec
         .selectors
         .summary
         .as_ref()
         .is_some_and(|s| s.attr.is_some());
     let cleaned = match spec.summary_format {
-        SummaryFormat::Html if !attr_given => sanitise_html(summary, base),
-        _ => clean_text(summary),
+        SummaryFormat::Html if !attr_given => sanitise_html(&summary, base),
+        // Extraction returns clean text already.
+        _ => summary,
     };
     (!cleaned.is_empty()).then_some(cleaned)
 }
@@ -270,23 +267,14 @@ pub fn resolve_link(base: &Url, href: &str) -> Result<String, String> {
     }
 }
 
-/// Plain text for a feed: whitespace collapsed, characters XML cannot carry removed.
-pub fn clean_text(text: &str) -> String {
-    collapse_whitespace(&strip_forbidden_chars(text))
-}
-
 /// Removes the characters XML 1.0 forbids (most C0 controls, U+FFFE, U+FFFF) and the C1
-/// controls, which readers show as garbage.
-pub fn strip_forbidden_chars(text: &str) -> String {
-    text.chars().filter(|&c| is_xml_char(c)).collect()
-}
-
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r')
-        || (('\u{20}'..='\u{7E}').contains(&c))
-        || (('\u{A0}'..='\u{D7FF}').contains(&c))
-        || (('\u{E000}'..='\u{FFFD}').contains(&c))
-        || c >= '\u{10000}'
+/// controls, which readers show as garbage; borrows when there is nothing to remove.
+pub fn strip_forbidden_chars(text: &str) -> Cow<'_, str> {
+    if text.chars().all(is_xml_char) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().filter(|&c| is_xml_char(c)).collect())
+    }
 }
 
 /// Sanitises summary HTML with ammonia: scripts, styles, event handlers and unsafe URLs go;

@@ -33,7 +33,7 @@ pub async fn scrape(spec: &FeedSpec) -> Result<Built> {
     let page = fetch::load(spec).await?;
     let extraction = extract(&page.body, &page.url, spec)?;
     drop(page);
-    let built = build_items(&extraction, spec);
+    let built = build_items(extraction, spec);
     if built.items.is_empty() {
         return Err(ExtractError::NoUsableItems {
             feed: spec.id.clone(),

@@ -62,8 +62,14 @@ fn item_date(item: &Item, meta: &FeedMeta) -> DateTime<FixedOffset> {
     item.date.unwrap_or(meta.updated)
 }
 
+/// Feed-level text: cleaned like item text.
 fn text(value: &str) -> String {
     clean_text(value)
+}
+
+/// Item text is clean when it comes from `build_items`; this only guarantees XML can carry it.
+fn xml_safe(value: &str) -> String {
+    strip_forbidden_chars(value).into_owned()
 }
 
 /// Escapes text for use as HTML (RSS `description` is HTML).
@@ -106,13 +112,13 @@ pub fn rss(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, Re
     channel.items = items
         .iter()
         .map(|item| rss::Item {
-            title: Some(text(&item.title)),
+            title: Some(xml_safe(&item.title)),
             link: Some(item.link.clone()),
             description: item.summary.as_ref().map(|s| {
                 if meta.summary_is_html {
-                    strip_forbidden_chars(s)
+                    xml_safe(s)
                 } else {
-                    escape_html(&text(s))
+                    escape_html(&strip_forbidden_chars(s))
                 }
             }),
             guid: Some(rss::Guid {
@@ -154,7 +160,7 @@ pub fn atom(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
             let date = item_date(item, meta);
             atom::Entry {
                 id: item.id.clone(),
-                title: atom::Text::plain(text(&item.title)),
+                title: atom::Text::plain(xml_safe(&item.title)),
                 updated: date,
                 published: Some(date),
                 links: vec![atom::Link {
@@ -165,9 +171,9 @@ pub fn atom(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
                 }],
                 summary: item.summary.as_ref().map(|s| {
                     if meta.summary_is_html {
-                        atom::Text::html(strip_forbidden_chars(s))
+                        atom::Text::html(xml_safe(s))
                     } else {
-                        atom::Text::plain(text(s))
+                        atom::Text::plain(xml_safe(s))
                     }
                 }),
                 ..Default::default()

@@ -15,7 +15,7 @@ fn ilo_items() -> Vec<pressfeed::Item> {
     let spec = &config.feeds[0];
     let html = std::fs::read_to_string(fixture("ilo-china-press-releases.html")).unwrap();
     let extraction = extract(&html, &spec.page_url, spec).unwrap();
-    let built = build_items(&extraction, spec);
+    let built = build_items(extraction, spec);
     assert!(built.warnings.is_empty(), "{:?}", built.warnings);
     built.items
 }
@@ -216,7 +216,7 @@ summary = "div.s"
         extraction.base_url.as_str(),
         "https://mirror.example.org/news/"
     );
-    let built = build_items(&extraction, spec);
+    let built = build_items(extraction, spec);
     assert_eq!(built.items.len(), 2);
     let one = &built.items[0];
     assert_eq!(one.title, "One & only");
@@ -253,7 +253,7 @@ date = ".date"
 "#;
     let config = config::parse(text, std::path::Path::new("soup.toml")).unwrap();
     let spec = &config.feeds[0];
-    let built = build_items(&extract(html, &spec.page_url, spec).unwrap(), spec);
+    let built = build_items(extract(html, &spec.page_url, spec).unwrap(), spec);
     let got: Vec<(&str, &str, String)> = built
         .items
         .iter()
