@@ -265,7 +265,10 @@ async fn check(spec: &FeedSpec) -> anyhow::Result<Outcome> {
             counts.date_parsed, counts.date_found
         );
     } else {
-        let _ = writeln!(out, "date: no selector (items are dated when first seen)");
+        let _ = writeln!(
+            out,
+            "date: no selector (items are dated by the run's start)"
+        );
     }
     if spec.selectors.summary.is_some() {
         let _ = writeln!(out, "summary: {}/{matched}", counts.summary);

@@ -207,10 +207,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let doc = Document { text, path };
     let raw: RawConfig = toml::from_str(text).map_err(|err| {
         let offset = err.span().map(|s| s.start).unwrap_or(0);
+        let message = err.message().trim().to_string();
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string);
         ConfigError::Syntax {
             location: doc.location(offset, None),
-            field: doc.key_at(offset),
-            message: err.message().trim().to_string(),
+            field: missing.or_else(|| doc.key_at(offset)),
+            message,
         }
     })?;
     let base_dir = path
@@ -367,7 +372,9 @@ impl Document<'_> {
 
     /// The id of the `[[feed]]` table that contains `offset`, read from the text.
     fn feed_id_before(&self, offset: usize) -> Option<String> {
-        let before = self.text.get(..offset)?;
+        // An error at a `[[feed]]` header (a missing key) belongs to that feed.
+        let end = (offset + "[[feed]]".len()).min(self.text.len());
+        let before = self.text.get(..end)?;
         let start = before.rfind("[[feed]]")?;
         // A later top-level table ends the feed (but `[feed.…]` sub-tables do not).
         let after_header = &before[start + "[[feed]]".len()..];
@@ -463,7 +470,7 @@ impl Document<'_> {
             );
         }
         let feed = Some(id.as_str());
-        let title = raw.title.get_ref().trim().to_string();
+        let title = crate::item::clean_text(raw.title.get_ref());
         if title.is_empty() {
             return self.invalid(raw.title.span(), feed, "title", "must not be empty".into());
         }
@@ -847,7 +854,14 @@ summary = "p"
             "{message}"
         );
         let message = err(&GOOD.replace("url = \"https://example.org/news/\"\n", ""));
-        assert!(message.contains("missing field `url`"), "{message}");
+        assert_eq!(
+            message,
+            "conf/pf.toml:6:1: feed \"demo\": field \"url\": missing field `url`"
+        );
+        assert!(
+            err(&GOOD.replace("title = \"Demo\"", "title = \"\\u0001 \""))
+                .contains("field \"title\": must not be empty")
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use chrono_tz::Tz;
 pub const COMMON_FORMATS: &[&str] = &[
     "%Y-%m-%dT%H:%M:%S%.f",
     "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S%.f%z",
     "%Y-%m-%d %H:%M:%S%.f%z",
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%d %H:%M",
@@ -28,6 +29,9 @@ pub const COMMON_FORMATS: &[&str] = &[
     "%B %d %Y",
     "%B %d, %Y %H:%M",
     "%B %d, %Y, %H:%M",
+    "%B %d, %Y %I:%M %p",
+    "%B %d, %Y, %I:%M %p",
+    "%d %B %Y %I:%M %p",
     "%A, %B %d, %Y",
     "%B %Y",
     "%d.%m.%Y",
@@ -100,10 +104,14 @@ fn normalise(text: &str) -> String {
     let words: Vec<String> = text
         .split_whitespace()
         .map(|word| {
-            let (core, tail) = match word.find([',', '.']) {
+            let (core, mut tail) = match word.find([',', '.']) {
                 Some(i) => word.split_at(i),
                 None => (word, ""),
             };
+            // "Apr." and "Sept." are abbreviations: the dot goes.
+            if tail.starts_with('.') && !core.is_empty() && core.chars().all(char::is_alphabetic) {
+                tail = &tail[1..];
+            }
             let digits = core.chars().take_while(char::is_ascii_digit).count();
             let suffix = &core[digits..];
             let core = if digits > 0
@@ -141,6 +149,10 @@ fn parse_with(text: &str, format: &str, tz: Tz) -> Option<DateTime<FixedOffset>>
 /// A date from parsed fields: with its own offset when it has one, else read in `tz`; no time
 /// means midnight.
 fn from_parsed(parsed: &Parsed, tz: Tz) -> Option<DateTime<FixedOffset>> {
+    // Out-of-range years would overflow time zone arithmetic; no page means them.
+    if !parsed.year().is_some_and(|y| (1000..=9999).contains(&y)) {
+        return None;
+    }
     if parsed.offset().is_some() {
         return parsed.to_datetime().ok();
     }
@@ -158,10 +170,10 @@ pub fn localise(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.fixed_offset(),
         LocalResult::None => {
-            let later = naive + chrono::Duration::hours(1);
-            match tz.from_local_datetime(&later) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.fixed_offset(),
-                LocalResult::None => tz.from_utc_datetime(&naive).fixed_offset(),
+            let later = naive.checked_add_signed(chrono::Duration::hours(1));
+            match later.map(|later| tz.from_local_datetime(&later)) {
+                Some(LocalResult::Single(t) | LocalResult::Ambiguous(t, _)) => t.fixed_offset(),
+                _ => tz.from_utc_datetime(&naive).fixed_offset(),
             }
         }
     }
@@ -201,6 +213,10 @@ mod tests {
                 "2014-04-25T10:30:00+01:00",
             ),
             ("April 2014", "2014-04-01T00:00:00+08:00"),
+            ("Sept. 3, 2014", "2014-09-03T00:00:00+08:00"),
+            ("Apr. 25, 2014", "2014-04-25T00:00:00+08:00"),
+            ("April 25, 2014 3:30 PM", "2014-04-25T15:30:00+08:00"),
+            ("2014-04-25T10:30:00+0200", "2014-04-25T10:30:00+02:00"),
         ];
         for (text, want) in cases {
             assert_eq!(rfc3339(text, &[], sh), want, "{text:?}");
@@ -260,5 +276,10 @@ mod tests {
         assert!(parse_date("", &[], Tz::UTC).is_err());
         assert!(parse_date("31 February 2014", &[], Tz::UTC).is_err());
         assert!(parse_date("12", &["%Y".into()], Tz::UTC).is_err());
+        // Years chrono can hold but time zones cannot: no panic, no date.
+        let ny = chrono_tz::America::New_York;
+        assert!(parse_date("+262143-12-31 23:30", &[], ny).is_err());
+        assert!(parse_date("-262143-01-01", &[], ny).is_err());
+        assert!(parse_date("262143-12-31T23:59:59", &["%Y-%m-%dT%H:%M:%S".into()], ny).is_err());
     }
 }

@@ -49,7 +49,7 @@ pub enum ExtractError {
     },
     /// Elements matched, but none had both a title and a link.
     #[error(
-        "feed \"{feed}\": {matched} elements match \"{selector}\" but none has both a title and a link (see the warnings above)"
+        "feed \"{feed}\": fields \"selectors.title\" and \"selectors.link\": {matched} elements match \"{selector}\" but none has both a title and a link ({titles} have a title, {links} a usable link)"
     )]
     NoUsableItems {
         /// The feed.
@@ -58,6 +58,27 @@ pub enum ExtractError {
         selector: String,
         /// How many elements the item selector matched.
         matched: usize,
+        /// How many had a title.
+        titles: usize,
+        /// How many had a usable link.
+        links: usize,
+    },
+    /// A date selector is configured but no item's date parses.
+    #[error(
+        "feed \"{feed}\": field \"selectors.date\": no date parses (\"{selector}\" found date text in {found} of {matched} items{}); check the selector and `date_formats`",
+        example.as_ref().map(|e| format!(", e.g. \"{e}\"")).unwrap_or_default()
+    )]
+    NoDates {
+        /// The feed.
+        feed: String,
+        /// The date selector.
+        selector: String,
+        /// Items with date text.
+        found: usize,
+        /// Items matched.
+        matched: usize,
+        /// A date text that did not parse.
+        example: Option<String>,
     },
 }
 
@@ -144,7 +165,15 @@ fn attr_text(element: ElementRef<'_>, attr: &str) -> Option<String> {
 fn title_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
     match &field.attr {
         Some(attr) => attr_text(element, attr),
-        None => non_empty(text_of(element)).or_else(|| attr_text(element, "title")),
+        None => non_empty(text_of(element))
+            .or_else(|| attr_text(element, "title"))
+            .or_else(|| attr_text(element, "aria-label"))
+            .or_else(|| {
+                element
+                    .descendent_elements()
+                    .find(|e| e.value().name() == "img")
+                    .and_then(|img| attr_text(img, "alt"))
+            }),
     }
 }
 
@@ -152,17 +181,31 @@ fn title_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
 /// the first link inside it.
 fn link_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
     let attr = field.attr.as_deref().unwrap_or("href");
-    let raw = element.value().attr(attr).or_else(|| {
+    let own = element
+        .value()
+        .attr(attr)
+        .filter(|v| !is_placeholder_link(v));
+    let raw = own.or_else(|| {
         if attr != "href" {
             return None;
         }
         element
             .descendent_elements()
-            .find(|e| e.value().name() == "a" && e.value().attr("href").is_some())
-            .and_then(|e| e.value().attr("href"))
+            .filter(|e| e.value().name() == "a")
+            .filter_map(|e| e.value().attr("href"))
+            .find(|href| !is_placeholder_link(href))
     })?;
-    let trimmed = raw.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
+    Some(raw.trim().to_string())
+}
+
+/// `href=""`, `href="#"` and `javascript:` links lead nowhere: scripts handle the click.
+fn is_placeholder_link(href: &str) -> bool {
+    let href = href.trim();
+    href.is_empty()
+        || href == "#"
+        || href
+            .get(..11)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("javascript:"))
 }
 
 /// Date candidates: the named attribute; otherwise a machine-readable attribute (`datetime` of

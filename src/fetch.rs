@@ -33,7 +33,9 @@ pub enum FetchError {
         source: std::io::Error,
     },
     /// The page is larger than [`MAX_BODY_BYTES`].
-    #[error("feed \"{feed}\": the page at {source_name} is larger than {limit} bytes")]
+    #[error(
+        "feed \"{feed}\": field \"source\": the page at {source_name} is larger than {limit} bytes"
+    )]
     TooLarge {
         /// The feed.
         feed: String,
@@ -44,7 +46,7 @@ pub enum FetchError {
     },
     /// Live fetching is not in this version.
     #[error(
-        "feed \"{feed}\": field \"source\": fetching {url} over HTTP is not supported by this version; set `source` to a saved copy of the page"
+        "feed \"{feed}\": field \"url\": fetching {url} over HTTP is not supported by this version; set `source` to a saved copy of the page"
     )]
     HttpUnsupported {
         /// The feed.

@@ -249,6 +249,8 @@ fn summary_of(summary: Option<String>, spec: &FeedSpec, base: &Url) -> Option<St
         .is_some_and(|s| s.attr.is_some());
     let cleaned = match spec.summary_format {
         SummaryFormat::Html if !attr_given => sanitise_html(&summary, base),
+        // An attribute's text is text, even in a feed that publishes HTML.
+        SummaryFormat::Html => escape_html(&summary),
         // Extraction returns clean text already.
         _ => summary,
     };
@@ -265,6 +267,20 @@ pub fn resolve_link(base: &Url, href: &str) -> Result<String, String> {
     } else {
         Err(format!("\"{href}\" is not an http(s) link"))
     }
+}
+
+/// Escapes text for use as HTML (RSS `description` is HTML).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Removes the characters XML 1.0 forbids (most C0 controls, U+FFFE, U+FFFF) and the C1

@@ -14,8 +14,10 @@ pub enum WriteOutcome {
 
 /// A file that could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {}", path.display())]
+#[error("feed \"{feed}\": cannot write {}", path.display())]
 pub struct OutputError {
+    /// The feed.
+    pub feed: String,
     /// The file.
     pub path: PathBuf,
     /// The I/O error.
@@ -23,21 +25,63 @@ pub struct OutputError {
     pub source: std::io::Error,
 }
 
-/// Writes `bytes` to `path` atomically (a temporary file in the same folder, synced, then
-/// renamed over `path`), unless `path` already holds exactly these bytes.
-pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<WriteOutcome, OutputError> {
-    let fail = |source| OutputError {
+/// Publishes a feed's files together: each file whose bytes differ is written to a temporary
+/// file in its folder and synced, and only when all are ready are they renamed into place, so
+/// a failure leaves every old file as it was. Files that already hold their bytes are not
+/// touched.
+pub fn publish(feed: &str, files: &[(PathBuf, Vec<u8>)]) -> Result<Vec<WriteOutcome>, OutputError> {
+    let fail = |path: &Path, source| OutputError {
+        feed: feed.to_string(),
         path: path.to_path_buf(),
         source,
     };
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(WriteOutcome::Unchanged);
+    let mut staged = Vec::new();
+    let mut outcomes = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        if std::fs::read(path).is_ok_and(|old| old == *bytes) {
+            outcomes.push(WriteOutcome::Unchanged);
+            continue;
+        }
+        outcomes.push(WriteOutcome::Written);
+        let temp = stage(path, bytes).map_err(|e| fail(path, e))?;
+        staged.push((path, temp));
     }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(fail)?;
+    for (path, temp) in staged {
+        temp.persist(path).map_err(|e| fail(path, e.error))?;
+        // Make the rename itself durable.
+        #[cfg(unix)]
+        if let Some(dir) = path
+            .parent()
+            .and_then(|d| std::fs::File::open(folder(d)).ok())
+        {
+            let _ = dir.sync_all();
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Writes `bytes` to `path` atomically unless it already holds them (see [`publish`]).
+pub fn write_if_changed(
+    feed: &str,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<WriteOutcome, OutputError> {
+    let mut outcomes = publish(feed, &[(path.to_path_buf(), bytes.to_vec())])?;
+    Ok(outcomes.pop().unwrap_or(WriteOutcome::Unchanged))
+}
+
+fn folder(dir: &Path) -> &Path {
+    if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }
+}
+
+/// A synced temporary file beside `path` holding `bytes`, readable by all.
+fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = folder(path.parent().unwrap_or(Path::new(".")));
+    std::fs::create_dir_all(dir)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -45,25 +89,17 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<WriteOutcome, Outpu
     let mut temp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    temp.write_all(bytes).map_err(fail)?;
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         // Feeds are public: readable by a web server running as another user.
         temp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(fail)?;
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    temp.as_file().sync_all().map_err(fail)?;
-    temp.persist(path).map_err(|err| fail(err.error))?;
-    // Make the rename itself durable.
-    #[cfg(unix)]
-    if let Ok(dir) = std::fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(WriteOutcome::Written)
+    temp.as_file().sync_all()?;
+    Ok(temp)
 }
 
 #[cfg(test)]
@@ -75,17 +111,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/feed.rss");
         assert_eq!(
-            write_if_changed(&path, b"one").unwrap(),
+            write_if_changed("t", &path, b"one").unwrap(),
             WriteOutcome::Written
         );
         let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
         assert_eq!(
-            write_if_changed(&path, b"one").unwrap(),
+            write_if_changed("t", &path, b"one").unwrap(),
             WriteOutcome::Unchanged
         );
         assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
         assert_eq!(
-            write_if_changed(&path, b"two").unwrap(),
+            write_if_changed("t", &path, b"two").unwrap(),
             WriteOutcome::Written
         );
         assert_eq!(std::fs::read(&path).unwrap(), b"two");

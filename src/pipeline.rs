@@ -4,14 +4,14 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, SubsecRound as _, Utc};
 
 use crate::config::{FeedSpec, OutputSettings, SummaryFormat};
 use crate::error::Result;
 use crate::extract::{ExtractError, extract};
 use crate::fetch;
 use crate::item::{Built, Item, build_items};
-use crate::output::{WriteOutcome, write_if_changed};
+use crate::output::{WriteOutcome, publish};
 use crate::render::{self, FeedMeta};
 
 /// What a successful refresh did.
@@ -39,6 +39,23 @@ pub async fn scrape(spec: &FeedSpec) -> Result<Built> {
             feed: spec.id.clone(),
             selector: spec.selectors.item_css.clone(),
             matched: built.counts.matched,
+            titles: built.counts.title,
+            links: built.counts.link,
+        }
+        .into());
+    }
+    if let Some(date) = &spec.selectors.date
+        && built.counts.date_parsed == 0
+    {
+        return Err(ExtractError::NoDates {
+            feed: spec.id.clone(),
+            selector: date.css.clone(),
+            found: built.counts.date_found,
+            matched: built.counts.matched,
+            example: built.warnings.iter().find_map(|w| match w {
+                crate::item::ItemWarning::BadDate { source, .. } => Some(source.text.clone()),
+                _ => None,
+            }),
         }
         .into());
     }
@@ -53,7 +70,8 @@ pub fn arrange(
     mut items: Vec<Item>,
     now: DateTime<Utc>,
 ) -> (FeedMeta, Vec<Item>) {
-    let now: DateTime<FixedOffset> = now.fixed_offset();
+    // Whole seconds: RSS dates cannot carry fractions, and both files must agree.
+    let now: DateTime<FixedOffset> = now.trunc_subsecs(0).fixed_offset();
     for item in &mut items {
         item.date.get_or_insert(now);
     }
@@ -96,12 +114,16 @@ pub async fn refresh(
     let (meta, items) = arrange(spec, output, built.items, now);
     let rss = render::rss(&spec.id, &meta, &items)?;
     let atom = render::atom(&spec.id, &meta, &items)?;
-    let mut files = Vec::with_capacity(2);
-    for (ext, bytes) in [("rss", rss), ("atom", atom)] {
-        let path = output.dir.join(format!("{}.{ext}", spec.id));
-        let outcome = write_if_changed(&path, &bytes)?;
-        files.push((path, outcome));
-    }
+    let files: Vec<(PathBuf, Vec<u8>)> = [("rss", rss), ("atom", atom)]
+        .into_iter()
+        .map(|(ext, bytes)| (output.dir.join(format!("{}.{ext}", spec.id)), bytes))
+        .collect();
+    let outcomes = publish(&spec.id, &files)?;
+    let files = files
+        .into_iter()
+        .map(|(path, _)| path)
+        .zip(outcomes)
+        .collect();
     Ok(FeedReport {
         feed: spec.id.clone(),
         items: items.len(),

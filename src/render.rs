@@ -4,7 +4,7 @@ use atom_syndication as atom;
 use chrono::{DateTime, FixedOffset};
 use rss::extension::atom as rss_atom;
 
-use crate::item::{Item, clean_text, strip_forbidden_chars};
+use crate::item::{Item, clean_text, escape_html, strip_forbidden_chars};
 
 /// The name and address pressfeed writes into feeds' `generator`.
 pub const GENERATOR: &str = "pressfeed";
@@ -70,20 +70,6 @@ fn text(value: &str) -> String {
 /// Item text is clean when it comes from `build_items`; this only guarantees XML can carry it.
 fn xml_safe(value: &str) -> String {
     strip_forbidden_chars(value).into_owned()
-}
-
-/// Escapes text for use as HTML (RSS `description` is HTML).
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Writes `items` as an RSS 2.0 document.

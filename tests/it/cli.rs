@@ -177,6 +177,21 @@ fn layout_change_fails_the_feed_and_keeps_the_old_files() {
 }
 
 #[test]
+fn no_parseable_date_fails_the_feed() {
+    let site = Site::new(&fixture("ilo-china-press-releases.html"));
+    site.run().success();
+    let before = site.files();
+    site.switch_page(&fixture("broken/no-dates.html"));
+    let text = stderr(&site.run().code(1));
+    let last = text.lines().last().unwrap();
+    assert_eq!(
+        last,
+        "pressfeed: error: feed \"ilo-china\": field \"selectors.date\": no date parses (\"span.date\" found date text in 3 of 3 items, e.g. \"Summer 2014\"); check the selector and `date_formats`; its previous feed files are kept"
+    );
+    assert_eq!(site.files(), before);
+}
+
+#[test]
 fn missing_page_fails_the_feed() {
     let site = Site::new(&fixture("ilo-china-press-releases.html"));
     site.run().success();

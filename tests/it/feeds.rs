@@ -286,3 +286,46 @@ date = ".date"
         ]
     );
 }
+
+#[test]
+fn placeholder_links_fall_back_and_attribute_summaries_stay_text() {
+    let html = r##"<div class="card"><a class="more" href="#">Read</a>
+<h2><a href="javascript:void(0)">Cards</a> <a href="/cards.html">Cards</a></h2>
+<span data-summary="a &lt;b&gt; &amp; c"></span></div>
+<div class="card"><a class="more" href=""><img alt="Only an image" src="i.png"></a>
+<h2><a href="/image.html">x</a></h2></div>"##;
+    let text = r#"
+[[feed]]
+id = "cards"
+title = "Cards"
+url = "https://example.org/"
+source = "x.html"
+summary_format = "html"
+[feed.selectors]
+item = "div.card"
+title = "a.more"
+link = "h2"
+summary = { selector = "span", attr = "data-summary" }
+"#;
+    let config = config::parse(text, std::path::Path::new("cards.toml")).unwrap();
+    let spec = &config.feeds[0];
+    let built = build_items(extract(html, &spec.page_url, spec).unwrap(), spec);
+    assert!(built.warnings.is_empty(), "{:?}", built.warnings);
+    let got: Vec<(&str, &str, Option<&str>)> = built
+        .items
+        .iter()
+        .map(|i| (i.title.as_str(), i.link.as_str(), i.summary.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // The first link in the h2 is a `javascript:` placeholder: the next one is taken.
+            (
+                "Read",
+                "https://example.org/cards.html",
+                Some("a &lt;b&gt; &amp; c")
+            ),
+            ("Only an image", "https://example.org/image.html", None),
+        ]
+    );
+}
