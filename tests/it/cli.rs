@@ -63,6 +63,23 @@ impl Site {
     }
 }
 
+/// Publishes the good ILO feed, then points the config at `page` and runs again: that run must
+/// fail with exit 1 and leave both files exactly as they were. Returns its stderr.
+fn fails_after_good_run(page: &Path) -> String {
+    let site = Site::new(&fixture("ilo-china-press-releases.html"));
+    site.run().success();
+    let before = site.files();
+    site.switch_page(page);
+    let text = stderr(&site.run().code(1));
+    assert_eq!(
+        site.files(),
+        before,
+        "{}: files must be kept",
+        page.display()
+    );
+    text
+}
+
 fn stderr(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
@@ -159,12 +176,7 @@ fn shipped_config_in_its_own_folder_works() {
 #[test]
 fn layout_change_fails_the_feed_and_keeps_the_old_files() {
     for broken in ["layout-changed.html", "malformed.html"] {
-        let site = Site::new(&fixture("ilo-china-press-releases.html"));
-        site.run().success();
-        let before = site.files();
-        site.switch_page(&fixture(&format!("broken/{broken}")));
-        let assert = site.run().code(1);
-        let text = stderr(&assert);
+        let text = fails_after_good_run(&fixture(&format!("broken/{broken}")));
         assert!(
             text.starts_with(
                 "pressfeed: error: feed \"ilo-china\": field \"selectors.item\": \".press-releases ol.item-list > li.item\" matches nothing on the page ("
@@ -172,37 +184,25 @@ fn layout_change_fails_the_feed_and_keeps_the_old_files() {
             "{broken}: {text}"
         );
         assert!(text.contains("its previous feed files are kept"), "{text}");
-        assert_eq!(site.files(), before, "{broken}: files must be kept");
     }
 }
 
 #[test]
 fn no_parseable_date_fails_the_feed() {
-    let site = Site::new(&fixture("ilo-china-press-releases.html"));
-    site.run().success();
-    let before = site.files();
-    site.switch_page(&fixture("broken/no-dates.html"));
-    let text = stderr(&site.run().code(1));
-    let last = text.lines().last().unwrap();
+    let text = fails_after_good_run(&fixture("broken/no-dates.html"));
     assert_eq!(
-        last,
+        text.lines().last().unwrap(),
         "pressfeed: error: feed \"ilo-china\": field \"selectors.date\": no date parses (\"span.date\" found date text in 3 of 3 items, e.g. \"Summer 2014\"); check the selector and `date_formats`; its previous feed files are kept"
     );
-    assert_eq!(site.files(), before);
 }
 
 #[test]
 fn missing_page_fails_the_feed() {
-    let site = Site::new(&fixture("ilo-china-press-releases.html"));
-    site.run().success();
-    let before = site.files();
-    site.switch_page(&fixture("does-not-exist.html"));
-    let text = stderr(&site.run().code(1));
+    let text = fails_after_good_run(&fixture("does-not-exist.html"));
     assert!(
         text.starts_with("pressfeed: error: feed \"ilo-china\": field \"source\": cannot read "),
         "{text}"
     );
-    assert_eq!(site.files(), before);
 }
 
 #[test]

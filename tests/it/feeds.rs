@@ -20,6 +20,13 @@ fn ilo_items() -> Vec<pressfeed::Item> {
     built.items
 }
 
+/// Items from `html` with the one feed configured in `config_text`.
+fn build_from(config_text: &str, html: &str) -> pressfeed::item::Built {
+    let config = config::parse(config_text, std::path::Path::new("test.toml")).unwrap();
+    let spec = &config.feeds[0];
+    build_items(extract(html, &spec.page_url, spec).unwrap(), spec)
+}
+
 #[test]
 fn ilo_fixture_gives_exactly_twenty_items() {
     let items = ilo_items();
@@ -251,9 +258,7 @@ title = "h3 a"
 link = "h3 a"
 date = ".date"
 "#;
-    let config = config::parse(text, std::path::Path::new("soup.toml")).unwrap();
-    let spec = &config.feeds[0];
-    let built = build_items(extract(html, &spec.page_url, spec).unwrap(), spec);
+    let built = build_from(text, html);
     let got: Vec<(&str, &str, String)> = built
         .items
         .iter()
@@ -307,9 +312,7 @@ title = "a.more"
 link = "h2"
 summary = { selector = "span", attr = "data-summary" }
 "#;
-    let config = config::parse(text, std::path::Path::new("cards.toml")).unwrap();
-    let spec = &config.feeds[0];
-    let built = build_items(extract(html, &spec.page_url, spec).unwrap(), spec);
+    let built = build_from(text, html);
     assert!(built.warnings.is_empty(), "{:?}", built.warnings);
     let got: Vec<(&str, &str, Option<&str>)> = built
         .items
