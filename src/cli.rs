@@ -194,7 +194,7 @@ async fn run_feeds(config: &Config, only: &[String]) -> anyhow::Result<Outcome> 
                 );
                 if report.undated > 0 {
                     tracing::info!(
-                        "feed \"{}\": {} items had no date and are dated by this run's start",
+                        "feed \"{}\": {} items on the page had no date; those published are dated by this run's start",
                         report.feed,
                         report.undated
                     );

@@ -1,7 +1,7 @@
 //! Items: what a listing entry becomes once cleaned, validated, dated and given a stable id.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset};
 use url::Url;
@@ -120,7 +120,8 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec) -> Built {
         },
         ..Built::default()
     };
-    let mut seen: HashSet<String> = HashSet::new();
+    // Link → position of the item that first listed it.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     let base_url = &extraction.base_url;
     for mut raw in extraction.items {
         // Extraction returns clean, non-empty text.
@@ -152,13 +153,7 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec) -> Built {
                 None
             }
         };
-        if !seen.insert(link.clone()) {
-            let first = built
-                .items
-                .iter()
-                .find(|i| i.id == link)
-                .map(|i| i.position)
-                .unwrap_or(0);
+        if let Some(&first) = seen.get(&link) {
             built.warnings.push(ItemWarning::Duplicate {
                 position: raw.position,
                 title,
@@ -167,6 +162,7 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec) -> Built {
             });
             continue;
         }
+        seen.insert(link.clone(), raw.position);
         built.items.push(Item {
             id: link.clone(),
             title,

@@ -21,7 +21,8 @@ pub struct FeedReport {
     pub feed: String,
     /// Items published.
     pub items: usize,
-    /// Items published without a date of their own (dated by the run's start).
+    /// Items on the page without a date of their own (those published are dated by the run's
+    /// start).
     pub undated: usize,
     /// The files and whether each was rewritten.
     pub files: Vec<(PathBuf, WriteOutcome)>,
@@ -127,7 +128,7 @@ pub async fn refresh(
     Ok(FeedReport {
         feed: spec.id.clone(),
         items: items.len(),
-        undated: undated.min(items.len()),
+        undated,
         files,
     })
 }

@@ -62,11 +62,6 @@ fn item_date(item: &Item, meta: &FeedMeta) -> DateTime<FixedOffset> {
     item.date.unwrap_or(meta.updated)
 }
 
-/// Feed-level text: cleaned like item text.
-fn text(value: &str) -> String {
-    clean_text(value)
-}
-
 /// Item text is clean when it comes from `build_items`; this only guarantees XML can carry it.
 fn xml_safe(value: &str) -> String {
     strip_forbidden_chars(value).into_owned()
@@ -75,9 +70,9 @@ fn xml_safe(value: &str) -> String {
 /// Writes `items` as an RSS 2.0 document.
 pub fn rss(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, RenderError> {
     let mut channel = rss::Channel {
-        title: text(&meta.title),
+        title: clean_text(&meta.title),
         link: meta.page_url.clone(),
-        description: text(&meta.description),
+        description: clean_text(&meta.description),
         language: meta.language.clone(),
         generator: Some(format!("{GENERATOR} {}", env!("CARGO_PKG_VERSION"))),
         docs: Some("https://www.rssboard.org/rss-specification".to_string()),
@@ -171,11 +166,11 @@ pub fn atom(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
             .atom_url
             .clone()
             .unwrap_or_else(|| meta.page_url.clone()),
-        title: atom::Text::plain(text(&meta.title)),
-        subtitle: Some(atom::Text::plain(text(&meta.description))),
+        title: atom::Text::plain(clean_text(&meta.title)),
+        subtitle: Some(atom::Text::plain(clean_text(&meta.description))),
         updated: meta.updated,
         authors: vec![atom::Person {
-            name: text(&meta.author),
+            name: clean_text(&meta.author),
             ..Default::default()
         }],
         generator: Some(atom::Generator {
