@@ -2,7 +2,7 @@
 //!
 //! Synchronous and the only user of `scraper`: the parsed document never outlives a call.
 
-use ego_tree::NodeRef;
+use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
@@ -82,53 +82,122 @@ pub enum ExtractError {
     },
 }
 
-/// Runs `spec`'s selectors over `html`, a page whose address is `page_url`.
-pub fn extract(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Extraction, ExtractError> {
-    let document = Html::parse_document(html);
-    let base_url = base_href(&document)
-        .and_then(|href| page_url.join(&href).ok())
-        .filter(|url| matches!(url.scheme(), "http" | "https"))
-        .unwrap_or_else(|| page_url.clone());
-    let selectors = &spec.selectors;
-    let items: Vec<RawItem> = document
-        .select(&selectors.item)
-        .enumerate()
-        .map(|(i, element)| {
-            let title_element = field_element(element, &selectors.title);
-            // Title and link are often the same element: find it once.
-            let link_element = if selectors.link.css == selectors.title.css {
-                title_element
-            } else {
-                field_element(element, &selectors.link)
-            };
-            RawItem {
-                position: i + 1,
-                title: title_element.and_then(|e| title_of(e, &selectors.title)),
-                link: link_element.and_then(|e| link_of(e, &selectors.link)),
-                dates: selectors
-                    .date
-                    .as_ref()
-                    .and_then(|f| field_element(element, f).map(|e| date_candidates(e, f)))
-                    .unwrap_or_default(),
-                summary: selectors.summary.as_ref().and_then(|f| {
-                    let e = field_element(element, f)?;
-                    match (&f.attr, spec.summary_format) {
-                        (Some(attr), _) => attr_text(e, attr),
-                        (None, SummaryFormat::Text) => non_empty(text_of(e)),
-                        (None, SummaryFormat::Html) => non_empty(e.inner_html().trim().to_string()),
-                    }
-                }),
-            }
+/// A parsed listing page and the elements its item selector matched, in page order.
+///
+/// Fields are read per item on demand, so a caller can read dates everywhere and the other
+/// fields only where it needs them.
+pub struct Page {
+    document: Html,
+    base_url: Url,
+    items: Vec<NodeId>,
+}
+
+impl Page {
+    /// Parses `html`, the page at `page_url`, and finds its items. Fails when the item selector
+    /// matches nothing.
+    pub fn parse(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Self, ExtractError> {
+        let document = Html::parse_document(html);
+        let base_url = base_href(&document)
+            .and_then(|href| page_url.join(&href).ok())
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .unwrap_or_else(|| page_url.clone());
+        let items: Vec<NodeId> = document
+            .select(&spec.selectors.item)
+            .map(|element| element.id())
+            .collect();
+        if items.is_empty() {
+            return Err(ExtractError::NoItems {
+                feed: spec.id.clone(),
+                selector: spec.selectors.item_css.clone(),
+                bytes: html.len(),
+            });
+        }
+        Ok(Self {
+            document,
+            base_url,
+            items,
         })
-        .collect();
-    if items.is_empty() {
-        return Err(ExtractError::NoItems {
-            feed: spec.id.clone(),
-            selector: selectors.item_css.clone(),
-            bytes: html.len(),
-        });
     }
-    Ok(Extraction { base_url, items })
+
+    /// How many elements the item selector matched (never 0).
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Always false: a page without items fails to parse.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The URL relative links are resolved against (`<base href>` or the page's address).
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    fn element(&self, index: usize) -> Option<ElementRef<'_>> {
+        let id = *self.items.get(index)?;
+        self.document.tree.get(id).and_then(ElementRef::wrap)
+    }
+
+    /// Date candidates of item `index` (0-based), in order of preference.
+    pub fn dates(&self, index: usize, spec: &FeedSpec) -> Vec<String> {
+        let field = spec.selectors.date.as_ref();
+        self.element(index)
+            .zip(field)
+            .and_then(|(element, f)| field_element(element, f).map(|e| date_candidates(e, f)))
+            .unwrap_or_default()
+    }
+
+    /// Every field of item `index` (0-based).
+    pub fn item(&self, index: usize, spec: &FeedSpec) -> RawItem {
+        let position = index + 1;
+        let Some(element) = self.element(index) else {
+            return RawItem {
+                position,
+                ..RawItem::default()
+            };
+        };
+        let selectors = &spec.selectors;
+        let title_element = field_element(element, &selectors.title);
+        // Title and link are often the same element: find it once.
+        let link_element = if selectors.link.css == selectors.title.css {
+            title_element
+        } else {
+            field_element(element, &selectors.link)
+        };
+        RawItem {
+            position,
+            title: title_element.and_then(|e| title_of(e, &selectors.title)),
+            link: link_element.and_then(|e| link_of(e, &selectors.link)),
+            dates: self.dates(index, spec),
+            summary: selectors.summary.as_ref().and_then(|f| {
+                let e = field_element(element, f)?;
+                match (&f.attr, spec.summary_format) {
+                    (Some(attr), _) => attr_text(e, attr),
+                    (None, SummaryFormat::Text) => non_empty(text_of(e)),
+                    (None, SummaryFormat::Html) => non_empty(e.inner_html().trim().to_string()),
+                }
+            }),
+        }
+    }
+
+    /// The items at `indices` (0-based, in the order given) with every field read.
+    pub fn extraction(
+        &self,
+        indices: impl IntoIterator<Item = usize>,
+        spec: &FeedSpec,
+    ) -> Extraction {
+        Extraction {
+            base_url: self.base_url.clone(),
+            items: indices.into_iter().map(|i| self.item(i, spec)).collect(),
+        }
+    }
+}
+
+/// Runs `spec`'s selectors over `html`, a page whose address is `page_url`, reading every item.
+pub fn extract(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Extraction, ExtractError> {
+    let page = Page::parse(html, page_url, spec)?;
+    Ok(page.extraction(0..page.len(), spec))
 }
 
 fn base_href(document: &Html) -> Option<String> {

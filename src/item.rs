@@ -107,7 +107,9 @@ pub struct Built {
     pub items: Vec<Item>,
     /// Problems with single items.
     pub warnings: Vec<ItemWarning>,
-    /// Per-field counts over all matched elements.
+    /// Per-field counts. `matched` and the date counts cover every matched element; the others
+    /// cover the items read (all of them, except when a page lists more dated items than the
+    /// feed publishes: then only the newest are read, see `pipeline::read_items`).
     pub counts: FieldCounts,
 }
 
@@ -218,8 +220,9 @@ fn describe_selector(css: &str) -> String {
     }
 }
 
-/// Parses the first candidate that parses; when none does, the error of the last one (the text).
-fn parse_dates(
+/// Parses the first date candidate that parses; when none does, the error of the last one (the
+/// text). `Ok(None)` when there is no candidate.
+pub fn parse_dates(
     candidates: &[String],
     spec: &FeedSpec,
 ) -> Result<Option<DateTime<FixedOffset>>, DateError> {

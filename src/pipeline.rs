@@ -8,9 +8,9 @@ use chrono::{DateTime, FixedOffset, SubsecRound as _, Utc};
 
 use crate::config::{FeedSpec, OutputSettings, SummaryFormat};
 use crate::error::Result;
-use crate::extract::{ExtractError, extract};
+use crate::extract::{ExtractError, Page};
 use crate::fetch;
-use crate::item::{Built, Item, build_items};
+use crate::item::{Built, Item, build_items, parse_dates};
 use crate::output::{WriteOutcome, publish};
 use crate::render::{self, FeedMeta};
 
@@ -31,10 +31,11 @@ pub struct FeedReport {
 /// Loads and reads a feed's page: the items it yields, with per-item warnings and counts.
 /// Fails when the page cannot be loaded or yields no usable item.
 pub async fn scrape(spec: &FeedSpec) -> Result<Built> {
-    let page = fetch::load(spec).await?;
-    let extraction = extract(&page.body, &page.url, spec)?;
-    drop(page);
-    let built = build_items(extraction, spec);
+    let loaded = fetch::load(spec).await?;
+    let built = {
+        let page = Page::parse(&loaded.body, &loaded.url, spec)?;
+        read_items(&page, spec)
+    };
     if built.items.is_empty() {
         return Err(ExtractError::NoUsableItems {
             feed: spec.id.clone(),
@@ -61,6 +62,43 @@ pub async fn scrape(spec: &FeedSpec) -> Result<Built> {
         .into());
     }
     Ok(built)
+}
+
+/// Reads the items of `page` that the feed can publish.
+///
+/// Every item's date is read; when the page lists more items than the feed publishes and has a
+/// date selector, the other fields are read only for the newest `max_items` candidates (undated
+/// items first, as they are dated by the run), plus as many more as are needed to replace
+/// candidates that turn out unusable or repeated. Otherwise every item is read.
+pub fn read_items(page: &Page, spec: &FeedSpec) -> Built {
+    let wanted = spec.max_items;
+    if spec.selectors.date.is_none() || page.len() <= wanted {
+        return build_items(page.extraction(0..page.len(), spec), spec);
+    }
+    let mut date_found = 0;
+    let mut order: Vec<(usize, Option<DateTime<FixedOffset>>)> = (0..page.len())
+        .map(|index| {
+            let candidates = page.dates(index, spec);
+            date_found += usize::from(!candidates.is_empty());
+            (index, parse_dates(&candidates, spec).ok().flatten())
+        })
+        .collect();
+    let date_parsed = order.iter().filter(|(_, date)| date.is_some()).count();
+    // Undated first, then newest first; the sort is stable, so ties keep page order.
+    order.sort_by_key(|&(_, date)| (date.is_some(), std::cmp::Reverse(date)));
+    let mut take = wanted;
+    loop {
+        let mut chosen: Vec<usize> = order[..take].iter().map(|&(index, _)| index).collect();
+        chosen.sort_unstable();
+        let mut built = build_items(page.extraction(chosen, spec), spec);
+        if built.items.len() >= wanted || take == order.len() {
+            built.counts.matched = page.len();
+            built.counts.date_found = date_found;
+            built.counts.date_parsed = date_parsed;
+            return built;
+        }
+        take = (take + wanted - built.items.len()).min(order.len());
+    }
 }
 
 /// Orders items newest first (ties keep page order), dates undated ones by `now`, keeps the

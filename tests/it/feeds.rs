@@ -27,6 +27,16 @@ fn build_from(config_text: &str, html: &str) -> pressfeed::item::Built {
     build_items(extract(html, &spec.page_url, spec).unwrap(), spec)
 }
 
+/// A feed "demo" of `li` items titled and linked by their `a`, with `feed_keys` and
+/// `selector_keys` added to its table and its selectors.
+fn demo_feed(feed_keys: &str, selector_keys: &str) -> String {
+    format!(
+        "[[feed]]\nid = \"demo\"\ntitle = \"Demo\"\nurl = \"https://example.org/news/\"\n\
+         source = \"unused.html\"\n{feed_keys}\n\
+         [feed.selectors]\nitem = \"li\"\ntitle = \"a\"\nlink = \"a\"\n{selector_keys}\n"
+    )
+}
+
 #[test]
 fn ilo_fixture_gives_exactly_twenty_items() {
     let items = ilo_items();
@@ -202,21 +212,11 @@ fn base_href_and_html_summaries() {
 <div class="s"><p>Read <a href="more.html" onclick="evil()">more</a><script>alert(1)</script></p></div></li>
 <li><a href="/two.html">Two</a><time>3 May 2024</time></li>
 </ul></body></html>"#;
-    let text = r#"
-[[feed]]
-id = "demo"
-title = "Demo"
-url = "https://example.org/news/"
-source = "unused.html"
-summary_format = "html"
-[feed.selectors]
-item = "li"
-title = "a"
-link = "a"
-date = "time"
-summary = "div.s"
-"#;
-    let config = config::parse(text, std::path::Path::new("demo.toml")).unwrap();
+    let text = demo_feed(
+        "summary_format = \"html\"",
+        "date = \"time\"\nsummary = \"div.s\"",
+    );
+    let config = config::parse(&text, std::path::Path::new("demo.toml")).unwrap();
     let spec = &config.feeds[0];
     let extraction = extract(html, &spec.page_url, spec).unwrap();
     assert_eq!(
@@ -331,4 +331,38 @@ summary = { selector = "span", attr = "data-summary" }
             ("Only an image", "https://example.org/image.html", None),
         ]
     );
+}
+
+/// A page with more items than `max_items`: reading only the newest candidates publishes what
+/// reading every item would, even when candidates are unusable, repeated or undated.
+#[test]
+fn reading_only_the_newest_items_publishes_the_same_feed() {
+    let html = r#"<html><body><ul>
+<li><a href="/a">A</a><span>01 May 2024</span></li>
+<li><a href="/b">B</a><span>05 May 2024</span></li>
+<li><span>09 May 2024</span></li>
+<li><a href="/b">B again</a><span>08 May 2024</span></li>
+<li><a href="/c">C</a><span>not a date</span></li>
+<li><a href="/d">D</a><span>03 May 2024</span></li>
+<li><a href="/e">E</a><span>04 May 2024</span></li>
+<li><a href="/f">F</a><span>02 May 2024</span></li>
+</ul></body></html>"#;
+    let text = demo_feed("max_items = 3", "date = \"span\"");
+    let config = config::parse(&text, std::path::Path::new("demo.toml")).unwrap();
+    let spec = &config.feeds[0];
+    let now = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
+
+    let page = pressfeed::extract::Page::parse(html, &spec.page_url, spec).unwrap();
+    let lazy = pipeline::read_items(&page, spec);
+    let (_, lazy_items) = pipeline::arrange(spec, &config.output, lazy.items, now);
+    let all = build_items(extract(html, &spec.page_url, spec).unwrap(), spec);
+    let (_, all_items) = pipeline::arrange(spec, &config.output, all.items, now);
+
+    let titles: Vec<&str> = lazy_items.iter().map(|i| i.title.as_str()).collect();
+    // C is undated (dated by the run), the third item has no link, "B again" repeats B.
+    assert_eq!(titles, ["C", "B", "E"]);
+    assert_eq!(lazy_items, all_items);
+    assert_eq!(lazy.counts.matched, 8);
+    assert_eq!(lazy.counts.date_found, 8);
+    assert_eq!(lazy.counts.date_parsed, 7);
 }
