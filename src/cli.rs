@@ -11,9 +11,13 @@ use clap::{Parser, Subcommand};
 use tracing::Level;
 use tracing_subscriber::EnvFilter;
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pressfeed::Error;
 use pressfeed::config::{self, Config, FeedSpec};
+use pressfeed::fetch::Fetcher;
 use pressfeed::output::WriteOutcome;
 use pressfeed::pipeline;
+use pressfeed::store::{FeedStatus, Store, StoreError};
 
 /// Turn news listing pages that have no feed into RSS 2.0 and Atom 1.0 feeds.
 #[derive(Debug, Parser)]
@@ -53,6 +57,13 @@ pub enum Command {
         /// The feed's id.
         id: String,
     },
+    /// Show each feed's state: last success, last failure and its error, items in history,
+    /// items on the page last time.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// How a command ended, as the exit code tells it.
@@ -64,6 +75,8 @@ pub enum Outcome {
     FeedFailed,
     /// Bad usage or configuration (2).
     Usage,
+    /// Another run holds the lock; nothing was done (3).
+    Locked,
 }
 
 impl Outcome {
@@ -73,19 +86,21 @@ impl Outcome {
             Outcome::Success => ExitCode::SUCCESS,
             Outcome::FeedFailed => ExitCode::from(1),
             Outcome::Usage => ExitCode::from(2),
+            Outcome::Locked => ExitCode::from(3),
         }
     }
 }
 
 /// Logs go to stderr as `pressfeed: LEVEL: message`. Default level: info on a terminal,
-/// warnings otherwise (quiet under cron); `-v`, `-q` and `PRESSFEED_LOG` change it.
+/// errors only otherwise (silent under cron unless a feed fails); `-v`, `-q` and
+/// `PRESSFEED_LOG` change it.
 pub fn init_logging(cli: &Cli) {
     let level = if cli.quiet {
         Level::ERROR
     } else {
         match cli.verbose {
             0 if std::io::stderr().is_terminal() => Level::INFO,
-            0 => Level::WARN,
+            0 => Level::ERROR,
             1 => Level::INFO,
             _ => Level::DEBUG,
         }
@@ -94,9 +109,37 @@ pub fn init_logging(cli: &Cli) {
         .unwrap_or_else(|_| EnvFilter::new(format!("pressfeed={level}")));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| LogLine(Vec::new()))
         .event_format(PlainFormat)
         .init();
+}
+
+/// The progress bar over the feeds, when one is shown; log lines are printed around it.
+static PROGRESS: std::sync::OnceLock<ProgressBar> = std::sync::OnceLock::new();
+
+/// One log line, written to stderr in one piece when dropped (above the progress bar).
+struct LogLine(Vec<u8>);
+
+impl Write for LogLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for LogLine {
+    fn drop(&mut self) {
+        let write = || {
+            let _ = std::io::stderr().lock().write_all(&self.0);
+        };
+        match PROGRESS.get() {
+            Some(bar) if !bar.is_finished() => bar.suspend(write),
+            _ => write(),
+        }
+    }
 }
 
 /// `pressfeed: warning: message`, for people and cron mail alike.
@@ -143,9 +186,10 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         None => runtime.block_on(run_feeds(&config, &[])),
         Some(Command::Run { feeds }) => runtime.block_on(run_feeds(&config, feeds)),
         Some(Command::Check { id }) => match find_feed(&config, id) {
-            Some(spec) => runtime.block_on(check(spec)),
+            Some(spec) => runtime.block_on(check(&config, spec)),
             None => Ok(Outcome::Usage),
         },
+        Some(Command::Status { json }) => status(&config, *json),
     }
 }
 
@@ -173,38 +217,31 @@ async fn run_feeds(config: &Config, only: &[String]) -> anyhow::Result<Outcome> 
     if selected.is_empty() {
         selected = config.feeds.iter().collect();
     }
-    let now = Utc::now();
-    let mut failed = 0;
-    for spec in selected {
-        match pipeline::refresh(spec, &config.output, now).await {
-            Ok(report) => {
-                let files: Vec<String> = report
-                    .files
-                    .iter()
-                    .map(|(path, outcome)| match outcome {
-                        WriteOutcome::Written => format!("wrote {}", path.display()),
-                        WriteOutcome::Unchanged => format!("{} unchanged", path.display()),
-                    })
-                    .collect();
-                tracing::info!(
-                    "feed \"{}\": {} items; {}",
-                    report.feed,
-                    report.items,
-                    files.join(", ")
-                );
-                if report.undated > 0 {
-                    tracing::info!(
-                        "feed \"{}\": {} items on the page had no date; those published are dated by this run's start",
-                        report.feed,
-                        report.undated
-                    );
-                }
-            }
-            Err(err) => {
-                failed += 1;
-                tracing::error!("{}; its previous feed files are kept", error_chain(&err));
-            }
+    let bar = progress_bar(selected.len());
+    let on_done = |done: &pipeline::FeedResult| {
+        report(done);
+        if let Some(bar) = &bar {
+            bar.inc(1);
         }
+    };
+    let results = pipeline::run(config, &selected, Utc::now(), &on_done).await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let results = match results {
+        Ok(results) => results,
+        Err(Error::Store(err @ StoreError::Locked { .. })) => {
+            tracing::error!("{}", error_chain(&err));
+            return Ok(Outcome::Locked);
+        }
+        Err(err) => {
+            tracing::error!("{}", error_chain(&err));
+            return Ok(Outcome::FeedFailed);
+        }
+    };
+    let failed = results.iter().filter(|r| r.result.is_err()).count();
+    if failed > 0 && results.len() > 1 {
+        tracing::error!("{failed} of {} feeds failed", results.len());
     }
     Ok(if failed > 0 {
         Outcome::FeedFailed
@@ -213,8 +250,118 @@ async fn run_feeds(config: &Config, only: &[String]) -> anyhow::Result<Outcome> 
     })
 }
 
-async fn check(spec: &FeedSpec) -> anyhow::Result<Outcome> {
-    let built = match pipeline::scrape(spec).await {
+/// A progress bar over `feeds` on a terminal, unless the user asked for quiet or detail.
+fn progress_bar(feeds: usize) -> Option<ProgressBar> {
+    let wanted = std::io::stderr().is_terminal()
+        && !tracing::enabled!(Level::DEBUG)
+        && tracing::enabled!(Level::INFO)
+        && feeds > 1;
+    if !wanted {
+        return None;
+    }
+    let bar = PROGRESS
+        .get_or_init(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()))
+        .clone();
+    bar.set_length(feeds as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} feeds {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
+/// Logs how one feed's refresh went.
+fn report(done: &pipeline::FeedResult) {
+    let report = match &done.result {
+        Ok(report) => report,
+        Err(err) => {
+            tracing::error!(
+                "{}; its previous feed files and history are kept",
+                error_chain(err)
+            );
+            return;
+        }
+    };
+    for warning in &report.warnings {
+        tracing::warn!("feed \"{}\": {}", report.feed, error_chain(warning));
+    }
+    let files: Vec<String> = report
+        .files
+        .iter()
+        .map(|(path, outcome)| match outcome {
+            WriteOutcome::Written => format!("wrote {}", path.display()),
+            WriteOutcome::Unchanged => format!("{} unchanged", path.display()),
+        })
+        .collect();
+    let page = if report.page_read {
+        format!("{} new", report.new_items)
+    } else {
+        "page not modified".to_string()
+    };
+    tracing::info!(
+        "feed \"{}\": {} items ({page}); {}",
+        report.feed,
+        report.items,
+        files.join(", ")
+    );
+}
+
+fn status(config: &Config, json: bool) -> anyhow::Result<Outcome> {
+    let store = match Store::open_read_only(&config.output.state) {
+        Ok(store) => store,
+        Err(err) => {
+            tracing::error!("{}", error_chain(&err));
+            return Ok(Outcome::FeedFailed);
+        }
+    };
+    let mut statuses = Vec::with_capacity(config.feeds.len());
+    for spec in &config.feeds {
+        let status = match &store {
+            Some(store) => store.status(&spec.id)?,
+            None => FeedStatus {
+                feed: spec.id.clone(),
+                ..FeedStatus::default()
+            },
+        };
+        statuses.push(status);
+    }
+    let mut out = String::new();
+    if json {
+        out = serde_json::to_string_pretty(&statuses).context("cannot write JSON")?;
+        out.push('\n');
+    } else {
+        let _ = writeln!(
+            out,
+            "{:<20}  {:<20}  {:<20}  {:>7}  {:>7}  last error",
+            "feed", "last success", "last failure", "history", "on page"
+        );
+        for s in &statuses {
+            let _ = writeln!(
+                out,
+                "{:<20}  {:<20}  {:<20}  {:>7}  {:>7}  {}",
+                shorten(&s.feed, 20),
+                s.last_success.as_deref().unwrap_or("never"),
+                s.last_failure.as_deref().unwrap_or("never"),
+                s.items_in_history,
+                s.items_on_page.map_or("-".to_string(), |n| n.to_string()),
+                if s.failing {
+                    s.last_error.as_deref().unwrap_or("-")
+                } else {
+                    "-"
+                }
+            );
+        }
+    }
+    std::io::stdout()
+        .lock()
+        .write_all(out.as_bytes())
+        .context("cannot write to standard output")?;
+    Ok(Outcome::Success)
+}
+
+async fn check(config: &Config, spec: &FeedSpec) -> anyhow::Result<Outcome> {
+    let fetcher = Fetcher::new(config.run.clone());
+    let built = match pipeline::scrape(spec, &fetcher).await {
         Ok(built) => built,
         Err(err) => {
             tracing::error!("{}", error_chain(&err));
@@ -298,15 +445,5 @@ fn shorten(text: &str, width: usize) -> String {
 
 /// An error and its causes, joined by ": ".
 fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
+    pressfeed::error::chain(err)
 }

@@ -4,9 +4,11 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::format::{Item as FormatItem, StrftimeItems};
 use chrono_tz::Tz;
+use encoding_rs::Encoding;
 use scraper::Selector;
 use serde::Deserialize;
 use toml::Spanned;
@@ -14,6 +16,20 @@ use url::Url;
 
 /// Default number of items a feed lists.
 pub const DEFAULT_MAX_ITEMS: usize = 50;
+/// Default days an item that left the listing page stays in the feed.
+pub const DEFAULT_KEEP_DAYS: u32 = 30;
+/// Default share of the last good run's item count below which a run fails.
+pub const DEFAULT_MIN_ITEM_SHARE: f64 = 0.2;
+/// Default largest page pressfeed reads (10 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+/// The `User-Agent` sent unless a feed or `[fetch]` names another.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "pressfeed/",
+    env!("CARGO_PKG_VERSION"),
+    " (+",
+    env!("CARGO_PKG_REPOSITORY"),
+    ")"
+);
 
 /// A loaded, validated configuration.
 #[derive(Debug, Clone)]
@@ -22,6 +38,8 @@ pub struct Config {
     pub path: PathBuf,
     /// Where and how feeds are published.
     pub output: OutputSettings,
+    /// How a run fetches: concurrency, politeness, retries.
+    pub run: RunSettings,
     /// The feeds, in file order.
     pub feeds: Vec<FeedSpec>,
 }
@@ -33,6 +51,36 @@ pub struct OutputSettings {
     pub dir: PathBuf,
     /// Public address of that folder, for the feeds' `rel="self"` links.
     pub base_url: Option<Url>,
+    /// The state file (item history, HTTP validators, run log); its lock file sits beside it.
+    pub state: PathBuf,
+}
+
+/// Run-wide fetch settings from `[fetch]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSettings {
+    /// Feeds refreshed at the same time.
+    pub concurrency: usize,
+    /// Pause between two requests to the same host.
+    pub host_delay: Duration,
+    /// Retries after a connect error, timeout, 5xx or 429.
+    pub retries: u32,
+    /// Longest a fetch may spend waiting between retries in all.
+    pub retry_time: Duration,
+}
+
+/// How one feed's page is fetched (`[fetch]` defaults, overridden per feed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchSettings {
+    /// `User-Agent` header.
+    pub user_agent: String,
+    /// Longest wait for a connection.
+    pub connect_timeout: Duration,
+    /// Longest a whole request (headers and body) may take.
+    pub timeout: Duration,
+    /// Largest body read, after decompression.
+    pub max_body_bytes: u64,
+    /// Whether the host's `robots.txt` is honoured.
+    pub robots_txt: bool,
 }
 
 /// One `[[feed]]`: a listing page and how to read it, compiled.
@@ -62,6 +110,14 @@ pub struct FeedSpec {
     pub summary_format: SummaryFormat,
     /// Where each field is found on the page.
     pub selectors: Selectors,
+    /// How the page is fetched.
+    pub fetch: FetchSettings,
+    /// Character encoding that overrides what the page declares.
+    pub encoding: Option<&'static Encoding>,
+    /// Days an item that left the listing page stays in the feed.
+    pub keep_days: u32,
+    /// A run fails when it finds fewer items than this share of the last good run's.
+    pub min_item_share: f64,
 }
 
 /// Where a page is read from.
@@ -222,12 +278,49 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
+    let dir = base_dir.join(&raw.output.dir);
+    let state = match &raw.output.state {
+        Some(state) => base_dir.join(state),
+        None => default_state_path(&dir),
+    };
     let output = OutputSettings {
-        dir: base_dir.join(&raw.output.dir),
+        dir,
         base_url: match raw.output.base_url {
             Some(spanned) => Some(doc.base_url(&spanned)?),
             None => None,
         },
+        state,
+    };
+    let fetch = &raw.fetch;
+    let run = RunSettings {
+        concurrency: doc.count(&fetch.concurrency, None, "fetch.concurrency", 1..=256, 8)?,
+        host_delay: doc.seconds(&fetch.host_delay, None, "fetch.host_delay", 0.0, 1.0)?,
+        retries: doc.count(&fetch.retries, None, "fetch.retries", 0..=10, 3)?,
+        retry_time: doc.seconds(&fetch.retry_time, None, "fetch.retry_time", 0.0, 60.0)?,
+    };
+    let fetch_defaults = FetchSettings {
+        user_agent: doc.user_agent(
+            &fetch.user_agent,
+            None,
+            "fetch.user_agent",
+            DEFAULT_USER_AGENT,
+        )?,
+        connect_timeout: doc.seconds(
+            &fetch.connect_timeout,
+            None,
+            "fetch.connect_timeout",
+            0.001,
+            10.0,
+        )?,
+        timeout: doc.seconds(&fetch.timeout, None, "fetch.timeout", 0.001, 30.0)?,
+        max_body_bytes: doc.count(
+            &fetch.max_body_bytes,
+            None,
+            "fetch.max_body_bytes",
+            1..=u64::MAX,
+            DEFAULT_MAX_BODY_BYTES,
+        )?,
+        robots_txt: fetch.robots_txt.unwrap_or(true),
     };
     if raw.feeds.is_empty() {
         return Err(ConfigError::NoFeeds {
@@ -236,14 +329,23 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
     let mut feeds: Vec<FeedSpec> = Vec::with_capacity(raw.feeds.len());
     for raw_feed in raw.feeds {
-        let feed = doc.feed(raw_feed, &base_dir)?;
+        let feed = doc.feed(raw_feed, &base_dir, &fetch_defaults)?;
         feeds.push(feed);
     }
     Ok(Config {
         path: path.to_path_buf(),
         output,
+        run,
         feeds,
     })
+}
+
+/// The state file's default place: beside the output folder (not in it: that folder is served).
+fn default_state_path(dir: &Path) -> PathBuf {
+    match dir.parent() {
+        Some(parent) => parent.join("pressfeed-state.sqlite"),
+        None => dir.join("pressfeed-state.sqlite"),
+    }
 }
 
 #[derive(Deserialize)]
@@ -251,6 +353,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
 struct RawConfig {
     #[serde(default)]
     output: RawOutput,
+    #[serde(default)]
+    fetch: RawFetch,
     #[serde(rename = "feed", default)]
     feeds: Vec<RawFeed>,
 }
@@ -261,6 +365,7 @@ struct RawOutput {
     #[serde(default = "default_output_dir")]
     dir: String,
     base_url: Option<Spanned<String>>,
+    state: Option<String>,
 }
 
 impl Default for RawOutput {
@@ -268,7 +373,46 @@ impl Default for RawOutput {
         RawOutput {
             dir: default_output_dir(),
             base_url: None,
+            state: None,
         }
+    }
+}
+
+/// `[fetch]`: run-wide settings and defaults for the per-feed ones.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    concurrency: Option<Spanned<i64>>,
+    host_delay: Option<Spanned<Seconds>>,
+    retries: Option<Spanned<i64>>,
+    retry_time: Option<Spanned<Seconds>>,
+    user_agent: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<Seconds>>,
+    timeout: Option<Spanned<Seconds>>,
+    max_body_bytes: Option<Spanned<i64>>,
+    robots_txt: Option<bool>,
+}
+
+/// A duration in seconds, written as an integer or a decimal.
+#[derive(Clone, Copy)]
+struct Seconds(f64);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SecondsVisitor;
+        impl serde::de::Visitor<'_> for SecondsVisitor {
+            type Value = Seconds;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number of seconds")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Seconds, E> {
+                Ok(Seconds(v as f64))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Seconds, E> {
+                Ok(Seconds(v))
+            }
+        }
+        deserializer.deserialize_any(SecondsVisitor)
     }
 }
 
@@ -292,6 +436,14 @@ struct RawFeed {
     max_items: Option<Spanned<i64>>,
     #[serde(default)]
     summary_format: SummaryFormat,
+    encoding: Option<Spanned<String>>,
+    keep_days: Option<Spanned<i64>>,
+    min_item_share: Option<Spanned<f64>>,
+    user_agent: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<Seconds>>,
+    timeout: Option<Spanned<Seconds>>,
+    max_body_bytes: Option<Spanned<i64>>,
+    robots_txt: Option<bool>,
     selectors: RawSelectors,
 }
 
@@ -452,7 +604,92 @@ impl Document<'_> {
         }
     }
 
-    fn feed(&self, raw: RawFeed, base_dir: &Path) -> Result<FeedSpec, ConfigError> {
+    /// A whole number in `range`, or `default` when absent.
+    fn count<T: TryFrom<i64> + Copy + fmt::Display + PartialOrd>(
+        &self,
+        raw: &Option<Spanned<i64>>,
+        feed: Option<&str>,
+        field: &str,
+        range: std::ops::RangeInclusive<T>,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        let Some(raw) = raw else {
+            return Ok(default);
+        };
+        match T::try_from(*raw.get_ref()) {
+            Ok(v) if range.contains(&v) => Ok(v),
+            _ => self.invalid(
+                raw.span(),
+                feed,
+                field,
+                format!(
+                    "{} is out of range (at least {}{})",
+                    raw.get_ref(),
+                    range.start(),
+                    if field.ends_with("max_body_bytes") {
+                        String::new()
+                    } else {
+                        format!(", at most {}", range.end())
+                    }
+                ),
+            ),
+        }
+    }
+
+    /// A number of seconds, at least `min` and at most a day, or `default` when absent.
+    fn seconds(
+        &self,
+        raw: &Option<Spanned<Seconds>>,
+        feed: Option<&str>,
+        field: &str,
+        min: f64,
+        default: f64,
+    ) -> Result<Duration, ConfigError> {
+        const DAY: f64 = 86_400.0;
+        let Some(raw) = raw else {
+            return Ok(Duration::from_secs_f64(default));
+        };
+        let value = raw.get_ref().0;
+        if value.is_finite() && (min..=DAY).contains(&value) {
+            Ok(Duration::from_secs_f64(value))
+        } else {
+            self.invalid(
+                raw.span(),
+                feed,
+                field,
+                format!("{value} is not a number of seconds from {min} to {DAY}"),
+            )
+        }
+    }
+
+    fn user_agent(
+        &self,
+        raw: &Option<Spanned<String>>,
+        feed: Option<&str>,
+        field: &str,
+        default: &str,
+    ) -> Result<String, ConfigError> {
+        let Some(raw) = raw else {
+            return Ok(default.to_string());
+        };
+        let value = raw.get_ref().trim();
+        if value.is_empty() || !value.chars().all(|c| (' '..='~').contains(&c)) {
+            return self.invalid(
+                raw.span(),
+                feed,
+                field,
+                format!("\"{value}\" is not a usable User-Agent (printable ASCII, not empty)"),
+            );
+        }
+        Ok(value.to_string())
+    }
+
+    fn feed(
+        &self,
+        raw: RawFeed,
+        base_dir: &Path,
+        fetch_defaults: &FetchSettings,
+    ) -> Result<FeedSpec, ConfigError> {
         let id = raw.id.get_ref().trim().to_string();
         let valid_id = !id.is_empty()
             && !id.starts_with('.')
@@ -543,6 +780,70 @@ impl Document<'_> {
             None => DEFAULT_MAX_ITEMS,
         };
         let selectors = self.selectors(&raw.selectors, feed)?;
+        let fetch = FetchSettings {
+            user_agent: self.user_agent(
+                &raw.user_agent,
+                feed,
+                "user_agent",
+                &fetch_defaults.user_agent,
+            )?,
+            connect_timeout: match &raw.connect_timeout {
+                Some(_) => {
+                    self.seconds(&raw.connect_timeout, feed, "connect_timeout", 0.001, 0.0)?
+                }
+                None => fetch_defaults.connect_timeout,
+            },
+            timeout: match &raw.timeout {
+                Some(_) => self.seconds(&raw.timeout, feed, "timeout", 0.001, 0.0)?,
+                None => fetch_defaults.timeout,
+            },
+            max_body_bytes: self.count(
+                &raw.max_body_bytes,
+                feed,
+                "max_body_bytes",
+                1..=u64::MAX,
+                fetch_defaults.max_body_bytes,
+            )?,
+            robots_txt: raw.robots_txt.unwrap_or(fetch_defaults.robots_txt),
+        };
+        let encoding = match &raw.encoding {
+            Some(label) => Some(
+                Encoding::for_label(label.get_ref().trim().as_bytes()).map_or_else(
+                    || {
+                        self.invalid(
+                            label.span(),
+                            feed,
+                            "encoding",
+                            format!(
+                                "\"{}\" is not a known character encoding (e.g. \"utf-8\", \"gbk\", \"windows-1252\")",
+                                label.get_ref()
+                            ),
+                        )
+                    },
+                    Ok,
+                )?,
+            ),
+            None => None,
+        };
+        let keep_days = self.count(
+            &raw.keep_days,
+            feed,
+            "keep_days",
+            0..=36_500,
+            DEFAULT_KEEP_DAYS,
+        )?;
+        let min_item_share = match &raw.min_item_share {
+            Some(share) if (0.0..=1.0).contains(share.get_ref()) => *share.get_ref(),
+            Some(share) => {
+                return self.invalid(
+                    share.span(),
+                    feed,
+                    "min_item_share",
+                    format!("{} is not a share from 0.0 to 1.0", share.get_ref()),
+                );
+            }
+            None => DEFAULT_MIN_ITEM_SHARE,
+        };
         let author = raw
             .author
             .map(|a| a.trim().to_string())
@@ -566,6 +867,10 @@ impl Document<'_> {
             max_items,
             summary_format: raw.summary_format,
             selectors,
+            fetch,
+            encoding,
+            keep_days,
+            min_item_share,
         })
     }
 
@@ -796,7 +1101,7 @@ summary = "p"
         let text = GOOD.replace("timezone = ", "time_zone = ");
         assert_eq!(
             err(&text).lines().next().unwrap(),
-            "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `selectors`"
+            "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `encoding`, `keep_days`, `min_item_share`, `user_agent`, `connect_timeout`, `timeout`, `max_body_bytes`, `robots_txt`, `selectors`"
         );
     }
 

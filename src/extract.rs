@@ -80,6 +80,32 @@ pub enum ExtractError {
         /// A date text that did not parse.
         example: Option<String>,
     },
+    /// Far fewer items than the last good run found.
+    #[error(
+        "feed \"{feed}\": field \"selectors.item\": \"{selector}\" matches {found} elements, fewer than {share} of the {last} it matched in the last good run (`min_item_share`); has the layout changed?"
+    )]
+    TooFewItems {
+        /// The feed.
+        feed: String,
+        /// The item selector.
+        selector: String,
+        /// Elements matched now.
+        found: u64,
+        /// Elements matched in the last good run.
+        last: u64,
+        /// The configured share.
+        share: f64,
+    },
+    /// Dates parsed in the last good run but none parse now.
+    #[error(
+        "feed \"{feed}\": field \"selectors.date\": no date parses, where {last} did in the last good run; has the date format changed?"
+    )]
+    DatesLost {
+        /// The feed.
+        feed: String,
+        /// Dates parsed in the last good run.
+        last: u64,
+    },
 }
 
 /// A parsed listing page and the elements its item selector matched, in page order.

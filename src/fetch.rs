@@ -1,21 +1,48 @@
-//! Loading a feed's page: from a local file (fixtures, mirrors) or, later, over HTTP.
+//! Loading a feed's page: over HTTP(S) politely, or from a local file (fixtures, mirrors).
+//!
+//! One [`Fetcher`] per run holds the HTTP client, the per-host gates (one request in flight
+//! per host, a pause between requests) and the `robots.txt` rules read so far.
 
+pub mod charset;
+
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use reqwest::StatusCode;
+use reqwest::header::{
+    CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER, USER_AGENT,
+};
+use tokio::sync::OnceCell;
 use url::Url;
 
-use crate::config::{FeedSpec, Source};
+use crate::config::{FeedSpec, RunSettings, Source};
+use crate::store::Validators;
 
-/// Largest page pressfeed reads (10 MiB).
-pub const MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+/// Largest `robots.txt` read; the rest is ignored (Google reads 500 KiB).
+const MAX_ROBOTS_BYTES: u64 = 512 * 1024;
+/// First pause before a retry; it doubles each time, with jitter.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 
 /// A page's text and the address its links are relative to.
 #[derive(Debug, Clone)]
 pub struct Page {
-    /// The page's public address.
+    /// The address the page was read from (after redirects), or its public address for files.
     pub url: Url,
     /// The decoded text.
     pub body: String,
+    /// The validators to send next time.
+    pub validators: Validators,
+}
+
+/// What fetching a page gave.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    /// The page.
+    Page(Page),
+    /// The server says the page has not changed since the validators were stored.
+    NotModified,
 }
 
 /// A page that could not be loaded.
@@ -32,72 +59,495 @@ pub enum FetchError {
         #[source]
         source: std::io::Error,
     },
-    /// The page is larger than [`MAX_BODY_BYTES`].
+    /// The page is larger than the feed's `max_body_bytes`.
     #[error(
-        "feed \"{feed}\": field \"source\": the page at {source_name} is larger than {limit} bytes"
+        "feed \"{feed}\": field \"{field}\": the page at {location} is larger than {limit} bytes (`max_body_bytes`)"
     )]
     TooLarge {
         /// The feed.
         feed: String,
+        /// The config field that names the page.
+        field: &'static str,
         /// Where the page came from.
-        source_name: String,
+        location: String,
         /// The cap.
         limit: u64,
     },
-    /// Live fetching is not in this version.
-    #[error(
-        "feed \"{feed}\": field \"url\": fetching {url} over HTTP is not supported by this version; set `source` to a saved copy of the page"
-    )]
-    HttpUnsupported {
+    /// The request failed: connection, TLS, timeout, redirects, a cut-off body.
+    #[error("feed \"{feed}\": field \"{field}\": cannot fetch {url}: {reason}")]
+    Request {
         /// The feed.
         feed: String,
+        /// The config field that names the page.
+        field: &'static str,
         /// The address.
-        url: Url,
+        url: String,
+        /// What went wrong, with the attempts made.
+        reason: String,
     },
+    /// The server answered with a status that is not 2xx or 304.
+    #[error("feed \"{feed}\": field \"{field}\": {url} answered HTTP {status}{attempts}")]
+    Status {
+        /// The feed.
+        feed: String,
+        /// The config field that names the page.
+        field: &'static str,
+        /// The address.
+        url: String,
+        /// The status.
+        status: StatusCode,
+        /// How many attempts were made, when more than one.
+        attempts: String,
+    },
+    /// The host's `robots.txt` does not allow the page.
+    #[error(
+        "feed \"{feed}\": field \"{field}\": {url} is disallowed for pressfeed by {reason}; set `robots_txt = false` for this feed to fetch it anyway"
+    )]
+    Robots {
+        /// The feed.
+        feed: String,
+        /// The config field that names the page.
+        field: &'static str,
+        /// The address.
+        url: String,
+        /// What forbids it.
+        reason: String,
+    },
+    /// The HTTP client could not be built (a broken TLS setup).
+    #[error("cannot start the HTTP client: {0}")]
+    Client(String),
 }
 
-/// Loads `spec`'s page.
-pub async fn load(spec: &FeedSpec) -> Result<Page, FetchError> {
-    match &spec.source {
-        Source::File(path) => {
-            let read_error = |source| FetchError::Read {
-                feed: spec.id.clone(),
-                path: path.clone(),
-                source,
+/// What `robots.txt` says for one host and agent.
+enum RobotsRules {
+    /// No usable file (4xx): everything is allowed.
+    AllowAll,
+    /// The file could not be read (5xx, network): nothing is allowed (RFC 9309 §2.3.1.4).
+    Unreachable(String),
+    /// The parsed rules.
+    Rules(Box<texting_robots::Robot>),
+}
+
+/// One host's gate: held while a request to the host is in flight; remembers when the last
+/// one ended.
+type HostGate = Arc<tokio::sync::Mutex<Option<Instant>>>;
+
+/// `robots.txt` rules are kept per (origin, user-agent token).
+type RobotsKey = (String, String);
+
+/// Fetches pages for one run.
+pub struct Fetcher {
+    settings: RunSettings,
+    /// Clients by connect timeout (a client-wide setting); usually just one.
+    clients: Mutex<HashMap<Duration, reqwest::Client>>,
+    hosts: Mutex<HashMap<String, HostGate>>,
+    robots: Mutex<HashMap<RobotsKey, Arc<OnceCell<RobotsRules>>>>,
+}
+
+impl Fetcher {
+    /// A fetcher with the run-wide settings of `[fetch]`.
+    pub fn new(settings: RunSettings) -> Self {
+        Fetcher {
+            settings,
+            clients: Mutex::new(HashMap::new()),
+            hosts: Mutex::new(HashMap::new()),
+            robots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client, FetchError> {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = clients.get(&connect_timeout) {
+            return Ok(client.clone());
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|e| FetchError::Client(crate::error::chain(&e)))?;
+        clients.insert(connect_timeout, client.clone());
+        Ok(client)
+    }
+
+    fn gate(&self, url: &Url) -> HostGate {
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        hosts.entry(key).or_default().clone()
+    }
+
+    /// Loads `spec`'s page, sending `validators` so an unchanged page costs a 304.
+    pub async fn fetch(
+        &self,
+        spec: &FeedSpec,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        match &spec.source {
+            Source::File(path) => load_file(spec, path).await.map(Fetched::Page),
+            Source::Http(url) => self.fetch_http(spec, url, validators).await,
+        }
+    }
+
+    async fn fetch_http(
+        &self,
+        spec: &FeedSpec,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        let field = if *url == spec.page_url {
+            "url"
+        } else {
+            "source"
+        };
+        let client = self.client(spec.fetch.connect_timeout)?;
+        if spec.fetch.robots_txt {
+            self.check_robots(&client, spec, url, field).await?;
+        }
+        let gate = self.gate(url);
+        let mut last_request = gate.lock().await;
+        let result = self
+            .with_retries(spec, field, url, &mut last_request, || {
+                let mut request = client
+                    .get(url.clone())
+                    .timeout(spec.fetch.timeout)
+                    .header(USER_AGENT, &spec.fetch.user_agent);
+                if let Some(etag) = &validators.etag {
+                    request = request.header(IF_NONE_MATCH, etag);
+                }
+                if let Some(date) = &validators.last_modified {
+                    request = request.header(IF_MODIFIED_SINCE, date);
+                }
+                request
+            })
+            .await;
+        drop(last_request);
+        let (response, body) = result?;
+        if response.status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        let decoded = charset::decode(
+            &body,
+            response
+                .content_type
+                .as_deref()
+                .and_then(charset::charset_param),
+            spec.encoding,
+        );
+        if let Some(note) = decoded.note {
+            tracing::info!("feed \"{}\": {note}", spec.id);
+        }
+        Ok(Fetched::Page(Page {
+            url: response.url,
+            body: decoded.text,
+            validators: response.validators,
+        }))
+    }
+
+    /// Sends the request `build` makes until it succeeds, retrying connect errors, timeouts,
+    /// cut-off bodies, 5xx and 429 with exponential backoff and jitter (or the server's
+    /// `Retry-After`), within the run's `retries` and `retry_time`.
+    async fn with_retries(
+        &self,
+        spec: &FeedSpec,
+        field: &'static str,
+        url: &Url,
+        last_request: &mut Option<Instant>,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<(ResponseHead, Vec<u8>), FetchError> {
+        let mut waited = Duration::ZERO;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            if let Some(last) = *last_request {
+                let pause = self.settings.host_delay.saturating_sub(last.elapsed());
+                tokio::time::sleep(pause).await;
+            }
+            let outcome = send(build(), spec, field, url).await;
+            *last_request = Some(Instant::now());
+            let (retry_after, failure) = match outcome {
+                Attempt::Done(head, body) => {
+                    let status = head.status;
+                    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+                        return Ok((head, body));
+                    }
+                    if !(status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS) {
+                        return Err(status_error(spec, field, url, status, attempt));
+                    }
+                    (head.retry_after, Err(status))
+                }
+                Attempt::Retryable(reason) => (None, Ok(reason)),
+                Attempt::Fatal(err) => return Err(err),
             };
-            let size = tokio::fs::metadata(path).await.map_err(read_error)?.len();
-            if size > MAX_BODY_BYTES {
-                return Err(FetchError::TooLarge {
-                    feed: spec.id.clone(),
-                    source_name: path.display().to_string(),
-                    limit: MAX_BODY_BYTES,
+            let backoff = FIRST_BACKOFF
+                .saturating_mul(1 << (attempt - 1).min(10))
+                .mul_f64(0.5 + fastrand::f64());
+            let pause = retry_after.map_or(backoff, |after| after.max(backoff));
+            let out_of_time = waited + pause > self.settings.retry_time;
+            if attempt > self.settings.retries || out_of_time {
+                return Err(match failure {
+                    Err(status) => status_error(spec, field, url, status, attempt),
+                    Ok(reason) => FetchError::Request {
+                        feed: spec.id.clone(),
+                        field,
+                        url: url.to_string(),
+                        reason: attempts_note(reason, attempt),
+                    },
                 });
             }
-            let bytes = tokio::fs::read(path).await.map_err(read_error)?;
-            Ok(Page {
-                url: spec.page_url.clone(),
-                body: decode(&bytes, &spec.id),
-            })
+            tracing::debug!(
+                "feed \"{}\": attempt {attempt} failed; retrying in {:.1} s",
+                spec.id,
+                pause.as_secs_f64()
+            );
+            tokio::time::sleep(pause).await;
+            waited += pause;
         }
-        Source::Http(url) => Err(FetchError::HttpUnsupported {
-            feed: spec.id.clone(),
-            url: url.clone(),
-        }),
+    }
+
+    async fn check_robots(
+        &self,
+        client: &reqwest::Client,
+        spec: &FeedSpec,
+        url: &Url,
+        field: &'static str,
+    ) -> Result<(), FetchError> {
+        let agent = spec
+            .fetch
+            .user_agent
+            .split(['/', ' '])
+            .next()
+            .unwrap_or("pressfeed")
+            .to_string();
+        let origin = url.origin().ascii_serialization();
+        let cell = {
+            let mut robots = self.robots.lock().unwrap_or_else(|e| e.into_inner());
+            robots
+                .entry((origin.clone(), agent.clone()))
+                .or_default()
+                .clone()
+        };
+        let rules = cell
+            .get_or_init(|| async {
+                let Ok(robots_url) = Url::parse(&origin).and_then(|o| o.join("/robots.txt")) else {
+                    return RobotsRules::AllowAll;
+                };
+                let gate = self.gate(&robots_url);
+                let mut last_request = gate.lock().await;
+                if let Some(last) = *last_request {
+                    tokio::time::sleep(self.settings.host_delay.saturating_sub(last.elapsed()))
+                        .await;
+                }
+                let request = client
+                    .get(robots_url)
+                    .timeout(spec.fetch.timeout)
+                    .header(USER_AGENT, &spec.fetch.user_agent);
+                let outcome = read_response(request, MAX_ROBOTS_BYTES).await;
+                *last_request = Some(Instant::now());
+                match outcome {
+                    Ok((head, body)) if head.status.is_success() => {
+                        match texting_robots::Robot::new(&agent, &body) {
+                            Ok(robot) => RobotsRules::Rules(Box::new(robot)),
+                            Err(_) => RobotsRules::AllowAll,
+                        }
+                    }
+                    Ok((head, _)) if head.status.is_server_error() => RobotsRules::Unreachable(
+                        format!("robots.txt answered HTTP {}", head.status),
+                    ),
+                    Ok(_) => RobotsRules::AllowAll,
+                    Err(ReadError::TooLarge) => RobotsRules::AllowAll,
+                    Err(ReadError::Http(reason)) => {
+                        RobotsRules::Unreachable(format!("robots.txt cannot be read: {reason}"))
+                    }
+                }
+            })
+            .await;
+        let refusal = match rules {
+            RobotsRules::AllowAll => None,
+            RobotsRules::Unreachable(reason) => Some(format!("{origin}/robots.txt ({reason})")),
+            RobotsRules::Rules(robot) => {
+                (!robot.allowed(url.as_str())).then(|| format!("{origin}/robots.txt"))
+            }
+        };
+        match refusal {
+            None => Ok(()),
+            Some(reason) => Err(FetchError::Robots {
+                feed: spec.id.clone(),
+                field,
+                url: url.to_string(),
+                reason,
+            }),
+        }
     }
 }
 
-/// Decodes page bytes as UTF-8 (dropping a BOM); bytes that are not UTF-8 are replaced, with
-/// a warning.
-fn decode(bytes: &[u8], feed: &str) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_string(),
-        Err(err) => {
-            tracing::warn!(
-                "feed \"{feed}\": the page is not valid UTF-8 (first bad byte at offset {}); undecodable bytes are replaced",
-                err.valid_up_to()
-            );
-            String::from_utf8_lossy(bytes).into_owned()
-        }
+/// The parts of a response pressfeed keeps.
+#[derive(Debug, Clone)]
+struct ResponseHead {
+    status: StatusCode,
+    url: Url,
+    content_type: Option<String>,
+    validators: Validators,
+    retry_after: Option<Duration>,
+}
+
+/// One attempt's result.
+enum Attempt {
+    /// A whole response (any status).
+    Done(ResponseHead, Vec<u8>),
+    /// A failure worth another try.
+    Retryable(String),
+    /// A failure another try would repeat.
+    Fatal(FetchError),
+}
+
+enum ReadError {
+    TooLarge,
+    Http(String),
+}
+
+async fn send(
+    request: reqwest::RequestBuilder,
+    spec: &FeedSpec,
+    field: &'static str,
+    url: &Url,
+) -> Attempt {
+    match read_response(request, spec.fetch.max_body_bytes).await {
+        Ok((head, body)) => Attempt::Done(head, body),
+        Err(ReadError::TooLarge) => Attempt::Fatal(FetchError::TooLarge {
+            feed: spec.id.clone(),
+            field,
+            location: url.to_string(),
+            limit: spec.fetch.max_body_bytes,
+        }),
+        Err(ReadError::Http(reason)) => Attempt::Retryable(reason),
     }
+}
+
+/// Sends `request` and reads the body, decompressed, stopping as soon as it passes `limit`.
+async fn read_response(
+    request: reqwest::RequestBuilder,
+    limit: u64,
+) -> Result<(ResponseHead, Vec<u8>), ReadError> {
+    let mut response = request
+        .send()
+        .await
+        .map_err(|e| ReadError::Http(describe(&e)))?;
+    let headers = response.headers();
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let head = ResponseHead {
+        status: response.status(),
+        url: response.url().clone(),
+        content_type: text(CONTENT_TYPE),
+        validators: Validators {
+            etag: text(ETAG),
+            last_modified: text(LAST_MODIFIED),
+        },
+        retry_after: text(RETRY_AFTER).and_then(|v| parse_retry_after(&v)),
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ReadError::Http(describe(&e)))?
+    {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(ReadError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((head, body))
+}
+
+/// `Retry-After`: seconds, or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+fn status_error(
+    spec: &FeedSpec,
+    field: &'static str,
+    url: &Url,
+    status: StatusCode,
+    attempts: u32,
+) -> FetchError {
+    FetchError::Status {
+        feed: spec.id.clone(),
+        field,
+        url: url.to_string(),
+        status,
+        attempts: if attempts > 1 {
+            format!(" (after {attempts} attempts)")
+        } else {
+            String::new()
+        },
+    }
+}
+
+fn attempts_note(reason: String, attempts: u32) -> String {
+    if attempts > 1 {
+        format!("{reason} (after {attempts} attempts)")
+    } else {
+        reason
+    }
+}
+
+/// A reqwest error in plain words, with its causes.
+fn describe(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_redirect() {
+        "too many redirects"
+    } else if err.is_connect() {
+        "cannot connect"
+    } else if err.is_body() || err.is_decode() {
+        "the body was cut off or could not be decoded"
+    } else {
+        "request failed"
+    };
+    let chain = crate::error::chain(err);
+    format!("{kind} ({chain})")
+}
+
+/// Reads a local page, decoding it as a served page would be (BOM, override, `<meta>`).
+async fn load_file(spec: &FeedSpec, path: &std::path::Path) -> Result<Page, FetchError> {
+    let read_error = |source| FetchError::Read {
+        feed: spec.id.clone(),
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = tokio::fs::metadata(path).await.map_err(read_error)?.len();
+    if size > spec.fetch.max_body_bytes {
+        return Err(FetchError::TooLarge {
+            feed: spec.id.clone(),
+            field: "source",
+            location: path.display().to_string(),
+            limit: spec.fetch.max_body_bytes,
+        });
+    }
+    let bytes = tokio::fs::read(path).await.map_err(read_error)?;
+    let decoded = charset::decode(&bytes, None, spec.encoding);
+    if let Some(note) = decoded.note {
+        tracing::info!("feed \"{}\": {note}", spec.id);
+    }
+    Ok(Page {
+        url: spec.page_url.clone(),
+        body: decoded.text,
+        validators: Validators::default(),
+    })
 }

@@ -24,6 +24,8 @@ pub struct Item {
     pub summary: Option<String>,
     /// When the page says the item was published; `None` when it gives no usable date.
     pub date: Option<DateTime<FixedOffset>>,
+    /// When the item's title or summary last changed after it was first seen, if ever.
+    pub updated: Option<DateTime<FixedOffset>>,
     /// 1-based position on the page.
     pub position: usize,
 }
@@ -171,6 +173,7 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec) -> Built {
             link,
             summary,
             date,
+            updated: None,
             position: raw.position,
         });
     }

@@ -1,7 +1,7 @@
 //! pressfeed turns news listing pages that have no feed into RSS 2.0 and Atom 1.0 feeds.
 //!
 //! The data flow, one module per step: [`config`] → [`fetch`] → [`extract`] → [`item`]
-//! (with [`dates`]) → [`render`] → [`output`], driven by [`pipeline`].
+//! (with [`dates`]) → [`store`] → [`render`] → [`output`], driven by [`pipeline`].
 
 pub mod config;
 pub mod dates;
@@ -12,6 +12,7 @@ pub mod item;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod store;
 
 pub use config::{Config, FeedSpec};
 pub use error::{Error, Result};

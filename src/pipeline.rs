@@ -1,41 +1,66 @@
-//! The refresh of one feed, step by step: load, extract, build items, order, render, write.
+//! The refresh of feeds, step by step: fetch, extract, build items, check against the last
+//! good run, merge into the history, render, write.
 //!
 //! Only this module knows the order of the steps; `now` comes in from the caller.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, SubsecRound as _, Utc};
+use futures::StreamExt as _;
 
-use crate::config::{FeedSpec, OutputSettings, SummaryFormat};
-use crate::error::Result;
+use crate::config::{Config, FeedSpec, OutputSettings, SummaryFormat};
+use crate::error::{Error, Result};
 use crate::extract::{ExtractError, Page};
-use crate::fetch;
-use crate::item::{Built, Item, build_items, parse_dates};
+use crate::fetch::{Fetched, Fetcher};
+use crate::item::{Built, Item, ItemWarning, build_items, parse_dates};
 use crate::output::{WriteOutcome, publish};
 use crate::render::{self, FeedMeta};
+use crate::store::{Merge, Outcome, RunRecord, StateLock, Store, Validators};
 
 /// What a successful refresh did.
 #[derive(Debug, Clone)]
 pub struct FeedReport {
     /// The feed.
     pub feed: String,
+    /// Whether the page was read (else the server said it had not changed).
+    pub page_read: bool,
     /// Items published.
     pub items: usize,
-    /// Items on the page without a date of their own (those published are dated by the run's
-    /// start).
-    pub undated: usize,
+    /// Items new to the history.
+    pub new_items: u64,
+    /// Item-level problems on the page.
+    pub warnings: Vec<ItemWarning>,
     /// The files and whether each was rewritten.
     pub files: Vec<(PathBuf, WriteOutcome)>,
 }
 
-/// Loads and reads a feed's page: the items it yields, with per-item warnings and counts.
-/// Fails when the page cannot be loaded or yields no usable item.
-pub async fn scrape(spec: &FeedSpec) -> Result<Built> {
-    let loaded = fetch::load(spec).await?;
-    let built = {
-        let page = Page::parse(&loaded.body, &loaded.url, spec)?;
-        read_items(&page, spec)
+/// Loads and reads a feed's page without touching history or files (what `check` shows):
+/// every item, with per-item warnings and counts. Fails when the page cannot be loaded or
+/// yields no usable item.
+pub async fn scrape(spec: &FeedSpec, fetcher: &Fetcher) -> Result<Built> {
+    let page = match fetcher.fetch(spec, &Validators::default()).await? {
+        Fetched::Page(page) => page,
+        // No validators were sent, so a 304 is the server's mistake: treat it as no page.
+        Fetched::NotModified => {
+            return Err(ExtractError::NoItems {
+                feed: spec.id.clone(),
+                selector: spec.selectors.item_css.clone(),
+                bytes: 0,
+            }
+            .into());
+        }
     };
+    let built = {
+        let parsed = Page::parse(&page.body, &page.url, spec)?;
+        build_items(parsed.extraction(0..parsed.len(), spec), spec)
+    };
+    check_built(spec, &built)?;
+    Ok(built)
+}
+
+/// The failures a page alone shows: no usable item, or dates configured but none parsed.
+fn check_built(spec: &FeedSpec, built: &Built) -> Result<(), ExtractError> {
     if built.items.is_empty() {
         return Err(ExtractError::NoUsableItems {
             feed: spec.id.clone(),
@@ -43,8 +68,7 @@ pub async fn scrape(spec: &FeedSpec) -> Result<Built> {
             matched: built.counts.matched,
             titles: built.counts.title,
             links: built.counts.link,
-        }
-        .into());
+        });
     }
     if let Some(date) = &spec.selectors.date
         && built.counts.date_parsed == 0
@@ -55,13 +79,40 @@ pub async fn scrape(spec: &FeedSpec) -> Result<Built> {
             found: built.counts.date_found,
             matched: built.counts.matched,
             example: built.warnings.iter().find_map(|w| match w {
-                crate::item::ItemWarning::BadDate { source, .. } => Some(source.text.clone()),
+                ItemWarning::BadDate { source, .. } => Some(source.text.clone()),
                 _ => None,
             }),
+        });
+    }
+    Ok(())
+}
+
+/// The failures only the history shows: far fewer items than the last good run, or no dates
+/// where there were dates.
+fn check_against_history(spec: &FeedSpec, built: &Built, store: &Store) -> Result<(), Error> {
+    let Some(last) = store.last_good_run(&spec.id)? else {
+        return Ok(());
+    };
+    let found = built.counts.matched as u64;
+    let floor = (last.items_found as f64 * spec.min_item_share).ceil() as u64;
+    if found < floor {
+        return Err(ExtractError::TooFewItems {
+            feed: spec.id.clone(),
+            selector: spec.selectors.item_css.clone(),
+            found,
+            last: last.items_found,
+            share: spec.min_item_share,
         }
         .into());
     }
-    Ok(built)
+    if last.dates_parsed > 0 && built.counts.date_parsed == 0 {
+        return Err(ExtractError::DatesLost {
+            feed: spec.id.clone(),
+            last: last.dates_parsed,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Reads the items of `page` that the feed can publish.
@@ -102,7 +153,7 @@ pub fn read_items(page: &Page, spec: &FeedSpec) -> Built {
 }
 
 /// Orders items newest first (ties keep page order), dates undated ones by `now`, keeps the
-/// newest `max_items`, and describes the feed. The feed's `updated` is its newest item date.
+/// newest `max_items`, and describes the feed: the feed as it would be without a history.
 pub fn arrange(
     spec: &FeedSpec,
     output: &OutputSettings,
@@ -110,13 +161,29 @@ pub fn arrange(
     now: DateTime<Utc>,
 ) -> (FeedMeta, Vec<Item>) {
     // Whole seconds: RSS dates cannot carry fractions, and both files must agree.
-    let now: DateTime<FixedOffset> = now.trunc_subsecs(0).fixed_offset();
+    let now_fixed: DateTime<FixedOffset> = now.trunc_subsecs(0).fixed_offset();
     for item in &mut items {
-        item.date.get_or_insert(now);
+        item.date.get_or_insert(now_fixed);
     }
     items.sort_by_key(|item| std::cmp::Reverse(item.date));
     items.truncate(spec.max_items);
-    let updated = items.iter().filter_map(|i| i.date).max().unwrap_or(now);
+    let meta = feed_meta(spec, output, &items, now);
+    (meta, items)
+}
+
+/// What a feed says about itself; its `updated` is its newest item date or change.
+pub fn feed_meta(
+    spec: &FeedSpec,
+    output: &OutputSettings,
+    items: &[Item],
+    now: DateTime<Utc>,
+) -> FeedMeta {
+    let updated = items
+        .iter()
+        .flat_map(|i| [i.date, i.updated])
+        .flatten()
+        .max()
+        .unwrap_or_else(|| now.trunc_subsecs(0).fixed_offset());
     let served = |ext: &str| {
         output
             .base_url
@@ -124,7 +191,7 @@ pub fn arrange(
             .and_then(|base| base.join(&format!("{}.{ext}", spec.id)).ok())
             .map(String::from)
     };
-    let meta = FeedMeta {
+    FeedMeta {
         title: spec.title.clone(),
         description: spec.description.clone(),
         page_url: spec.page_url.to_string(),
@@ -134,23 +201,154 @@ pub fn arrange(
         atom_url: served("atom"),
         summary_is_html: spec.summary_format == SummaryFormat::Html,
         updated,
-    };
-    (meta, items)
+    }
 }
 
-/// Refreshes one feed: on success both files hold the new feed (or were already identical);
-/// on failure neither file is touched.
+/// One feed's result in a run.
+#[derive(Debug)]
+pub struct FeedResult {
+    /// The feed.
+    pub feed: String,
+    /// What the refresh did, or why it failed (files and history untouched).
+    pub result: Result<FeedReport>,
+}
+
+/// Refreshes `feeds` of `config` concurrently (at most `[fetch] concurrency` at a time), under
+/// the state file's lock. `on_done` is called as each feed finishes. Fails before any feed is
+/// tried when the lock is held or the state file cannot be opened.
+pub async fn run(
+    config: &Config,
+    feeds: &[&FeedSpec],
+    now: DateTime<Utc>,
+    on_done: &(dyn Fn(&FeedResult) + Sync),
+) -> Result<Vec<FeedResult>> {
+    let _lock = StateLock::acquire(&config.output.state)?;
+    let store = Arc::new(Mutex::new(Store::open(&config.output.state)?));
+    let fetcher = Fetcher::new(config.run.clone());
+    let now = now.trunc_subsecs(0);
+    let results = futures::stream::iter(feeds.iter().map(|spec| {
+        let store = Arc::clone(&store);
+        let fetcher = &fetcher;
+        async move {
+            let result = refresh(spec, &config.output, fetcher, store, now).await;
+            FeedResult {
+                feed: spec.id.clone(),
+                result,
+            }
+        }
+    }))
+    .buffer_unordered(config.run.concurrency)
+    .inspect(on_done)
+    .collect()
+    .await;
+    Ok(results)
+}
+
+/// Refreshes one feed: fetch (conditionally), read, check, merge into the history, publish the
+/// newest items of the history. On failure the feed's files and history are as they were, and
+/// the failure is logged in the state file.
 pub async fn refresh(
     spec: &FeedSpec,
     output: &OutputSettings,
+    fetcher: &Fetcher,
+    store: Arc<Mutex<Store>>,
     now: DateTime<Utc>,
 ) -> Result<FeedReport> {
-    let built = scrape(spec).await?;
-    for warning in &built.warnings {
-        tracing::warn!("feed \"{}\": {warning}", spec.id);
+    let started = Utc::now();
+    let validators = lock(&store).validators(&spec.id)?;
+    let fetched = fetcher.fetch(spec, &validators).await;
+    let (spec_owned, output_owned, store_owned) =
+        (spec.clone(), output.clone(), Arc::clone(&store));
+    let processed = match fetched {
+        Ok(fetched) => tokio::task::spawn_blocking(move || {
+            process(&spec_owned, &output_owned, &store_owned, fetched, now)
+        })
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::Panicked {
+                feed: spec.id.clone(),
+            })
+        }),
+        Err(err) => Err(err.into()),
+    };
+    let (outcome, found, dates, new_items) = match &processed {
+        Ok((report, counts)) => (
+            if report.page_read {
+                Outcome::Updated
+            } else {
+                Outcome::NotModified
+            },
+            counts.map(|c| c.0),
+            counts.map(|c| c.1),
+            Some(report.new_items),
+        ),
+        Err(_) => (Outcome::Failed, None, None, None),
+    };
+    let error = processed.as_ref().err().map(|e| crate::error::chain(e));
+    let record = RunRecord {
+        feed: spec.id.clone(),
+        started,
+        finished: Utc::now(),
+        outcome,
+        items_found: found,
+        new_items,
+        dates_parsed: dates,
+        error,
+    };
+    let store_for_log = Arc::clone(&store);
+    let logged = tokio::task::spawn_blocking(move || {
+        lock(&store_for_log)
+            .log_run(&record)
+            .map_err(|e| e.to_string())
+    })
+    .await;
+    if let Ok(Err(err)) = logged {
+        tracing::warn!("feed \"{}\": cannot log the run: {err}", spec.id);
     }
-    let undated = built.items.iter().filter(|i| i.date.is_none()).count();
-    let (meta, items) = arrange(spec, output, built.items, now);
+    processed.map(|(report, _)| report)
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    // A panic while holding the lock leaves SQLite consistent (its transaction rolls back).
+    store.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The synchronous part of a refresh, after the fetch. Returns the report and, when the page
+/// was read, (items found, dates parsed).
+fn process(
+    spec: &FeedSpec,
+    output: &OutputSettings,
+    store: &Mutex<Store>,
+    fetched: Fetched,
+    now: DateTime<Utc>,
+) -> Result<(FeedReport, Option<(u64, u64)>)> {
+    let mut counts = None;
+    let mut merge = Merge::default();
+    let mut warnings = Vec::new();
+    let page_read = matches!(fetched, Fetched::Page(_));
+    if let Fetched::Page(page) = fetched {
+        let built = {
+            let parsed = Page::parse(&page.body, &page.url, spec)?;
+            read_items(&parsed, spec)
+        };
+        check_built(spec, &built)?;
+        let mut store = lock(store);
+        check_against_history(spec, &built, &store)?;
+        merge = store.merge_page(&spec.id, &built.items, &page.validators, now)?;
+        counts = Some((built.counts.matched as u64, built.counts.date_parsed as u64));
+        warnings = built.warnings;
+    }
+    let items = lock(store).feed_items(&spec.id, spec.max_items, spec.keep_days, now)?;
+    if items.is_empty() {
+        // Only a state file emptied behind pressfeed's back gets here: never publish nothing.
+        return Err(ExtractError::NoItems {
+            feed: spec.id.clone(),
+            selector: spec.selectors.item_css.clone(),
+            bytes: 0,
+        }
+        .into());
+    }
+    let meta = feed_meta(spec, output, &items, now);
     let rss = render::rss(&spec.id, &meta, &items)?;
     let atom = render::atom(&spec.id, &meta, &items)?;
     let files: Vec<(PathBuf, Vec<u8>)> = [("rss", rss), ("atom", atom)]
@@ -163,10 +361,15 @@ pub async fn refresh(
         .map(|(path, _)| path)
         .zip(outcomes)
         .collect();
-    Ok(FeedReport {
-        feed: spec.id.clone(),
-        items: items.len(),
-        undated,
-        files,
-    })
+    Ok((
+        FeedReport {
+            feed: spec.id.clone(),
+            page_read,
+            items: items.len(),
+            new_items: merge.new_items,
+            warnings,
+            files,
+        },
+        counts,
+    ))
 }

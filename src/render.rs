@@ -142,7 +142,7 @@ pub fn atom(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
             atom::Entry {
                 id: item.id.clone(),
                 title: atom::Text::plain(xml_safe(&item.title)),
-                updated: date,
+                updated: item.updated.filter(|u| *u > date).unwrap_or(date),
                 published: Some(date),
                 links: vec![atom::Link {
                     href: item.link.clone(),
@@ -228,6 +228,7 @@ mod tests {
             link: "https://example.org/a?x=1&y=2".into(),
             summary: Some("a < b && c ]]> d\u{FFFE}".into()),
             date: None,
+            updated: None,
             position: 1,
         }
     }

@@ -40,6 +40,22 @@ impl Site {
             .assert()
     }
 
+    /// Runs with `-v` and returns the warnings it logged.
+    fn run_for_warnings(&self) -> Vec<String> {
+        let assert = pressfeed()
+            .arg("-v")
+            .arg("--config")
+            .arg(&self.config)
+            .arg("run")
+            .assert()
+            .success();
+        stderr(&assert)
+            .lines()
+            .filter(|l| l.starts_with("pressfeed: warning: "))
+            .map(str::to_string)
+            .collect()
+    }
+
     fn files(&self) -> [(Vec<u8>, SystemTime); 2] {
         ["ilo-china.rss", "ilo-china.atom"].map(|name| {
             let path = self.out.join(name);
@@ -122,7 +138,7 @@ fn verbose_run_reports_each_feed() {
         .success();
     let text = stderr(&out);
     assert!(
-        text.starts_with("pressfeed: info: feed \"ilo-china\": 20 items; "),
+        text.starts_with("pressfeed: info: feed \"ilo-china\": 20 items (0 new); "),
         "{text}"
     );
     assert!(text.contains("ilo-china.rss unchanged"), "{text}");
@@ -183,7 +199,10 @@ fn layout_change_fails_the_feed_and_keeps_the_old_files() {
             ),
             "{broken}: {text}"
         );
-        assert!(text.contains("its previous feed files are kept"), "{text}");
+        assert!(
+            text.contains("its previous feed files and history are kept"),
+            "{text}"
+        );
     }
 }
 
@@ -192,7 +211,7 @@ fn no_parseable_date_fails_the_feed() {
     let text = fails_after_good_run(&fixture("broken/no-dates.html"));
     assert_eq!(
         text.lines().last().unwrap(),
-        "pressfeed: error: feed \"ilo-china\": field \"selectors.date\": no date parses (\"span.date\" found date text in 3 of 3 items, e.g. \"Summer 2014\"); check the selector and `date_formats`; its previous feed files are kept"
+        "pressfeed: error: feed \"ilo-china\": field \"selectors.date\": no date parses (\"span.date\" found date text in 3 of 3 items, e.g. \"Summer 2014\"); check the selector and `date_formats`; its previous feed files and history are kept"
     );
 }
 
@@ -208,11 +227,14 @@ fn missing_page_fails_the_feed() {
 #[test]
 fn a_bad_date_is_reported_and_the_item_kept_undated() {
     let site = Site::new(&fixture("broken/bad-date.html"));
-    let text = stderr(&site.run().success());
     assert_eq!(
-        text,
-        "pressfeed: warning: feed \"ilo-china\": item 2 \"Social protection is not a luxury\": field \"date\": \"Spring 2014\" matches none of the date formats tried (\"%d %B %Y\", then RFC 3339, RFC 2822 and the common forms); the item is kept undated\n"
+        site.run_for_warnings(),
+        [
+            "pressfeed: warning: feed \"ilo-china\": item 2 \"Social protection is not a luxury\": field \"date\": \"Spring 2014\" matches none of the date formats tried (\"%d %B %Y\", then RFC 3339, RFC 2822 and the common forms); the item is kept undated"
+        ]
     );
+    // Under cron (not a terminal, no -v) a run with only item warnings prints nothing.
+    assert_eq!(stderr(&site.run().success()), "");
     let channel = parse_rss(&site.out.join("ilo-china.rss"));
     let titles: Vec<&str> = channel
         .items
@@ -242,10 +264,8 @@ fn a_bad_date_is_reported_and_the_item_kept_undated() {
 #[test]
 fn items_missing_a_title_or_link_are_skipped_by_name() {
     let site = Site::new(&fixture("broken/missing-fields.html"));
-    let text = stderr(&site.run().success());
-    let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
-        lines,
+        site.run_for_warnings(),
         [
             "pressfeed: warning: feed \"ilo-china\": item 2 (link /beijing/about-the-office/WCMS_240095/lang--en/index.htm): field \"title\": \"h3.item-title a\" finds no text in the item; the item is skipped",
             "pressfeed: warning: feed \"ilo-china\": item 3: field \"title\": \"h3.item-title a\" finds no text in the item; the item is skipped",

@@ -123,11 +123,14 @@ fn written_feeds_parse_back_with_the_same_values() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let report = runtime
-        .block_on(pipeline::refresh(&config.feeds[0], &config.output, now))
+    let feeds: Vec<_> = config.feeds.iter().collect();
+    let mut results = runtime
+        .block_on(pipeline::run(&config, &feeds, now, &|_| {}))
         .unwrap();
+    let report = results.pop().unwrap().result.unwrap();
     assert_eq!(report.items, 20);
-    assert_eq!(report.undated, 0);
+    assert_eq!(report.new_items, 20);
+    assert!(report.page_read);
 
     let channel = parse_rss(&out.join("ilo-china.rss"));
     assert_eq!(
