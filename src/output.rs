@@ -48,6 +48,7 @@ pub fn publish(feed: &str, files: &[(PathBuf, Vec<u8>)]) -> Result<Vec<WriteOutc
     }
     for (path, temp) in staged {
         temp.persist(path).map_err(|e| fail(path, e.error))?;
+        crate::pipeline::pause_point("renamed-one");
         // Make the rename itself durable.
         #[cfg(unix)]
         if let Some(dir) = path

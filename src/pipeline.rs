@@ -61,6 +61,11 @@ pub async fn scrape(spec: &FeedSpec, fetcher: &Fetcher) -> Result<Built> {
 
 /// The failures a page alone shows: no usable item, or dates configured but none parsed.
 fn check_built(spec: &FeedSpec, built: &Built) -> Result<(), ExtractError> {
+    check_usable(spec, built)?;
+    check_dates(spec, built)
+}
+
+fn check_usable(spec: &FeedSpec, built: &Built) -> Result<(), ExtractError> {
     if built.items.is_empty() {
         return Err(ExtractError::NoUsableItems {
             feed: spec.id.clone(),
@@ -70,6 +75,10 @@ fn check_built(spec: &FeedSpec, built: &Built) -> Result<(), ExtractError> {
             links: built.counts.link,
         });
     }
+    Ok(())
+}
+
+fn check_dates(spec: &FeedSpec, built: &Built) -> Result<(), ExtractError> {
     if let Some(date) = &spec.selectors.date
         && built.counts.date_parsed == 0
     {
@@ -331,10 +340,14 @@ fn process(
             let parsed = Page::parse(&page.body, &page.url, spec)?;
             read_items(&parsed, spec)
         };
-        check_built(spec, &built)?;
+        check_usable(spec, &built)?;
         let mut store = lock(store);
+        // The history's judgement first: it can say more ("where 20 did last time").
         check_against_history(spec, &built, &store)?;
+        check_dates(spec, &built)?;
         merge = store.merge_page(&spec.id, &built.items, &page.validators, now)?;
+        drop(store);
+        pause_point("merged");
         counts = Some((built.counts.matched as u64, built.counts.date_parsed as u64));
         warnings = built.warnings;
     }
@@ -355,7 +368,9 @@ fn process(
         .into_iter()
         .map(|(ext, bytes)| (output.dir.join(format!("{}.{ext}", spec.id)), bytes))
         .collect();
+    pause_point("rendered");
     let outcomes = publish(&spec.id, &files)?;
+    pause_point("published");
     let files = files
         .into_iter()
         .map(|(path, _)| path)
@@ -372,4 +387,16 @@ fn process(
         },
         counts,
     ))
+}
+
+/// A place where a debug build can be made to stop (`PRESSFEED_PAUSE_AT=<name>`), so tests can
+/// kill a run there. Release builds compile it to nothing.
+pub fn pause_point(name: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("PRESSFEED_PAUSE_AT").is_ok_and(|at| at.split(',').any(|n| n == name)) {
+        eprintln!("pressfeed: debug: paused at {name}");
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = name;
 }

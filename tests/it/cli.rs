@@ -3,16 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use assert_cmd::Command;
-
-use crate::common::{config_for, fixture, parse_atom, parse_rss, root};
-
-fn pressfeed() -> Command {
-    let mut cmd = Command::cargo_bin("pressfeed").unwrap();
-    cmd.env_remove("PRESSFEED_LOG")
-        .env_remove("PRESSFEED_CONFIG");
-    cmd
-}
+use crate::common::{config_for, fixture, parse_atom, parse_rss, pressfeed, root, stderr};
 
 struct Site {
     _dir: tempfile::TempDir,
@@ -94,10 +85,6 @@ fn fails_after_good_run(page: &Path) -> String {
         page.display()
     );
     text
-}
-
-fn stderr(assert: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
 
 #[test]
@@ -208,7 +195,9 @@ fn layout_change_fails_the_feed_and_keeps_the_old_files() {
 
 #[test]
 fn no_parseable_date_fails_the_feed() {
-    let text = fails_after_good_run(&fixture("broken/no-dates.html"));
+    let site = Site::new(&fixture("broken/no-dates.html"));
+    let text = stderr(&site.run().code(1));
+    assert!(!site.out.exists());
     assert_eq!(
         text.lines().last().unwrap(),
         "pressfeed: error: feed \"ilo-china\": field \"selectors.date\": no date parses (\"span.date\" found date text in 3 of 3 items, e.g. \"Summer 2014\"); check the selector and `date_formats`; its previous feed files and history are kept"

@@ -8,4 +8,7 @@
 mod cli;
 mod common;
 mod feeds;
+mod fetch;
+mod history;
 mod readme;
+mod server;

@@ -1,0 +1,351 @@
+//! Live fetching against a scripted server on 127.0.0.1: conditional requests, retries,
+//! timeouts, caps, compression, character sets, robots.txt and politeness. Every test counts
+//! the requests the server saw.
+
+use std::time::{Duration, Instant};
+
+use crate::common::{HttpSite, fixture, parse_rss, stderr};
+use crate::server::{Reply, TestServer};
+
+const UA: &str = "pressfeed/0.1.0 (+https://github.com/pressfeed/pressfeed)";
+
+/// A server whose `/page` answers `replies`, and a site fetching it with `fetch` settings.
+fn serve(replies: Vec<Reply>, fetch: &str) -> (TestServer, HttpSite) {
+    let server = TestServer::start();
+    server.route("/page", replies);
+    let site = HttpSite::new(&server.url("/page"), fetch, "");
+    (server, site)
+}
+
+#[test]
+fn a_page_is_fetched_then_asked_for_conditionally() {
+    for (reply, header, value) in [
+        (Reply::ilo().etag("\"v1\""), "if-none-match", "\"v1\""),
+        (
+            Reply::ilo().last_modified("Tue, 15 Nov 1994 12:45:26 GMT"),
+            "if-modified-since",
+            "Tue, 15 Nov 1994 12:45:26 GMT",
+        ),
+    ] {
+        let (server, site) = serve(vec![reply], "");
+        assert_eq!(stderr(&site.run().success()), "");
+        let titles = site.rss_titles();
+        assert_eq!(titles.len(), 20);
+        assert_eq!(
+            titles[0],
+            "A bigger role for labour inspectors in combatting forced labour"
+        );
+        // Links resolve against the address the page was fetched from.
+        let channel = parse_rss(&site.out.join("ilo-china.rss"));
+        for item in &channel.items {
+            let link = item.link.as_deref().unwrap();
+            assert!(link.starts_with(&server.url("/")), "{link}");
+        }
+        let before = site.files();
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(stderr(&site.run().success()), "");
+        assert_eq!(site.files(), before, "a 304 leaves the feeds untouched");
+
+        let requests = server.requests("/page");
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[0].status, 200);
+        assert!(!requests[0].headers.contains_key(header));
+        assert_eq!(
+            requests[1].headers.get(header).map(String::as_str),
+            Some(value)
+        );
+        assert_eq!(requests[1].status, 304);
+        assert_eq!(requests[0].headers["user-agent"], UA);
+        // robots.txt: once per run.
+        assert_eq!(server.count("/robots.txt"), 2);
+    }
+}
+
+#[test]
+fn a_feed_can_send_its_own_user_agent() {
+    let (server, site) = serve(vec![Reply::ilo()], "user_agent = \"ExampleBot/2.0\"");
+    site.run().success();
+    assert_eq!(
+        server.requests("/page")[0].headers["user-agent"],
+        "ExampleBot/2.0"
+    );
+}
+
+#[test]
+fn not_found_fails_at_once() {
+    let (server, site) = serve(vec![Reply::Status(404, vec![])], "");
+    let text = stderr(&site.run().code(1));
+    assert_eq!(
+        text.lines().next().unwrap(),
+        format!(
+            "pressfeed: error: feed \"ilo-china\": field \"url\": {} answered HTTP 404 Not Found; its previous feed files and history are kept",
+            server.url("/page")
+        )
+    );
+    assert_eq!(server.count("/page"), 1, "a 404 is not retried");
+    assert!(!site.out.exists(), "no feed is published");
+}
+
+#[test]
+fn server_errors_are_retried() {
+    let (server, site) = serve(
+        vec![
+            Reply::Status(500, vec![]),
+            Reply::Status(503, vec![]),
+            Reply::ilo(),
+        ],
+        "",
+    );
+    site.run().success();
+    assert_eq!(server.count("/page"), 3);
+    assert_eq!(site.rss_titles().len(), 20);
+
+    // Retries are bounded: three failures with one retry allowed fail the run.
+    let (server, site) = serve(vec![Reply::Status(500, vec![])], "retries = 1");
+    let text = stderr(&site.run().code(1));
+    assert!(
+        text.contains("answered HTTP 500 Internal Server Error (after 2 attempts)"),
+        "{text}"
+    );
+    assert_eq!(server.count("/page"), 2);
+}
+
+#[test]
+fn too_many_requests_waits_as_told() {
+    let (server, site) = serve(
+        vec![
+            Reply::Status(429, vec![("retry-after", "1".to_string())]),
+            Reply::ilo(),
+        ],
+        "",
+    );
+    site.run().success();
+    let requests = server.requests("/page");
+    assert_eq!(requests.len(), 2);
+    let gap = requests[1].at - requests[0].at;
+    assert!(gap >= Duration::from_millis(950), "{gap:?}");
+
+    // A Retry-After beyond the retry budget is not waited for.
+    let (server, site) = serve(
+        vec![Reply::Status(429, vec![("retry-after", "120".to_string())])],
+        "retry_time = 5",
+    );
+    let started = Instant::now();
+    let text = stderr(&site.run().code(1));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        text.contains("answered HTTP 429 Too Many Requests"),
+        "{text}"
+    );
+    assert_eq!(server.count("/page"), 1);
+}
+
+#[test]
+fn a_slow_server_times_out() {
+    let (_server, site) = serve(
+        vec![Reply::Slow(Duration::from_secs(5), Box::new(Reply::ilo()))],
+        "timeout = 0.5\nretries = 1",
+    );
+    let started = Instant::now();
+    let text = stderr(&site.run().code(1));
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(text.contains("cannot fetch"), "{text}");
+    assert!(text.contains("timed out"), "{text}");
+    assert!(text.contains("(after 2 attempts)"), "{text}");
+}
+
+#[test]
+fn a_redirect_loop_fails() {
+    let server = TestServer::start();
+    server.route("/loop", vec![Reply::Redirect("/loop".to_string())]);
+    let site = HttpSite::new(&server.url("/loop"), "retries = 0", "");
+    let text = stderr(&site.run().code(1));
+    assert!(text.contains("too many redirects"), "{text}");
+    // The first request and five redirects.
+    assert_eq!(server.count("/loop"), 6);
+
+    // Redirects within the limit are followed.
+    server.route("/old", vec![Reply::Redirect("/page".to_string())]);
+    server.route("/page", vec![Reply::ilo()]);
+    let site = HttpSite::new(&server.url("/old"), "", "");
+    site.run().success();
+    assert_eq!(site.rss_titles().len(), 20);
+}
+
+#[test]
+fn a_body_over_the_cap_fails() {
+    let (server, site) = serve(vec![Reply::ilo()], "max_body_bytes = 10000");
+    let text = stderr(&site.run().code(1));
+    assert_eq!(
+        text.lines().next().unwrap(),
+        format!(
+            "pressfeed: error: feed \"ilo-china\": field \"url\": the page at {} is larger than 10000 bytes (`max_body_bytes`); its previous feed files and history are kept",
+            server.url("/page")
+        )
+    );
+    assert_eq!(server.count("/page"), 1, "an oversized page is not retried");
+
+    // The cap applies to the decompressed body: a small gzip body of a big page fails too.
+    let (_server, site) = serve(vec![Reply::ilo().gzip()], "max_body_bytes = 10000");
+    assert!(stderr(&site.run().code(1)).contains("larger than 10000 bytes"));
+}
+
+#[test]
+fn gzip_bodies_are_decompressed() {
+    let (server, site) = serve(vec![Reply::ilo().gzip()], "");
+    site.run().success();
+    assert_eq!(site.rss_titles().len(), 20);
+    let accept = &server.requests("/page")[0].headers["accept-encoding"];
+    for coding in ["gzip", "br", "deflate"] {
+        assert!(accept.contains(coding), "{accept}");
+    }
+}
+
+#[test]
+fn a_truncated_body_fails() {
+    let page = std::fs::read(fixture("ilo-china-press-releases.html")).unwrap();
+    let (server, site) = serve(
+        vec![Reply::Truncated {
+            declared: page.len(),
+            body: page[..page.len() / 2].to_vec(),
+        }],
+        "retries = 0",
+    );
+    let text = stderr(&site.run().code(1));
+    assert!(text.contains("the body was cut off"), "{text}");
+    assert_eq!(server.count("/page"), 1);
+    assert!(!site.out.exists());
+}
+
+#[test]
+fn robots_txt_is_honoured_unless_the_feed_opts_out() {
+    let server = TestServer::start();
+    server.route("/page", vec![Reply::ilo()]);
+    server.route(
+        "/robots.txt",
+        vec![Reply::html("User-agent: *\nDisallow: /page\n").content_type("text/plain")],
+    );
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    let text = stderr(&site.run().code(1));
+    assert_eq!(
+        text.lines().next().unwrap(),
+        format!(
+            "pressfeed: error: feed \"ilo-china\": field \"url\": {} is disallowed for pressfeed by {}/robots.txt; set `robots_txt = false` for this feed to fetch it anyway; its previous feed files and history are kept",
+            server.url("/page"),
+            server.url("").trim_end_matches('/')
+        )
+    );
+    assert_eq!(server.count("/page"), 0);
+
+    let site = HttpSite::new(&server.url("/page"), "", "robots_txt = false");
+    site.run().success();
+    assert_eq!(server.count("/page"), 1);
+    assert_eq!(server.count("/robots.txt"), 1, "not asked when ignored");
+
+    // Rules for other agents do not apply to pressfeed.
+    server.route(
+        "/robots.txt",
+        vec![Reply::html("User-agent: OtherBot\nDisallow: /\n").content_type("text/plain")],
+    );
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    site.run().success();
+}
+
+#[test]
+fn each_character_set_is_decoded() {
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("charsets/expected.json")).unwrap())
+            .unwrap();
+    let cases = [
+        ("gbk.html", "text/html"),
+        ("big5.html", "text/html"),
+        ("shift_jis.html", "text/html; charset=Shift_JIS"),
+        ("windows-1252.html", "text/html"),
+        ("utf8-declared-latin1.html", "text/html"),
+        ("gbk-undeclared.html", "text/html"),
+    ];
+    let server = TestServer::start();
+    for (name, content_type) in cases {
+        let path = format!("/news/{name}");
+        let body = std::fs::read(fixture(&format!("charsets/{name}"))).unwrap();
+        server.route(&path, vec![Reply::html(body).content_type(content_type)]);
+        let site = HttpSite::new(&server.url(&path), "", "");
+        site.run().success();
+        let channel = parse_rss(&site.out.join("ilo-china.rss"));
+        let want = expected[name].as_array().unwrap();
+        assert_eq!(channel.items.len(), want.len(), "{name}");
+        for (item, want) in channel.items.iter().zip(want) {
+            assert_eq!(item.title.as_deref(), want["title"].as_str(), "{name}");
+            let link = item.link.as_deref().unwrap();
+            let want_path = want["link"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("https://example.org");
+            assert_eq!(link, server.url(want_path), "{name}");
+            assert_eq!(
+                item.description.as_deref(),
+                want["summary"].as_str(),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn requests_to_one_host_are_one_at_a_time_and_spaced() {
+    let server = TestServer::start();
+    for path in ["/a", "/b", "/c"] {
+        server.route(
+            path,
+            vec![Reply::Slow(
+                Duration::from_millis(100),
+                Box::new(Reply::ilo()),
+            )],
+        );
+    }
+    server.route("/broken", vec![Reply::Status(404, vec![])]);
+    let site = HttpSite::new(&server.url("/a"), "host_delay = 0.3", "");
+    // Four feeds on one host: three good ones and a broken one.
+    let text = std::fs::read_to_string(&site.config).unwrap();
+    let start = text.find("[[feed]]").unwrap();
+    let feed = text[start..].to_string();
+    let mut more = String::new();
+    for (id, path) in [("b", "/b"), ("c", "/c"), ("broken", "/broken")] {
+        more.push_str(
+            &feed
+                .replace("id = \"ilo-china\"", &format!("id = \"{id}\""))
+                .replace(&server.url("/a"), &server.url(path)),
+        );
+    }
+    std::fs::write(&site.config, format!("{text}\n{more}")).unwrap();
+
+    let text = stderr(&site.run().code(1));
+    assert_eq!(
+        text.lines().filter(|l| l.contains("error")).count(),
+        2,
+        "one error line for the broken feed, one summary: {text}"
+    );
+    assert!(text.contains("feed \"broken\""), "{text}");
+    assert!(text.contains("1 of 4 feeds failed"), "{text}");
+    for id in ["ilo-china", "b", "c"] {
+        assert!(site.out.join(format!("{id}.rss")).exists(), "{id}");
+    }
+    assert!(!site.out.join("broken.rss").exists());
+
+    assert_eq!(server.max_in_flight(), 1, "one request at a time per host");
+    let mut times: Vec<Instant> = ["/robots.txt", "/a", "/b", "/c", "/broken"]
+        .iter()
+        .flat_map(|p| server.requests(p))
+        .map(|r| r.at)
+        .collect();
+    times.sort();
+    assert_eq!(times.len(), 5, "robots.txt once, each page once");
+    for pair in times.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(gap >= Duration::from_millis(290), "{gap:?}");
+    }
+}

@@ -1,0 +1,552 @@
+//! The item history in the state file: dates of undated items, items leaving and coming back,
+//! changed items, the publish window, the failure rules that need the last good run, the
+//! schema version, the lock, and runs killed at every step.
+
+use std::io::BufRead as _;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use pressfeed::config::{self, Config};
+use pressfeed::output::WriteOutcome;
+use pressfeed::pipeline::{self, FeedReport};
+use pressfeed::store::StateLock;
+use rusqlite::Connection;
+
+use crate::common::{HttpSite, fixture, parse_atom, parse_rss, stderr};
+use crate::server::{Reply, TestServer};
+
+/// One `li` item: title, link and an optional date.
+type Entry<'a> = (&'a str, &'a str, Option<&'a str>);
+
+/// A listing page of `entries`.
+fn page(entries: &[Entry<'_>]) -> String {
+    let mut html = String::from("<html><body><h1>News</h1><ul>\n");
+    for (title, href, date) in entries {
+        html.push_str(&format!("<li><a href=\"{href}\">{title}</a>"));
+        if let Some(date) = date {
+            html.push_str(&format!(" <span>{date}</span>"));
+        }
+        html.push_str("</li>\n");
+    }
+    html.push_str("</ul></body></html>\n");
+    html
+}
+
+/// A feed "demo" read from `page.html` in a temporary folder, with its history beside it.
+struct Scenario {
+    dir: tempfile::TempDir,
+    config: Config,
+}
+
+impl Scenario {
+    /// `dated`: whether the feed has a date selector; `extra`: more feed keys.
+    fn new(dated: bool, extra: &str) -> Scenario {
+        let dir = tempfile::tempdir().unwrap();
+        let date = if dated { "date = \"span\"" } else { "" };
+        let text = format!(
+            "[output]\ndir = \"public\"\n\n[[feed]]\nid = \"demo\"\ntitle = \"Demo\"\n\
+             url = \"https://example.org/news/\"\nsource = \"page.html\"\n{extra}\n\
+             [feed.selectors]\nitem = \"li\"\ntitle = \"a\"\nlink = \"a\"\n{date}\n"
+        );
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        let config = config::load(&path).unwrap();
+        Scenario { dir, config }
+    }
+
+    fn show(&self, entries: &[Entry<'_>]) {
+        std::fs::write(self.dir.path().join("page.html"), page(entries)).unwrap();
+    }
+
+    fn run(&self, now: DateTime<Utc>) -> FeedReport {
+        let feeds: Vec<_> = self.config.feeds.iter().collect();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut results = runtime
+            .block_on(pipeline::run(&self.config, &feeds, now, &|_| {}))
+            .unwrap();
+        results.pop().unwrap().result.unwrap()
+    }
+
+    fn atom(&self) -> atom_syndication::Feed {
+        parse_atom(&self.dir.path().join("public/demo.atom"))
+    }
+
+    /// (title, published, updated) of each Atom entry, in order.
+    fn entries(&self) -> Vec<(String, String, String)> {
+        self.atom()
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.title.to_string(),
+                    e.published.unwrap().to_rfc3339(),
+                    e.updated.to_rfc3339(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, day, hour, 0, 0).unwrap()
+}
+
+#[test]
+fn undated_items_are_dated_when_first_seen() {
+    let s = Scenario::new(false, "");
+    s.show(&[("A", "/a", None), ("B", "/b", None)]);
+    assert_eq!(s.run(at(1, 10)).new_items, 2);
+    s.show(&[("C", "/c", None), ("A", "/a", None), ("B", "/b", None)]);
+    let report = s.run(at(1, 11));
+    assert_eq!(report.new_items, 1);
+    let first = "2026-01-01T10:00:00+00:00".to_string();
+    let second = "2026-01-01T11:00:00+00:00".to_string();
+    assert_eq!(
+        s.entries(),
+        [
+            ("C".into(), second.clone(), second.clone()),
+            ("A".into(), first.clone(), first.clone()),
+            ("B".into(), first.clone(), first.clone()),
+        ]
+    );
+    // Nothing new: the files are not touched, whatever the clock says.
+    let report = s.run(at(2, 9));
+    assert_eq!(report.new_items, 0);
+    assert!(
+        report
+            .files
+            .iter()
+            .all(|(_, o)| *o == WriteOutcome::Unchanged)
+    );
+}
+
+#[test]
+fn items_that_leave_the_page_stay_for_keep_days() {
+    let s = Scenario::new(true, "");
+    s.show(&[
+        ("A", "/a", Some("3 Jan 2026")),
+        ("B", "/b", Some("2 Jan 2026")),
+        ("C", "/c", Some("1 Jan 2026")),
+    ]);
+    s.run(at(5, 0));
+    s.show(&[
+        ("D", "/d", Some("4 Jan 2026")),
+        ("A", "/a", Some("3 Jan 2026")),
+        ("B", "/b", Some("2 Jan 2026")),
+    ]);
+    let report = s.run(at(6, 0));
+    assert_eq!((report.new_items, report.items), (1, 4));
+    let titles = |s: &Scenario| -> Vec<String> { s.entries().into_iter().map(|e| e.0).collect() };
+    assert_eq!(titles(&s), ["D", "A", "B", "C"]);
+    // C was last seen on the 5th: it stays for 30 days, then it is gone; the page's items stay.
+    s.run(at(31, 0));
+    assert_eq!(titles(&s), ["D", "A", "B", "C"]);
+    s.run(Utc.with_ymd_and_hms(2026, 2, 5, 0, 0, 1).unwrap());
+    assert_eq!(titles(&s), ["D", "A", "B"]);
+}
+
+#[test]
+fn a_changed_item_keeps_its_id_and_gets_a_new_updated() {
+    let s = Scenario::new(true, "");
+    s.show(&[("Old title", "/a", Some("3 Jan 2026"))]);
+    s.run(at(5, 0));
+    let id = s.atom().entries[0].id.clone();
+    s.show(&[("New title", "/a", Some("3 Jan 2026"))]);
+    let report = s.run(at(6, 12));
+    assert_eq!(report.new_items, 0);
+    let feed = s.atom();
+    assert_eq!(feed.entries.len(), 1);
+    let entry = &feed.entries[0];
+    assert_eq!(entry.id, id);
+    assert_eq!(entry.title.as_str(), "New title");
+    assert_eq!(
+        entry.published.unwrap().to_rfc3339(),
+        "2026-01-03T00:00:00+00:00"
+    );
+    assert_eq!(entry.updated.to_rfc3339(), "2026-01-06T12:00:00+00:00");
+    assert_eq!(feed.updated.to_rfc3339(), "2026-01-06T12:00:00+00:00");
+    // The change is remembered: the next run keeps that `updated`.
+    s.run(at(7, 0));
+    assert_eq!(
+        s.atom().entries[0].updated.to_rfc3339(),
+        "2026-01-06T12:00:00+00:00"
+    );
+}
+
+#[test]
+fn an_item_that_comes_back_is_not_new() {
+    let s = Scenario::new(false, "");
+    s.show(&[("A", "/a", None), ("B", "/b", None)]);
+    assert_eq!(s.run(at(1, 0)).new_items, 2);
+    s.show(&[("B", "/b", None)]);
+    assert_eq!(s.run(at(2, 0)).new_items, 0);
+    s.show(&[("A", "/a", None), ("B", "/b", None)]);
+    assert_eq!(s.run(at(3, 0)).new_items, 0);
+    // A is still dated by when it was first seen.
+    let entries = s.entries();
+    assert!(
+        entries
+            .iter()
+            .all(|(_, published, _)| published == "2026-01-01T00:00:00+00:00"),
+        "{entries:?}"
+    );
+}
+
+#[test]
+fn the_feed_lists_the_newest_max_items_of_the_history() {
+    let s = Scenario::new(true, "max_items = 2");
+    s.show(&[
+        ("A", "/a", Some("3 Jan 2026")),
+        ("B", "/b", Some("2 Jan 2026")),
+    ]);
+    s.run(at(5, 0));
+    s.show(&[("C", "/c", Some("4 Jan 2026"))]);
+    s.run(at(6, 0));
+    let titles: Vec<String> = s.entries().into_iter().map(|e| e.0).collect();
+    assert_eq!(titles, ["C", "A"]);
+}
+
+/// Every row of the history and the feeds table, to compare before and after a run.
+fn history_rows(state: &Path) -> Vec<String> {
+    let conn = Connection::open(state).unwrap();
+    let mut rows = Vec::new();
+    for table in ["items", "feeds"] {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
+            .unwrap();
+        let columns = stmt.column_count();
+        let mut query = stmt.query([]).unwrap();
+        while let Some(row) = query.next().unwrap() {
+            let values: Vec<String> = (0..columns)
+                .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                .collect();
+            rows.push(format!("{table}: {}", values.join(" | ")));
+        }
+    }
+    rows
+}
+
+/// The ILO page with three of its items.
+fn ilo_page_with_three_items() -> Vec<u8> {
+    let html = std::fs::read_to_string(fixture("ilo-china-press-releases.html")).unwrap();
+    let start = html.find("<div class=\"press-releases\">").unwrap();
+    let mut cut = html.clone();
+    // Drop every item after the third inside the listing.
+    let items: Vec<usize> = html[start..]
+        .match_indices("<li class=\"item\">")
+        .map(|(i, _)| start + i)
+        .collect();
+    let listing_end = html[start..].find("<div class=\"pager\"").unwrap() + start;
+    cut.replace_range(items[3]..listing_end, "</ol></div>");
+    cut.into_bytes()
+}
+
+#[test]
+fn a_sharp_drop_in_items_fails_and_keeps_files_and_history() {
+    let server = TestServer::start();
+    server.route(
+        "/page",
+        vec![Reply::ilo(), Reply::html(ilo_page_with_three_items())],
+    );
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    site.run().success();
+    let files = site.files();
+    let rows = history_rows(&site.state());
+    let text = stderr(&site.run().code(1));
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "pressfeed: error: feed \"ilo-china\": field \"selectors.item\": \".press-releases ol.item-list > li.item\" matches 3 elements, fewer than 0.2 of the 20 it matched in the last good run (`min_item_share`); has the layout changed?; its previous feed files and history are kept"
+    );
+    assert_eq!(site.files(), files);
+    assert_eq!(history_rows(&site.state()), rows);
+
+    // `status` tells the story.
+    let out = site.cmd(&["status", "--json"]).assert().success();
+    let status: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let feed = &status[0];
+    assert_eq!(feed["feed"], "ilo-china");
+    assert_eq!(feed["failing"], true);
+    assert_eq!(feed["items_in_history"], 20);
+    assert_eq!(feed["items_on_page"], 20);
+    assert!(feed["last_success"].is_string());
+    assert!(
+        feed["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("matches 3 elements")
+    );
+
+    // With a lower share the same page is accepted.
+    let site_low = HttpSite::new(&server.url("/page"), "", "min_item_share = 0.1");
+    server.route(
+        "/page",
+        vec![Reply::ilo(), Reply::html(ilo_page_with_three_items())],
+    );
+    site_low.run().success();
+    site_low.run().success();
+    assert_eq!(
+        site_low.rss_titles().len(),
+        20,
+        "items that left stay in the feed"
+    );
+}
+
+#[test]
+fn dates_that_stop_parsing_fail_the_feed() {
+    let html = std::fs::read_to_string(fixture("ilo-china-press-releases.html")).unwrap();
+    let mut undated = String::new();
+    let mut rest = html.as_str();
+    while let Some(at) = rest.find("<span class=\"date\">") {
+        let open = at + "<span class=\"date\">".len();
+        let close = open + rest[open..].find("</span>").unwrap();
+        undated.push_str(&rest[..open]);
+        undated.push_str("Spring 2014");
+        rest = &rest[close..];
+    }
+    undated.push_str(rest);
+    let server = TestServer::start();
+    server.route("/page", vec![Reply::ilo(), Reply::html(undated)]);
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    site.run().success();
+    let files = site.files();
+    let text = stderr(&site.run().code(1));
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "pressfeed: error: feed \"ilo-china\": field \"selectors.date\": no date parses, where 20 did in the last good run; has the date format changed?; its previous feed files and history are kept"
+    );
+    assert_eq!(site.files(), files);
+}
+
+#[test]
+fn a_layout_change_after_a_good_run_keeps_everything() {
+    let server = TestServer::start();
+    let changed = std::fs::read(fixture("broken/layout-changed.html")).unwrap();
+    server.route("/page", vec![Reply::ilo(), Reply::html(changed)]);
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    site.run().success();
+    let files = site.files();
+    let rows = history_rows(&site.state());
+    let text = stderr(&site.run().code(1));
+    assert!(text.contains("matches nothing on the page"), "{text}");
+    assert_eq!(site.files(), files);
+    assert_eq!(history_rows(&site.state()), rows);
+    assert_eq!(server.count("/page"), 2);
+}
+
+#[test]
+fn a_state_file_from_a_newer_pressfeed_is_refused() {
+    let server = TestServer::start();
+    server.route("/page", vec![Reply::ilo()]);
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    Connection::open(site.state())
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99")
+        .unwrap();
+    let text = stderr(&site.run().code(1));
+    assert_eq!(
+        text,
+        format!(
+            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (1); run a newer pressfeed, or set `[output] state` to another file\n",
+            site.state().display()
+        )
+    );
+    assert!(!site.out.exists());
+    assert_eq!(server.count("/page"), 0);
+    let version: i64 = Connection::open(site.state())
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 99, "the file is left alone");
+}
+
+#[test]
+fn an_empty_state_file_is_migrated() {
+    let server = TestServer::start();
+    server.route("/page", vec![Reply::ilo()]);
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    Connection::open(site.state()).unwrap();
+    site.run().success();
+    let conn = Connection::open(site.state()).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, pressfeed::store::SCHEMA_VERSION);
+    let items: i64 = conn
+        .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(items, 20);
+}
+
+#[test]
+fn a_second_run_while_one_holds_the_lock_exits_3() {
+    let server = TestServer::start();
+    server.route("/page", vec![Reply::ilo()]);
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    let lock = StateLock::acquire(&site.state()).unwrap();
+    let text = stderr(&site.run().code(3));
+    let lock_path = StateLock::path_for(&site.state());
+    assert!(
+        text.starts_with(&format!(
+            "pressfeed: error: another pressfeed run (pid {} since ",
+            std::process::id()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(&format!(
+            ") holds the lock {}; this run does nothing\n",
+            lock_path.display()
+        )),
+        "{text}"
+    );
+    assert_eq!(server.count("/page"), 0);
+    drop(lock);
+    site.run().success();
+}
+
+/// The ILO page with one more item on top, dated a day after the newest.
+fn ilo_page_with_a_new_item() -> Vec<u8> {
+    let html = std::fs::read_to_string(fixture("ilo-china-press-releases.html")).unwrap();
+    let start = html.find("<div class=\"press-releases\">").unwrap();
+    let first = start + html[start..].find("<li class=\"item\">").unwrap();
+    let new_item = "<li class=\"item\"><h3 class=\"item-title\"><a href=\"/beijing/new/WCMS_999999/lang--en/index.htm\">A brand new release</a></h3><span class=\"date\">26 April 2014</span></li>\n";
+    let mut out = html.clone();
+    out.insert_str(first, new_item);
+    out.into_bytes()
+}
+
+/// Both feed files parse and hold one of `allowed` title lists.
+fn assert_valid_feeds(site: &HttpSite, allowed: &[&[String]]) {
+    let rss: Vec<String> = site.rss_titles();
+    let atom: Vec<String> = parse_atom(&site.out.join("ilo-china.atom"))
+        .entries
+        .iter()
+        .map(|e| e.title.to_string())
+        .collect();
+    assert!(allowed.contains(&rss.as_slice()), "RSS: {rss:?}");
+    assert!(allowed.contains(&atom.as_slice()), "Atom: {atom:?}");
+}
+
+fn assert_consistent_database(state: &Path) {
+    let conn = Connection::open(state).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+/// Starts `pressfeed run` stopped at `pause` and kills it (SIGKILL) there; with no pause,
+/// kills it after `after`.
+fn kill_run(site: &HttpSite, pause: Option<&str>, after: Duration) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pressfeed"))
+        .arg("--config")
+        .arg(&site.config)
+        .arg("run")
+        .env_remove("PRESSFEED_LOG")
+        .env("PRESSFEED_PAUSE_AT", pause.unwrap_or(""))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    match pause {
+        Some(pause) => {
+            let stderr = child.stderr.take().unwrap();
+            let mut lines = std::io::BufReader::new(stderr).lines();
+            let want = format!("pressfeed: debug: paused at {pause}");
+            loop {
+                let line = lines.next().unwrap_or_else(|| {
+                    panic!("the run ended before reaching {pause}: {:?}", child.wait())
+                });
+                if line.unwrap() == want {
+                    break;
+                }
+            }
+        }
+        None => std::thread::sleep(after),
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the run was killed");
+}
+
+#[test]
+fn runs_killed_at_any_step_leave_valid_feeds_and_converge() {
+    let before: Vec<String>;
+    let after: Vec<String>;
+    {
+        // The two possible feeds, from runs that are not interrupted.
+        let server = TestServer::start();
+        server.route("/page", vec![Reply::ilo()]);
+        let site = HttpSite::new(&server.url("/page"), "", "");
+        site.run().success();
+        before = site.rss_titles();
+        server.route("/page", vec![Reply::html(ilo_page_with_a_new_item())]);
+        site.run().success();
+        after = site.rss_titles();
+        assert_eq!(after.len(), 21);
+        assert_eq!(after[0], "A brand new release");
+    }
+    let points = [
+        None,
+        Some("merged"),
+        Some("rendered"),
+        Some("renamed-one"),
+        Some("published"),
+    ];
+    for point in points {
+        let server = TestServer::start();
+        server.route("/page", vec![Reply::ilo().etag("\"a\"")]);
+        let site = HttpSite::new(&server.url("/page"), "", "");
+        site.run().success();
+        let new_page = Reply::html(ilo_page_with_a_new_item()).etag("\"b\"");
+        // Without a pause point, the kill lands while the slow server is still answering.
+        let reply = match point {
+            None => Reply::Slow(Duration::from_secs(3), Box::new(new_page)),
+            Some(_) => new_page,
+        };
+        server.route("/page", vec![reply]);
+        kill_run(&site, point, Duration::from_millis(700));
+        assert_valid_feeds(&site, &[&before, &after]);
+        assert_consistent_database(&site.state());
+        if point.is_none() {
+            assert_eq!(site.rss_titles(), before, "killed before anything changed");
+        }
+
+        // The next run converges on the new feed, whatever the server now says.
+        server.route(
+            "/page",
+            vec![Reply::html(ilo_page_with_a_new_item()).etag("\"b\"")],
+        );
+        site.run().success();
+        assert_eq!(site.rss_titles(), after, "after a kill at {point:?}");
+        let atom = parse_atom(&site.out.join("ilo-china.atom"));
+        assert_eq!(atom.entries.len(), 21);
+        assert_consistent_database(&site.state());
+        let conn = Connection::open(site.state()).unwrap();
+        let items: i64 = conn
+            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(items, 21, "after a kill at {point:?}");
+    }
+}
+
+#[test]
+fn rss_guids_stay_the_same_across_runs() {
+    let s = Scenario::new(true, "");
+    s.show(&[("A", "/a", Some("3 Jan 2026"))]);
+    s.run(at(5, 0));
+    let first = parse_rss(&s.dir.path().join("public/demo.rss")).items[0]
+        .guid
+        .clone();
+    s.show(&[("A, renamed", "/a", Some("3 Jan 2026"))]);
+    s.run(at(6, 0));
+    let second = parse_rss(&s.dir.path().join("public/demo.rss")).items[0]
+        .guid
+        .clone();
+    assert_eq!(first, second);
+}
