@@ -414,7 +414,7 @@ async fn check(config: &Config, spec: &FeedSpec) -> anyhow::Result<Outcome> {
     } else {
         let _ = writeln!(
             out,
-            "date: no selector (items are dated by the run's start)"
+            "date: no selector (items are dated by when they are first seen)"
         );
     }
     if spec.selectors.summary.is_some() {

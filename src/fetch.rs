@@ -122,8 +122,10 @@ pub enum FetchError {
 enum RobotsRules {
     /// No usable file (4xx): everything is allowed.
     AllowAll,
-    /// The file could not be read (5xx, network): nothing is allowed (RFC 9309 §2.3.1.4).
+    /// The server failed to serve it (5xx): nothing is allowed (RFC 9309 §2.3.1.4).
     Unreachable(String),
+    /// It could not be fetched at all (connection, timeout): the run cannot go on.
+    Failed(String),
     /// The parsed rules.
     Rules(Box<texting_robots::Robot>),
 }
@@ -358,13 +360,19 @@ impl Fetcher {
                     ),
                     Ok(_) => RobotsRules::AllowAll,
                     Err(ReadError::TooLarge) => RobotsRules::AllowAll,
-                    Err(ReadError::Http(reason)) => {
-                        RobotsRules::Unreachable(format!("robots.txt cannot be read: {reason}"))
-                    }
+                    Err(ReadError::Http(reason)) => RobotsRules::Failed(reason),
                 }
             })
             .await;
         let refusal = match rules {
+            RobotsRules::Failed(reason) => {
+                return Err(FetchError::Request {
+                    feed: spec.id.clone(),
+                    field,
+                    url: format!("{origin}/robots.txt"),
+                    reason: reason.clone(),
+                });
+            }
             RobotsRules::AllowAll => None,
             RobotsRules::Unreachable(reason) => Some(format!("{origin}/robots.txt ({reason})")),
             RobotsRules::Rules(robot) => {
