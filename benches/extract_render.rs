@@ -18,12 +18,11 @@
 //! ids, distinct decreasing dates, images on half and summaries on 80% of the items). Pages are
 //! read and built once, outside the timed loops.
 
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use pressfeed::config::{Config, FeedSpec, OutputSettings};
 use pressfeed::extract::{Page, extract};
@@ -31,6 +30,10 @@ use pressfeed::item::{Built, build_items};
 use pressfeed::pipeline::{arrange, read_items};
 use pressfeed::render;
 use scraper::Html;
+
+mod pages;
+
+use pages::{NewItem, PageTemplate, read_fixture};
 
 /// Items on the generated page.
 const GENERATED_ITEMS: usize = 1000;
@@ -42,14 +45,6 @@ const DAYS_BETWEEN_ITEMS: u64 = 3;
 fn load_config() -> Config {
     let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"));
     pressfeed::config::load(path).expect("config.toml loads")
-}
-
-fn read_fixture() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/ilo-china-press-releases.html"
-    );
-    std::fs::read_to_string(path).expect("the ILO fixture is readable")
 }
 
 /// A fixed run time, so every iteration does the same work.
@@ -85,87 +80,20 @@ fn extract_render(
     (items.len(), rss, atom)
 }
 
-/// The `<li class="item">…</li>` blocks of `listing`, in order (items hold no nested `li`).
-fn item_blocks(listing: &str) -> Vec<&str> {
-    const OPEN: &str = r#"<li class="item">"#;
-    const CLOSE: &str = "</li>";
-    let mut blocks = Vec::new();
-    let mut rest = listing;
-    while let Some(start) = rest.find(OPEN) {
-        let len = rest[start..].find(CLOSE).expect("every item is closed") + CLOSE.len();
-        blocks.push(&rest[start..start + len]);
-        rest = &rest[start + len..];
-    }
-    blocks
-}
-
-/// Replaces the text between the first `open` and the next `close` in `text`.
-fn replace_between(text: &str, open: &str, close: &str, with: &str) -> String {
-    let start = text.find(open).expect("opening marker present") + open.len();
-    let end = start + text[start..].find(close).expect("closing marker present");
-    format!("{}{with}{}", &text[..start], &text[end..])
-}
-
-/// Item number `n` from a fixture item: a new WCMS id (link and image), a numbered title and
-/// `date`.
-fn generated_item(template: &str, n: usize, date: NaiveDate) -> String {
-    let digits_at = template.find("WCMS_").expect("item links carry a WCMS id") + "WCMS_".len();
-    let old_id: String = template[digits_at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    let new_id = FIRST_GENERATED_ID + n;
-    let item = template
-        .replace(&format!("WCMS_{old_id}/"), &format!("WCMS_{new_id}/"))
-        .replace(&format!("wcms_{old_id}."), &format!("wcms_{new_id}."));
-    let title_end = item
-        .find("</a></h3>")
-        .expect("title link closes before </h3>");
-    let item = format!("{} #{n}{}", &item[..title_end], &item[title_end..]);
-    let date_text = date.format("%d %B %Y").to_string();
-    replace_between(&item, r#"<span class="date">"#, "</span>", &date_text)
-}
-
 /// The fixture page with its listing replaced by `count` items of the same markup.
 fn generated_page(fixture: &str, count: usize) -> String {
-    const LISTING: &str = r#"<div class="press-releases">"#;
-    let open = fixture.find(LISTING).expect("fixture has the listing") + LISTING.len();
-    let pager = open
-        + fixture[open..]
-            .find(r#"<div class="pager""#)
-            .expect("fixture has the pager");
-    // The listing's own `</div>` is the last one before the pager.
-    let close = open
-        + fixture[open..pager]
-            .rfind("</div>")
-            .expect("listing closes");
-    let templates = item_blocks(&fixture[open..close]);
-    assert_eq!(templates.len(), 20, "the fixture lists 20 items");
-
+    let template = PageTemplate::new(fixture);
     let first_date = NaiveDate::from_ymd_opt(2014, 4, 25).expect("valid date");
-    let mut listing = String::with_capacity(count * 1024);
-    listing.push('\n');
-    let mut year = None;
-    for n in 0..count {
-        let days = Days::new(DAYS_BETWEEN_ITEMS * n as u64);
-        let date = first_date.checked_sub_days(days).expect("date in range");
-        if year != Some(date.year()) {
-            if year.is_some() {
-                listing.push_str("        </ol>\n");
-            }
-            let _ = write!(
-                listing,
-                "        <h2 class=\"year\">{}</h2>\n        <ol class=\"item-list\">\n",
-                date.year()
-            );
-            year = Some(date.year());
+    template.page((0..count).map(|n| {
+        NewItem {
+            template: n % template.items.len(),
+            id: FIRST_GENERATED_ID + n,
+            label: format!("#{n}"),
+            date: first_date
+                .checked_sub_days(Days::new(DAYS_BETWEEN_ITEMS * n as u64))
+                .expect("date in range"),
         }
-        listing.push_str("          ");
-        listing.push_str(&generated_item(templates[n % templates.len()], n, date));
-        listing.push('\n');
-    }
-    listing.push_str("        </ol>\n      ");
-    format!("{}{listing}{}", &fixture[..open], &fixture[close..])
+    }))
 }
 
 fn bench_ilo_fixture(c: &mut Criterion) {
