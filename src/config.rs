@@ -1087,6 +1087,53 @@ summary = "p"
     }
 
     #[test]
+    fn fetch_settings_default_and_override_per_feed() {
+        let config = parse(GOOD, Path::new("conf/pf.toml")).unwrap();
+        assert_eq!(
+            config.output.state,
+            PathBuf::from("conf/pressfeed-state.sqlite")
+        );
+        assert_eq!(config.run.concurrency, 8);
+        assert_eq!(config.run.host_delay, Duration::from_secs(1));
+        let feed = &config.feeds[0];
+        assert_eq!(feed.fetch.user_agent, DEFAULT_USER_AGENT);
+        assert_eq!(feed.fetch.timeout, Duration::from_secs(30));
+        assert_eq!(feed.fetch.connect_timeout, Duration::from_secs(10));
+        assert_eq!(feed.fetch.max_body_bytes, 10 * 1024 * 1024);
+        assert!(feed.fetch.robots_txt);
+        assert_eq!((feed.keep_days, feed.min_item_share), (30, 0.2));
+
+        let text = GOOD
+            .replace(
+                "[[feed]]",
+                "[fetch]\ntimeout = 5\nhost_delay = 0.25\nrobots_txt = false\n\n[[feed]]",
+            )
+            .replace(
+                "timezone = ",
+                "timeout = 2.5\nencoding = \"GBK\"\nuser_agent = \"Bot/1\"\ntimezone = ",
+            );
+        let config = parse(&text, Path::new("conf/pf.toml")).unwrap();
+        assert_eq!(config.run.host_delay, Duration::from_millis(250));
+        let feed = &config.feeds[0];
+        assert_eq!(feed.fetch.timeout, Duration::from_millis(2500));
+        assert_eq!(feed.fetch.user_agent, "Bot/1");
+        assert!(!feed.fetch.robots_txt);
+        assert_eq!(feed.encoding, Some(encoding_rs::GBK));
+
+        let text = GOOD.replace("timezone = ", "encoding = \"klingon\"\ntimezone = ");
+        assert!(err(&text).starts_with(
+            "conf/pf.toml:11:12: feed \"demo\": field \"encoding\": \"klingon\" is not a known character encoding"
+        ));
+        let text = GOOD.replace("[[feed]]", "[fetch]\nconcurrency = 0\n\n[[feed]]");
+        assert_eq!(
+            err(&text),
+            "conf/pf.toml:7:15: field \"fetch.concurrency\": 0 is out of range (at least 1, at most 256)"
+        );
+        let text = GOOD.replace("timezone = ", "timeout = -1\ntimezone = ");
+        assert!(err(&text).contains("field \"timeout\": -1 is not a number of seconds"));
+    }
+
+    #[test]
     fn no_source_means_live_fetch_of_url() {
         let text = GOOD.replace("source = \"page.html\"\n", "");
         let config = parse(&text, Path::new("pf.toml")).unwrap();

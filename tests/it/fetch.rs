@@ -349,3 +349,80 @@ fn requests_to_one_host_are_one_at_a_time_and_spaced() {
         assert!(gap >= Duration::from_millis(290), "{gap:?}");
     }
 }
+
+#[test]
+fn a_wrong_declaration_is_overruled_and_said_with_v() {
+    let server = TestServer::start();
+    let body = std::fs::read(fixture("charsets/utf8-declared-latin1.html")).unwrap();
+    server.route("/page", vec![Reply::html(body)]);
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    let out = site.cmd(&["-v", "run"]).assert().success();
+    let text = stderr(&out);
+    assert!(
+        text.contains("pressfeed: info: feed \"ilo-china\": the page's <meta> charset declares windows-1252, but the page is valid UTF-8; read as UTF-8"),
+        "{text}"
+    );
+    assert_eq!(site.rss_titles()[0], "Café – über naïve ‘quotes’ and 中文");
+}
+
+#[test]
+fn a_feed_can_override_the_encoding() {
+    // A Russian page in windows-1251 that claims windows-1252: both decode without error, so
+    // only the feed's `encoding` can put it right.
+    let html = "<html><head><meta charset=\"windows-1252\"></head><body><div class=\"press-releases\"><ol class=\"item-list\">\
+        <li class=\"item\"><h3 class=\"item-title\"><a href=\"/a\">Новости труда</a></h3><span class=\"date\">01 May 2024</span></li>\
+        </ol></div></body></html>";
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1251.encode(html);
+    assert!(!unmappable);
+    let server = TestServer::start();
+    server.route("/page", vec![Reply::html(bytes.into_owned())]);
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    site.run().success();
+    assert_ne!(site.rss_titles()[0], "Новости труда", "read as declared");
+    let site = HttpSite::new(&server.url("/page"), "", "encoding = \"windows-1251\"");
+    site.run().success();
+    assert_eq!(site.rss_titles()[0], "Новости труда");
+}
+
+#[test]
+fn feeds_refresh_at_most_concurrency_at_a_time() {
+    // Four hosts, one slow page each, two feeds at a time.
+    let servers: Vec<TestServer> = (1..=4)
+        .map(|n| {
+            let server = TestServer::start_on(&format!("127.0.0.{n}"));
+            server.route(
+                "/page",
+                vec![Reply::Slow(
+                    Duration::from_millis(400),
+                    Box::new(Reply::ilo()),
+                )],
+            );
+            server
+        })
+        .collect();
+    let site = HttpSite::new(&servers[0].url("/page"), "concurrency = 2", "");
+    let text = std::fs::read_to_string(&site.config).unwrap();
+    let feed = text[text.find("[[feed]]").unwrap()..].to_string();
+    let mut more = String::new();
+    for (n, server) in servers.iter().enumerate().skip(1) {
+        more.push_str(
+            &feed
+                .replace("id = \"ilo-china\"", &format!("id = \"feed{n}\""))
+                .replace(&servers[0].url("/page"), &server.url("/page")),
+        );
+    }
+    std::fs::write(&site.config, format!("{text}\n{more}")).unwrap();
+    site.run().success();
+    let mut arrivals: Vec<Instant> = servers
+        .iter()
+        .map(|s| {
+            let requests = s.requests("/page");
+            assert_eq!(requests.len(), 1);
+            requests[0].at
+        })
+        .collect();
+    arrivals.sort();
+    // The third page is asked for only when one of the first two has been answered.
+    let wait = arrivals[2] - arrivals[0];
+    assert!(wait >= Duration::from_millis(390), "{wait:?}");
+}

@@ -281,6 +281,15 @@ fn a_sharp_drop_in_items_fails_and_keeps_files_and_history() {
             .contains("matches 3 elements")
     );
 
+    let out = site.cmd(&["status"]).assert().success();
+    let table = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 2, "{table}");
+    assert!(lines[0].starts_with("feed "), "{table}");
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(row[0], "ilo-china");
+    assert_eq!(&row[3..6], ["20", "20", "feed"], "{table}");
+
     // With a lower share the same page is accepted.
     let site_low = HttpSite::new(&server.url("/page"), "", "min_item_share = 0.1");
     server.route(
