@@ -120,6 +120,34 @@ pub struct FeedSpec {
     pub min_item_share: f64,
 }
 
+impl FeedSpec {
+    /// A hash of everything that decides what is read from the page (address, selectors,
+    /// encoding, dates, how many items): when it changes, the page is fetched whole again
+    /// instead of conditionally, so the change shows at once.
+    pub fn fingerprint(&self) -> String {
+        let field = |f: &FieldSelector| format!("{}@{}", f.css, f.attr.as_deref().unwrap_or(""));
+        let selectors = &self.selectors;
+        let text = [
+            self.source.to_string(),
+            self.page_url.to_string(),
+            selectors.item_css.clone(),
+            field(&selectors.title),
+            field(&selectors.link),
+            selectors.date.as_ref().map(field).unwrap_or_default(),
+            selectors.summary.as_ref().map(field).unwrap_or_default(),
+            self.encoding
+                .map(|e| e.name().to_string())
+                .unwrap_or_default(),
+            self.date_formats.join("\u{1f}"),
+            self.timezone.name().to_string(),
+            format!("{:?}", self.summary_format),
+            self.max_items.to_string(),
+        ]
+        .join("\u{1e}");
+        crate::store::content_hash(&text, None)
+    }
+}
+
 /// Where a page is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {

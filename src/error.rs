@@ -28,6 +28,15 @@ pub enum Error {
     /// The state file could not be used, or another run holds its lock.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The state file failed while a feed was refreshed.
+    #[error("feed \"{feed}\": {source}")]
+    FeedState {
+        /// The feed.
+        feed: String,
+        /// The state file's error.
+        #[source]
+        source: StoreError,
+    },
     /// A bug: the refresh of a feed panicked.
     #[error(
         "feed \"{feed}\": internal error (a bug: please report it); files and history are kept"

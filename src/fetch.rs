@@ -25,15 +25,30 @@ const MAX_ROBOTS_BYTES: u64 = 512 * 1024;
 /// First pause before a retry; it doubles each time, with jitter.
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 
-/// A page's text and the address its links are relative to.
+/// A page's bytes, what the server said of their encoding, and the address its links are
+/// relative to.
 #[derive(Debug, Clone)]
 pub struct Page {
     /// The address the page was read from (after redirects), or its public address for files.
     pub url: Url,
-    /// The decoded text.
-    pub body: String,
+    /// The body, decompressed but not decoded.
+    pub bytes: Vec<u8>,
+    /// The `charset` of the response's `Content-Type`, if any.
+    pub http_charset: Option<String>,
     /// The validators to send next time.
     pub validators: Validators,
+}
+
+impl Page {
+    /// The page's text, decoded as [`charset::decode`] says; a declaration that was overruled,
+    /// or bytes that had to be replaced, are logged.
+    pub fn text(&self, spec: &FeedSpec) -> String {
+        let decoded = charset::decode(&self.bytes, self.http_charset.as_deref(), spec.encoding);
+        if let Some(note) = decoded.note {
+            tracing::info!("feed \"{}\": {note}", spec.id);
+        }
+        decoded.text
+    }
 }
 
 /// What fetching a page gave.
@@ -171,12 +186,9 @@ impl Fetcher {
         Ok(client)
     }
 
+    /// The gate of `url`'s host (whatever the scheme or port: it is one machine to spare).
     fn gate(&self, url: &Url) -> HostGate {
-        let key = format!(
-            "{}:{}",
-            url.host_str().unwrap_or(""),
-            url.port_or_known_default().unwrap_or(0)
-        );
+        let key = url.host_str().unwrap_or("").to_ascii_lowercase();
         let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
         hosts.entry(key).or_default().clone()
     }
@@ -230,20 +242,14 @@ impl Fetcher {
         if response.status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
-        let decoded = charset::decode(
-            &body,
-            response
-                .content_type
-                .as_deref()
-                .and_then(charset::charset_param),
-            spec.encoding,
-        );
-        if let Some(note) = decoded.note {
-            tracing::info!("feed \"{}\": {note}", spec.id);
-        }
         Ok(Fetched::Page(Page {
             url: response.url,
-            body: decoded.text,
+            http_charset: response
+                .content_type
+                .as_deref()
+                .and_then(charset::charset_param)
+                .map(str::to_string),
+            bytes: body,
             validators: response.validators,
         }))
     }
@@ -259,7 +265,7 @@ impl Fetcher {
         last_request: &mut Option<Instant>,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<(ResponseHead, Vec<u8>), FetchError> {
-        let mut waited = Duration::ZERO;
+        let started = Instant::now();
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -280,14 +286,15 @@ impl Fetcher {
                     }
                     (head.retry_after, Err(status))
                 }
-                Attempt::Retryable(reason) => (None, Ok(reason)),
+                Attempt::Retry(reason) => (None, Ok(reason)),
                 Attempt::Fatal(err) => return Err(err),
             };
             let backoff = FIRST_BACKOFF
                 .saturating_mul(1 << (attempt - 1).min(10))
                 .mul_f64(0.5 + fastrand::f64());
             let pause = retry_after.map_or(backoff, |after| after.max(backoff));
-            let out_of_time = waited + pause > self.settings.retry_time;
+            // The budget covers the whole fetch: attempts and pauses.
+            let out_of_time = started.elapsed().saturating_add(pause) > self.settings.retry_time;
             if attempt > self.settings.retries || out_of_time {
                 return Err(match failure {
                     Err(status) => status_error(spec, field, url, status, attempt),
@@ -305,7 +312,6 @@ impl Fetcher {
                 pause.as_secs_f64()
             );
             tokio::time::sleep(pause).await;
-            waited += pause;
         }
     }
 
@@ -346,7 +352,7 @@ impl Fetcher {
                     .get(robots_url)
                     .timeout(spec.fetch.timeout)
                     .header(USER_AGENT, &spec.fetch.user_agent);
-                let outcome = read_response(request, MAX_ROBOTS_BYTES).await;
+                let outcome = read_response(request, MAX_ROBOTS_BYTES, Overflow::Truncate).await;
                 *last_request = Some(Instant::now());
                 match outcome {
                     Ok((head, body)) if head.status.is_success() => {
@@ -359,8 +365,9 @@ impl Fetcher {
                         format!("robots.txt answered HTTP {}", head.status),
                     ),
                     Ok(_) => RobotsRules::AllowAll,
+                    // Truncation keeps what fits, so a body never overflows here.
                     Err(ReadError::TooLarge) => RobotsRules::AllowAll,
-                    Err(ReadError::Http(reason)) => RobotsRules::Failed(reason),
+                    Err(ReadError::Http { reason, .. }) => RobotsRules::Failed(reason),
                 }
             })
             .await;
@@ -406,14 +413,37 @@ enum Attempt {
     /// A whole response (any status).
     Done(ResponseHead, Vec<u8>),
     /// A failure worth another try.
-    Retryable(String),
+    Retry(String),
     /// A failure another try would repeat.
     Fatal(FetchError),
 }
 
 enum ReadError {
     TooLarge,
-    Http(String),
+    Http {
+        reason: String,
+        /// Connect errors, timeouts and cut-off bodies are worth another try; redirect loops
+        /// and the like are not.
+        transient: bool,
+    },
+}
+
+impl ReadError {
+    fn http(err: &reqwest::Error) -> Self {
+        ReadError::Http {
+            reason: describe(err),
+            transient: !(err.is_redirect() || err.is_builder() || err.is_decode()),
+        }
+    }
+}
+
+/// What to do with a body longer than the limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Overflow {
+    /// Fail: a page cut short is not the page.
+    Fail,
+    /// Keep what fits, up to its last line (for `robots.txt`).
+    Truncate,
 }
 
 async fn send(
@@ -422,7 +452,7 @@ async fn send(
     field: &'static str,
     url: &Url,
 ) -> Attempt {
-    match read_response(request, spec.fetch.max_body_bytes).await {
+    match read_response(request, spec.fetch.max_body_bytes, Overflow::Fail).await {
         Ok((head, body)) => Attempt::Done(head, body),
         Err(ReadError::TooLarge) => Attempt::Fatal(FetchError::TooLarge {
             feed: spec.id.clone(),
@@ -430,7 +460,16 @@ async fn send(
             location: url.to_string(),
             limit: spec.fetch.max_body_bytes,
         }),
-        Err(ReadError::Http(reason)) => Attempt::Retryable(reason),
+        Err(ReadError::Http {
+            reason,
+            transient: true,
+        }) => Attempt::Retry(reason),
+        Err(ReadError::Http { reason, .. }) => Attempt::Fatal(FetchError::Request {
+            feed: spec.id.clone(),
+            field,
+            url: url.to_string(),
+            reason,
+        }),
     }
 }
 
@@ -438,11 +477,9 @@ async fn send(
 async fn read_response(
     request: reqwest::RequestBuilder,
     limit: u64,
+    overflow: Overflow,
 ) -> Result<(ResponseHead, Vec<u8>), ReadError> {
-    let mut response = request
-        .send()
-        .await
-        .map_err(|e| ReadError::Http(describe(&e)))?;
+    let mut response = request.send().await.map_err(|e| ReadError::http(&e))?;
     let headers = response.headers();
     let text = |name| {
         headers
@@ -460,30 +497,35 @@ async fn read_response(
         },
         retry_after: text(RETRY_AFTER).and_then(|v| parse_retry_after(&v)),
     };
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| ReadError::Http(describe(&e)))?
-    {
-        if (body.len() + chunk.len()) as u64 > limit {
-            return Err(ReadError::TooLarge);
+    while let Some(chunk) = response.chunk().await.map_err(|e| ReadError::http(&e))? {
+        if body.len().saturating_add(chunk.len()) > limit {
+            if overflow == Overflow::Fail {
+                return Err(ReadError::TooLarge);
+            }
+            body.extend_from_slice(&chunk[..limit - body.len()]);
+            let last_line = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            body.truncate(last_line);
+            break;
         }
         body.extend_from_slice(&chunk);
     }
     Ok((head, body))
 }
 
-/// `Retry-After`: seconds, or an HTTP date.
+/// `Retry-After`: seconds, or an HTTP date; anything beyond a day is read as a day.
 fn parse_retry_after(value: &str) -> Option<Duration> {
+    const DAY: u64 = 86_400;
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return Some(Duration::from_secs(seconds.min(DAY)));
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(
         when.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
+            .unwrap_or(Duration::ZERO)
+            .min(Duration::from_secs(DAY)),
     )
 }
 
@@ -532,30 +574,57 @@ fn describe(err: &reqwest::Error) -> String {
     format!("{kind} ({chain})")
 }
 
-/// Reads a local page, decoding it as a served page would be (BOM, override, `<meta>`).
+/// Reads a local page (decoded later as a served page would be: BOM, override, `<meta>`),
+/// never more than the cap, whatever the file is.
 async fn load_file(spec: &FeedSpec, path: &std::path::Path) -> Result<Page, FetchError> {
+    use tokio::io::AsyncReadExt as _;
     let read_error = |source| FetchError::Read {
         feed: spec.id.clone(),
         path: path.to_path_buf(),
         source,
     };
-    let size = tokio::fs::metadata(path).await.map_err(read_error)?.len();
-    if size > spec.fetch.max_body_bytes {
+    let limit = spec.fetch.max_body_bytes;
+    let file = tokio::fs::File::open(path).await.map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(read_error)?;
+    if bytes.len() as u64 > limit {
         return Err(FetchError::TooLarge {
             feed: spec.id.clone(),
             field: "source",
             location: path.display().to_string(),
-            limit: spec.fetch.max_body_bytes,
+            limit,
         });
-    }
-    let bytes = tokio::fs::read(path).await.map_err(read_error)?;
-    let decoded = charset::decode(&bytes, None, spec.encoding);
-    if let Some(note) = decoded.note {
-        tracing::info!("feed \"{}\": {note}", spec.id);
     }
     Ok(Page {
         url: spec.page_url.clone(),
-        body: decoded.text,
+        bytes,
+        http_charset: None,
         validators: Validators::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_bounded() {
+        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("18446744073709551615"),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
 }

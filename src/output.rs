@@ -69,6 +69,32 @@ fn folder(dir: &Path) -> &Path {
     }
 }
 
+/// Removes temporary files a killed run left in `dir` beside the files in `names`
+/// (`.<name>.<random>.tmp`); returns how many. Call it only while holding the run lock.
+pub fn remove_stale_temps(dir: &Path, names: &[String]) -> usize {
+    let Ok(entries) = std::fs::read_dir(folder(dir)) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        let stale = file_name.ends_with(".tmp")
+            && names.iter().any(|name| {
+                file_name
+                    .strip_prefix('.')
+                    .and_then(|rest| rest.strip_prefix(name.as_str()))
+                    .is_some_and(|rest| rest.starts_with('.'))
+            });
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// A synced temporary file beside `path` holding `bytes`, readable by all.
 fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = folder(path.parent().unwrap_or(Path::new(".")));
@@ -114,5 +140,27 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("feed.rss")]);
+    }
+
+    #[test]
+    fn stale_temporary_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            ".a.rss.x1Y2z3.tmp",
+            ".a.atom.Q9w8e7.tmp",
+            ".b.rss.abcdef.tmp",
+            "a.rss",
+            ".a.rss.keep",
+        ] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        let names = ["a.rss".to_string(), "a.atom".to_string()];
+        assert_eq!(remove_stale_temps(dir.path(), &names), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".a.rss.keep", ".b.rss.abcdef.tmp", "a.rss"]);
     }
 }

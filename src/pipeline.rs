@@ -7,16 +7,16 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, SubsecRound as _, Utc};
-use futures::StreamExt as _;
+use futures::{FutureExt as _, StreamExt as _};
 
 use crate::config::{Config, FeedSpec, OutputSettings, SummaryFormat};
 use crate::error::{Error, Result};
 use crate::extract::{ExtractError, Page};
-use crate::fetch::{Fetched, Fetcher};
+use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::item::{Built, Item, ItemWarning, build_items, parse_dates};
 use crate::output::{WriteOutcome, publish};
 use crate::render::{self, FeedMeta};
-use crate::store::{Merge, Outcome, RunRecord, StateLock, Store, Validators};
+use crate::store::{Outcome, PageRead, RunRecord, StateLock, Store, Validators, Window};
 
 /// What a successful refresh did.
 #[derive(Debug, Clone)]
@@ -41,18 +41,21 @@ pub struct FeedReport {
 pub async fn scrape(spec: &FeedSpec, fetcher: &Fetcher) -> Result<Built> {
     let page = match fetcher.fetch(spec, &Validators::default()).await? {
         Fetched::Page(page) => page,
-        // No validators were sent, so a 304 is the server's mistake: treat it as no page.
+        // No validators were sent, so a 304 is the server's mistake.
         Fetched::NotModified => {
-            return Err(ExtractError::NoItems {
+            return Err(FetchError::Status {
                 feed: spec.id.clone(),
-                selector: spec.selectors.item_css.clone(),
-                bytes: 0,
+                field: "url",
+                url: spec.source.to_string(),
+                status: reqwest::StatusCode::NOT_MODIFIED,
+                attempts: " to a request that was not conditional".to_string(),
             }
             .into());
         }
     };
     let built = {
-        let parsed = Page::parse(&page.body, &page.url, spec)?;
+        let text = page.text(spec);
+        let parsed = Page::parse(&text, &page.url, spec)?;
         build_items(parsed.extraction(0..parsed.len(), spec), spec)
     };
     check_built(spec, &built)?;
@@ -233,6 +236,18 @@ pub async fn run(
 ) -> Result<Vec<FeedResult>> {
     let _lock = StateLock::acquire(&config.output.state)?;
     let store = Arc::new(Mutex::new(Store::open(&config.output.state)?));
+    let names: Vec<String> = config
+        .feeds
+        .iter()
+        .flat_map(|spec| ["rss", "atom"].map(|ext| format!("{}.{ext}", spec.id)))
+        .collect();
+    let removed = crate::output::remove_stale_temps(&config.output.dir, &names);
+    if removed > 0 {
+        tracing::info!(
+            "removed {removed} temporary files an interrupted run left in {}",
+            config.output.dir.display()
+        );
+    }
     let fetcher = Fetcher::new(config.run.clone());
     let now = now.trunc_subsecs(0);
     let results = futures::stream::iter(feeds.iter().map(|spec| {
@@ -253,8 +268,8 @@ pub async fn run(
     Ok(results)
 }
 
-/// Refreshes one feed: fetch (conditionally), read, check, merge into the history, publish the
-/// newest items of the history. On failure the feed's files and history are as they were, and
+/// Refreshes one feed: fetch (conditionally), read, check, publish what the history will hold,
+/// then keep it in the history. On failure the feed's files and history are as they were, and
 /// the failure is logged in the state file.
 pub async fn refresh(
     spec: &FeedSpec,
@@ -264,57 +279,63 @@ pub async fn refresh(
     now: DateTime<Utc>,
 ) -> Result<FeedReport> {
     let started = Utc::now();
-    let validators = lock(&store).validators(&spec.id)?;
-    let fetched = fetcher.fetch(spec, &validators).await;
-    let (spec_owned, output_owned, store_owned) =
-        (spec.clone(), output.clone(), Arc::clone(&store));
-    let processed = match fetched {
-        Ok(fetched) => tokio::task::spawn_blocking(move || {
-            process(&spec_owned, &output_owned, &store_owned, fetched, now)
-        })
-        .await
-        .unwrap_or_else(|_| {
-            Err(Error::Panicked {
-                feed: spec.id.clone(),
-            })
-        }),
+    let fingerprint = spec.fingerprint();
+    // Bound first: a guard in a `match` scrutinee would live through the whole match.
+    let validators = lock(&store).validators(&spec.id, &fingerprint);
+    let outcome = match validators {
+        Ok(validators) => {
+            // A panic in a fetch (a bug) fails this feed only.
+            let fetch = std::panic::AssertUnwindSafe(fetcher.fetch(spec, &validators));
+            match fetch.catch_unwind().await {
+                Ok(Ok(fetched)) => {
+                    let owned = (spec.clone(), output.clone(), Arc::clone(&store));
+                    tokio::task::spawn_blocking(move || {
+                        let (spec, output, store) = owned;
+                        process(&spec, &output, &store, fetched, &fingerprint, started, now)
+                    })
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::Panicked {
+                            feed: spec.id.clone(),
+                        })
+                    })
+                }
+                Ok(Err(err)) => Err(err.into()),
+                Err(_) => Err(Error::Panicked {
+                    feed: spec.id.clone(),
+                }),
+            }
+        }
         Err(err) => Err(err.into()),
     };
-    let (outcome, found, dates, new_items) = match &processed {
-        Ok((report, counts)) => (
-            if report.page_read {
-                Outcome::Updated
-            } else {
-                Outcome::NotModified
-            },
-            counts.map(|c| c.0),
-            counts.map(|c| c.1),
-            Some(report.new_items),
-        ),
-        Err(_) => (Outcome::Failed, None, None, None),
+    let Err(error) = outcome else {
+        return outcome;
     };
-    let error = processed.as_ref().err().map(|e| crate::error::chain(e));
+    let error = match error {
+        Error::Store(source) => Error::FeedState {
+            feed: spec.id.clone(),
+            source,
+        },
+        other => other,
+    };
     let record = RunRecord {
         feed: spec.id.clone(),
         started,
         finished: Utc::now(),
-        outcome,
-        items_found: found,
-        new_items,
-        dates_parsed: dates,
-        error,
+        outcome: Outcome::Failed,
+        items_found: None,
+        new_items: None,
+        dates_parsed: None,
+        error: Some(crate::error::chain(&error)),
     };
-    let store_for_log = Arc::clone(&store);
     let logged = tokio::task::spawn_blocking(move || {
-        lock(&store_for_log)
-            .log_run(&record)
-            .map_err(|e| e.to_string())
+        lock(&store).log_run(&record).map_err(|e| e.to_string())
     })
     .await;
     if let Ok(Err(err)) = logged {
-        tracing::warn!("feed \"{}\": cannot log the run: {err}", spec.id);
+        tracing::warn!("feed \"{}\": cannot log the failed run: {err}", spec.id);
     }
-    processed.map(|(report, _)| report)
+    Err(error)
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -322,36 +343,46 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The synchronous part of a refresh, after the fetch. Returns the report and, when the page
-/// was read, (items found, dates parsed).
+/// The synchronous part of a refresh, after the fetch: read the page (if it changed), check it,
+/// work out the feed the history will give, publish it, and only then keep the page in the
+/// history with the run's log entry (one transaction). A failure anywhere before that commit
+/// leaves the history as it was; a kill between the publish and the commit leaves the new files
+/// and the old history, which the next run reconciles.
 fn process(
     spec: &FeedSpec,
     output: &OutputSettings,
     store: &Mutex<Store>,
     fetched: Fetched,
+    fingerprint: &str,
+    started: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<(FeedReport, Option<(u64, u64)>)> {
-    let mut counts = None;
-    let mut merge = Merge::default();
-    let mut warnings = Vec::new();
-    let page_read = matches!(fetched, Fetched::Page(_));
-    if let Fetched::Page(page) = fetched {
-        let built = {
-            let parsed = Page::parse(&page.body, &page.url, spec)?;
-            read_items(&parsed, spec)
-        };
-        check_usable(spec, &built)?;
-        let mut store = lock(store);
-        // The history's judgement first: it can say more ("where 20 did last time").
-        check_against_history(spec, &built, &store)?;
-        check_dates(spec, &built)?;
-        merge = store.merge_page(&spec.id, &built.items, &page.validators, now)?;
-        drop(store);
-        pause_point("merged");
-        counts = Some((built.counts.matched as u64, built.counts.date_parsed as u64));
-        warnings = built.warnings;
-    }
-    let items = lock(store).feed_items(&spec.id, spec.max_items, spec.keep_days, now)?;
+) -> Result<FeedReport> {
+    let window = Window {
+        max_items: spec.max_items,
+        keep_days: spec.keep_days,
+    };
+    let (built, validators) = match fetched {
+        Fetched::Page(page) => {
+            let text = page.text(spec);
+            let built = {
+                let parsed = Page::parse(&text, &page.url, spec)?;
+                read_items(&parsed, spec)
+            };
+            check_usable(spec, &built)?;
+            // The history's judgement first: it can say more ("where 20 did last time").
+            check_against_history(spec, &built, &lock(store))?;
+            check_dates(spec, &built)?;
+            (Some(built), page.validators)
+        }
+        Fetched::NotModified => (None, Validators::default()),
+    };
+    let page = built.as_ref().map(|built| PageRead {
+        items: &built.items,
+        validators: &validators,
+        fingerprint,
+    });
+    let (merge, items) = lock(store).preview(&spec.id, page.as_ref(), window, now)?;
+    pause_point("merged");
     if items.is_empty() {
         // Only a state file emptied behind pressfeed's back gets here: never publish nothing.
         return Err(ExtractError::NoItems {
@@ -371,22 +402,34 @@ fn process(
     pause_point("rendered");
     let outcomes = publish(&spec.id, &files)?;
     pause_point("published");
+    let record = RunRecord {
+        feed: spec.id.clone(),
+        started,
+        finished: Utc::now(),
+        outcome: if built.is_some() {
+            Outcome::Updated
+        } else {
+            Outcome::NotModified
+        },
+        items_found: built.as_ref().map(|b| b.counts.matched as u64),
+        new_items: Some(merge.new_items),
+        dates_parsed: built.as_ref().map(|b| b.counts.date_parsed as u64),
+        error: None,
+    };
+    lock(store).commit(&spec.id, page.as_ref(), &record, now)?;
     let files = files
         .into_iter()
         .map(|(path, _)| path)
         .zip(outcomes)
         .collect();
-    Ok((
-        FeedReport {
-            feed: spec.id.clone(),
-            page_read,
-            items: items.len(),
-            new_items: merge.new_items,
-            warnings,
-            files,
-        },
-        counts,
-    ))
+    Ok(FeedReport {
+        feed: spec.id.clone(),
+        page_read: built.is_some(),
+        items: items.len(),
+        new_items: merge.new_items,
+        warnings: built.map(|b| b.warnings).unwrap_or_default(),
+        files,
+    })
 }
 
 /// A place where a debug build can be made to stop (`PRESSFEED_PAUSE_AT=<name>`), so tests can

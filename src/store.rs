@@ -9,17 +9,19 @@ use std::io::{Read as _, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, params};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use crate::item::Item;
 
 /// The schema version this binary writes; older files are migrated forward to it.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
-/// Schema steps: entry `n` takes a file from version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &["
+/// Schema steps: entry `n` takes a file from version `n` to `n + 1`. Version 2 keeps the
+/// feed's configuration fingerprint with the page's validators.
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE feeds (
         id TEXT PRIMARY KEY,
         etag TEXT,
@@ -55,7 +57,11 @@ const MIGRATIONS: &[&str] = &["
         error TEXT
     );
     CREATE INDEX runs_by_feed ON runs (feed, id);
-"];
+",
+    "
+    ALTER TABLE feeds ADD COLUMN fingerprint TEXT;
+",
+];
 
 /// Runs kept in the log per feed.
 const RUNS_KEPT: i64 = 1000;
@@ -237,6 +243,11 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         };
+        // Refuse a newer file before changing anything in it (even its journal mode).
+        let version = store.version()?;
+        if version > SCHEMA_VERSION {
+            return Err(store.too_new(version));
+        }
         store.configure()?;
         store.migrate()?;
         Ok(store)
@@ -326,12 +337,14 @@ impl Store {
         Ok(())
     }
 
-    /// The validators stored for `feed`'s page.
-    pub fn validators(&self, feed: &str) -> Result<Validators, StoreError> {
+    /// The validators stored for `feed`'s page, when the page was last read with the feed
+    /// configured as `fingerprint` says (a changed selector or address must read the page
+    /// again, not get a 304).
+    pub fn validators(&self, feed: &str, fingerprint: &str) -> Result<Validators, StoreError> {
         self.conn
             .query_row(
-                "SELECT etag, last_modified FROM feeds WHERE id = ?1",
-                [feed],
+                "SELECT etag, last_modified FROM feeds WHERE id = ?1 AND fingerprint = ?2",
+                [feed, fingerprint],
                 |row| {
                     Ok(Validators {
                         etag: row.get(0)?,
@@ -363,167 +376,75 @@ impl Store {
             .map_err(|e| self.sqlite(e))
     }
 
-    /// Merges the items read from `feed`'s page at `now` into the history and stores the
-    /// page's validators, in one transaction.
+    /// What `feed` would publish at `now` once `page` (if it was read) is merged: the merge is
+    /// done in a transaction that is rolled back, so nothing is kept.
+    pub fn preview(
+        &mut self,
+        feed: &str,
+        page: Option<&PageRead<'_>>,
+        window: Window,
+        now: DateTime<Utc>,
+    ) -> Result<(Merge, Vec<Item>), StoreError> {
+        self.transaction(Finish::RollBack, |tx| {
+            let merge = merge_if_read(tx, feed, page, now)?;
+            Ok((merge, newest(tx, feed, window, now)?))
+        })
+    }
+
+    /// Merges `page` (if it was read) into the history and logs `run`, in one transaction.
     ///
     /// New items are first seen now; an item without a date of its own is dated by when it was
     /// first seen; a known item whose title or summary changed keeps its id and is marked
-    /// updated now; an item that comes back after leaving the page is not new.
-    pub fn merge_page(
+    /// updated now; an item that comes back after leaving the page is not new. The page's
+    /// validators are kept with the feed's configuration `fingerprint`.
+    pub fn commit(
         &mut self,
         feed: &str,
-        items: &[Item],
-        validators: &Validators,
+        page: Option<&PageRead<'_>>,
+        run: &RunRecord,
         now: DateTime<Utc>,
     ) -> Result<Merge, StoreError> {
-        let path = self.path.clone();
-        let sqlite = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let now_text = timestamp(now);
-        let tx = self.conn.transaction().map_err(sqlite)?;
-        let mut merge = Merge::default();
-        {
-            let mut find = tx
-                .prepare_cached(
-                    "SELECT date, dated_by_page, hash, updated FROM items WHERE feed = ?1 AND id = ?2",
-                )
-                .map_err(sqlite)?;
-            let mut upsert = tx
-                .prepare_cached(
-                    "INSERT INTO items (feed, id, title, link, summary, date, date_unix, dated_by_page,
-                                        first_seen, last_seen, updated, hash, position)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)
-                     ON CONFLICT (feed, id) DO UPDATE SET
-                        title = excluded.title, link = excluded.link, summary = excluded.summary,
-                        date = excluded.date, date_unix = excluded.date_unix,
-                        dated_by_page = excluded.dated_by_page, last_seen = excluded.last_seen,
-                        updated = excluded.updated, hash = excluded.hash,
-                        position = excluded.position",
-                )
-                .map_err(sqlite)?;
-            for item in items {
-                let hash = content_hash(&item.title, item.summary.as_deref());
-                let known: Option<(String, bool, String, Option<String>)> = find
-                    .query_row(params![feed, item.id], |row| {
-                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-                    })
-                    .optional()
-                    .map_err(sqlite)?;
-                let (date, updated) = match &known {
-                    None => {
-                        merge.new_items += 1;
-                        (item.date.unwrap_or_else(|| now.fixed_offset()), None)
-                    }
-                    Some((old_date, _, old_hash, old_updated)) => {
-                        let date = item.date.or_else(|| parse_date(old_date));
-                        let date = date.unwrap_or_else(|| now.fixed_offset());
-                        let updated = if *old_hash != hash {
-                            merge.changed_items += 1;
-                            Some(now_text.clone())
-                        } else {
-                            old_updated.clone()
-                        };
-                        (date, updated)
-                    }
-                };
-                upsert
-                    .execute(params![
-                        feed,
-                        item.id,
-                        item.title,
-                        item.link,
-                        item.summary,
-                        date.to_rfc3339_opts(SecondsFormat::Secs, true),
-                        date.timestamp(),
-                        item.date.is_some() || known.as_ref().is_some_and(|k| k.1),
-                        now_text,
-                        updated,
-                        hash,
-                        item.position as i64,
-                    ])
-                    .map_err(sqlite)?;
-            }
-        }
-        tx.execute(
-            "INSERT INTO feeds (id, etag, last_modified, last_page_seen) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (id) DO UPDATE SET etag = excluded.etag,
-                last_modified = excluded.last_modified, last_page_seen = excluded.last_page_seen",
-            params![feed, validators.etag, validators.last_modified, now_text],
-        )
-        .map_err(sqlite)?;
-        tx.commit().map_err(sqlite)?;
-        Ok(merge)
+        self.transaction(Finish::Commit, |tx| {
+            let merge = merge_if_read(tx, feed, page, now)?;
+            insert_run(tx, run)?;
+            Ok(merge)
+        })
     }
 
-    /// The items `feed` publishes at `now`: the newest `max_items` of those on the page when it
-    /// was last read and those that left it less than `keep_days` ago. Newest first; items of
-    /// the same date keep page order.
+    /// Runs `work` in a transaction, then commits or rolls back.
+    fn transaction<T>(
+        &mut self,
+        finish: Finish,
+        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let run = |conn: &mut Connection| {
+            let tx = conn.transaction()?;
+            let value = work(&tx)?;
+            match finish {
+                Finish::Commit => tx.commit()?,
+                Finish::RollBack => tx.rollback()?,
+            }
+            Ok(value)
+        };
+        run(&mut self.conn).map_err(|source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// The items `feed` publishes at `now` (see [`Window`]).
     pub fn feed_items(
         &self,
         feed: &str,
-        max_items: usize,
-        keep_days: u32,
+        window: Window,
         now: DateTime<Utc>,
     ) -> Result<Vec<Item>, StoreError> {
-        let cutoff = timestamp(now - TimeDelta::days(i64::from(keep_days)));
-        let mut query = self
-            .conn
-            .prepare_cached(
-                "SELECT id, title, link, summary, date, updated, position FROM items
-                 WHERE feed = ?1 AND (last_seen >= ?2
-                    OR last_seen >= (SELECT last_page_seen FROM feeds WHERE id = ?1))
-                 ORDER BY date_unix DESC, position ASC, id ASC
-                 LIMIT ?3",
-            )
-            .map_err(|e| self.sqlite(e))?;
-        let limit = i64::try_from(max_items).unwrap_or(i64::MAX);
-        let rows = query
-            .query_map(params![feed, cutoff, limit], |row| {
-                let date: String = row.get(4)?;
-                let updated: Option<String> = row.get(5)?;
-                Ok(Item {
-                    id: row.get(0)?,
-                    title: row.get(1)?,
-                    link: row.get(2)?,
-                    summary: row.get(3)?,
-                    date: parse_date(&date),
-                    updated: updated.as_deref().and_then(parse_date),
-                    position: row.get::<_, i64>(6)?.try_into().unwrap_or(0),
-                })
-            })
-            .map_err(|e| self.sqlite(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.sqlite(e))
+        newest(&self.conn, feed, window, now).map_err(|e| self.sqlite(e))
     }
 
-    /// Appends to the run log, keeping the newest runs of each feed.
+    /// Appends a run to the log, keeping the newest runs of each feed.
     pub fn log_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO runs (feed, started, finished, outcome, items_found, new_items,
-                                   dates_parsed, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    run.feed,
-                    timestamp(run.started),
-                    timestamp(run.finished),
-                    run.outcome.as_str(),
-                    run.items_found,
-                    run.new_items,
-                    run.dates_parsed,
-                    run.error,
-                ],
-            )
-            .and_then(|_| {
-                self.conn.execute(
-                    "DELETE FROM runs WHERE feed = ?1 AND id <= (
-                        SELECT id FROM runs WHERE feed = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                    params![run.feed, RUNS_KEPT],
-                )
-            })
-            .map(drop)
-            .map_err(|e| self.sqlite(e))
+        insert_run(&self.conn, run).map_err(|e| self.sqlite(e))
     }
 
     /// `feed`'s state as the history and run log tell it.
@@ -563,6 +484,182 @@ impl Store {
             items_on_page,
         })
     }
+}
+
+/// A page's items and what to remember of the page, for [`Store::preview`] and
+/// [`Store::commit`].
+#[derive(Debug, Clone, Copy)]
+pub struct PageRead<'a> {
+    /// The usable items read, ids unique.
+    pub items: &'a [Item],
+    /// The page's validators.
+    pub validators: &'a Validators,
+    /// The feed's configuration, as [`crate::config::FeedSpec::fingerprint`] gives it.
+    pub fingerprint: &'a str,
+}
+
+/// Which items of the history a feed publishes: the newest `max_items` of those on the page
+/// when it was last read and those that left it less than `keep_days` ago. Newest first; items
+/// of the same date keep page order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Most items.
+    pub max_items: usize,
+    /// Days an item that left the page stays.
+    pub keep_days: u32,
+}
+
+/// How a transaction ends.
+#[derive(Debug, Clone, Copy)]
+enum Finish {
+    Commit,
+    RollBack,
+}
+
+fn merge_if_read(
+    tx: &Transaction<'_>,
+    feed: &str,
+    page: Option<&PageRead<'_>>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Merge> {
+    match page {
+        Some(page) => merge(tx, feed, page, now),
+        None => Ok(Merge::default()),
+    }
+}
+
+fn merge(
+    tx: &Transaction<'_>,
+    feed: &str,
+    page: &PageRead<'_>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Merge> {
+    let now_text = timestamp(now);
+    let mut merge = Merge::default();
+    let mut find = tx.prepare_cached(
+        "SELECT date, dated_by_page, hash, updated FROM items WHERE feed = ?1 AND id = ?2",
+    )?;
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO items (feed, id, title, link, summary, date, date_unix, dated_by_page,
+                            first_seen, last_seen, updated, hash, position)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)
+         ON CONFLICT (feed, id) DO UPDATE SET
+            title = excluded.title, link = excluded.link, summary = excluded.summary,
+            date = excluded.date, date_unix = excluded.date_unix,
+            dated_by_page = excluded.dated_by_page, last_seen = excluded.last_seen,
+            updated = excluded.updated, hash = excluded.hash, position = excluded.position",
+    )?;
+    for item in page.items {
+        let hash = content_hash(&item.title, item.summary.as_deref());
+        let known: Option<(String, bool, String, Option<String>)> = find
+            .query_row(params![feed, item.id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .optional()?;
+        let (date, updated) = match &known {
+            None => {
+                merge.new_items += 1;
+                (item.date.unwrap_or_else(|| now.fixed_offset()), None)
+            }
+            Some((old_date, _, old_hash, old_updated)) => {
+                let date = item
+                    .date
+                    .or_else(|| parse_date(old_date))
+                    .unwrap_or_else(|| now.fixed_offset());
+                let updated = if *old_hash != hash {
+                    merge.changed_items += 1;
+                    Some(now_text.clone())
+                } else {
+                    old_updated.clone()
+                };
+                (date, updated)
+            }
+        };
+        upsert.execute(params![
+            feed,
+            item.id,
+            item.title,
+            item.link,
+            item.summary,
+            date.to_rfc3339_opts(SecondsFormat::Secs, true),
+            date.timestamp(),
+            item.date.is_some() || known.as_ref().is_some_and(|k| k.1),
+            now_text,
+            updated,
+            hash,
+            i64::try_from(item.position).unwrap_or(i64::MAX),
+        ])?;
+    }
+    tx.execute(
+        "INSERT INTO feeds (id, etag, last_modified, fingerprint, last_page_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET etag = excluded.etag,
+            last_modified = excluded.last_modified, fingerprint = excluded.fingerprint,
+            last_page_seen = excluded.last_page_seen",
+        params![
+            feed,
+            page.validators.etag,
+            page.validators.last_modified,
+            page.fingerprint,
+            now_text
+        ],
+    )?;
+    Ok(merge)
+}
+
+fn newest(
+    conn: &Connection,
+    feed: &str,
+    window: Window,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<Item>> {
+    let cutoff = timestamp(now - TimeDelta::days(i64::from(window.keep_days)));
+    let mut query = conn.prepare_cached(
+        "SELECT id, title, link, summary, date, updated, position FROM items
+         WHERE feed = ?1 AND (last_seen >= ?2
+            OR last_seen >= (SELECT last_page_seen FROM feeds WHERE id = ?1))
+         ORDER BY date_unix DESC, position ASC, id ASC
+         LIMIT ?3",
+    )?;
+    let limit = i64::try_from(window.max_items).unwrap_or(i64::MAX);
+    let rows = query.query_map(params![feed, cutoff, limit], |row| {
+        let date: String = row.get(4)?;
+        let updated: Option<String> = row.get(5)?;
+        Ok(Item {
+            id: row.get(0)?,
+            title: row.get(1)?,
+            link: row.get(2)?,
+            summary: row.get(3)?,
+            date: parse_date(&date),
+            updated: updated.as_deref().and_then(parse_date),
+            position: row.get::<_, i64>(6)?.try_into().unwrap_or(0),
+        })
+    })?;
+    rows.collect()
+}
+
+fn insert_run(conn: &Connection, run: &RunRecord) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO runs (feed, started, finished, outcome, items_found, new_items,
+                           dates_parsed, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            run.feed,
+            timestamp(run.started),
+            timestamp(run.finished),
+            run.outcome.as_str(),
+            run.items_found,
+            run.new_items,
+            run.dates_parsed,
+            run.error,
+        ],
+    )?;
+    conn.execute(
+        "DELETE FROM runs WHERE feed = ?1 AND id <= (
+            SELECT id FROM runs WHERE feed = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        params![run.feed, RUNS_KEPT],
+    )?;
+    Ok(())
 }
 
 fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
@@ -608,6 +705,13 @@ impl StateLock {
             Err(std::fs::TryLockError::WouldBlock) => {
                 let mut holder = String::new();
                 let _ = file.read_to_string(&mut holder);
+                if holder.trim().is_empty() {
+                    // The holder may be writing its note right now.
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    let _ = file
+                        .rewind()
+                        .and_then(|()| file.read_to_string(&mut holder));
+                }
                 let holder = holder.trim();
                 return Err(StoreError::Locked {
                     path: path.clone(),
@@ -623,5 +727,33 @@ impl StateLock {
             .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(note.as_bytes()));
         Ok(StateLock { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_file_is_migrated_and_its_validators_are_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO feeds (id, etag, last_modified, last_page_seen)
+                 VALUES ('demo', '\"v1\"', NULL, '2026-01-01T00:00:00Z');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+        // Written before fingerprints existed: the page is read whole once more.
+        assert_eq!(
+            store.validators("demo", "any").unwrap(),
+            Validators::default()
+        );
     }
 }

@@ -64,24 +64,33 @@ pub fn decode(
         if let Some(text) = utf8 {
             return finish(text.to_string(), UTF_8, false, None);
         }
-        // Not UTF-8 after all: when nothing was declared, or the declaration is wrong, guess.
-        let guess = detect(bytes);
-        if guess != UTF_8 {
+        let lossy = String::from_utf8_lossy(bytes).into_owned();
+        // A few bad bytes in a UTF-8 page (a cut-off character in an excerpt) are just that;
+        // a page that is mostly not UTF-8 is in another encoding: guess which.
+        if mostly_broken(&lossy) {
+            let guess = detect(bytes);
             let (text, had_errors) = guess.decode_without_bom_handling(bytes);
-            if !had_errors {
-                let note = format!(
-                    "the page is not valid UTF-8 (as {} says); read as {}, which decodes it cleanly",
-                    origin.describe(),
-                    guess.name()
-                );
+            if guess != UTF_8 && !had_errors {
+                let note = match origin {
+                    Origin::Default => format!(
+                        "the page declares no encoding and is not UTF-8; read as {} (detected)",
+                        guess.name()
+                    ),
+                    _ => format!(
+                        "{} declares UTF-8, but the page is not; read as {}, which decodes it cleanly",
+                        origin.describe(),
+                        guess.name()
+                    ),
+                };
                 return finish(text.into_owned(), guess, false, Some(note));
             }
         }
-        let text = String::from_utf8_lossy(bytes).into_owned();
-        return finish(text, UTF_8, true, None);
+        return finish(lossy, UTF_8, true, None);
     }
-    // Declared something else. Valid UTF-8 with non-ASCII bytes is UTF-8, whatever the label.
-    if let Some(text) = utf8.filter(|t| !t.is_ascii()) {
+    // Declared something else. Valid UTF-8 with non-ASCII bytes is UTF-8, whatever the label;
+    // so is plain ASCII declared as UTF-16 (real UTF-16 has zero bytes, or a BOM).
+    let ascii_as_utf16 = |t: &str| !declared.is_ascii_compatible() && !t.contains('\0');
+    if let Some(text) = utf8.filter(|t| !t.is_ascii() || ascii_as_utf16(t)) {
         let note = format!(
             "{} declares {}, but the page is valid UTF-8; read as UTF-8",
             origin.describe(),
@@ -90,7 +99,7 @@ pub fn decode(
         return finish(text.to_string(), UTF_8, false, Some(note));
     }
     let (text, had_errors) = declared.decode_without_bom_handling(bytes);
-    if had_errors {
+    if had_errors && mostly_broken(&text) {
         let guess = detect(bytes);
         if guess != declared {
             let (guessed, guess_errors) = guess.decode_without_bom_handling(bytes);
@@ -127,6 +136,17 @@ fn finish(
         encoding,
         note,
     }
+}
+
+/// Whether replacement characters make up a large share (5 % or more) of the text's non-ASCII
+/// characters: the sign of a wrong encoding rather than a few stray bytes.
+fn mostly_broken(text: &str) -> bool {
+    let (mut replaced, mut non_ascii) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_ascii()) {
+        non_ascii += 1;
+        replaced += usize::from(c == char::REPLACEMENT_CHARACTER);
+    }
+    replaced > 0 && replaced * 20 >= non_ascii
 }
 
 fn label(name: &str) -> Option<&'static Encoding> {
@@ -229,5 +249,27 @@ mod tests {
             charset_param("text/html; Charset=\"Shift_JIS\""),
             Some("Shift_JIS")
         );
+        // Plain ASCII declared as UTF-16 is read as what it is.
+        assert_eq!(decode(b"<p>hi</p>", Some("utf-16"), None).text, "<p>hi</p>");
+    }
+
+    #[test]
+    fn a_few_bad_bytes_do_not_change_the_encoding() {
+        let mut page = "<p>国际劳工组织发布报告，就业和社会展望。</p>"
+            .repeat(5)
+            .into_bytes();
+        page.insert(3, 0xFF);
+        let decoded = decode(&page, None, None);
+        assert_eq!(decoded.encoding, UTF_8);
+        assert_eq!(decoded.text.matches('\u{FFFD}').count(), 1);
+        assert!(decoded.note.unwrap().contains("replaced"));
+        // A page that is mostly not UTF-8 is detected.
+        let gbk = encoding_rs::GBK
+            .encode(&"<p>国际劳工组织发布报告，就业和社会展望。</p>".repeat(5))
+            .0
+            .into_owned();
+        let decoded = decode(&gbk, None, None);
+        assert_eq!(decoded.encoding, encoding_rs::GBK);
+        assert!(decoded.text.contains("国际劳工组织"));
     }
 }

@@ -163,17 +163,19 @@ fn check_prints_the_items_and_counts_and_writes_nothing() {
 fn shipped_config_in_its_own_folder_works() {
     // The README's first command, run against the repository itself but writing elsewhere.
     let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
     let text = std::fs::read_to_string(root().join("config.toml"))
         .unwrap()
         .replace(
             "dir = \"public\"",
-            &format!("dir = {:?}", dir.path().to_str().unwrap()),
+            &format!("dir = {:?}", out.to_str().unwrap()),
         );
     let config = root().join("target").join("it-shipped-config.toml");
     std::fs::create_dir_all(config.parent().unwrap()).unwrap();
     std::fs::write(&config, text.replace("fixtures/", "../fixtures/")).unwrap();
     pressfeed().arg("-c").arg(&config).assert().success();
-    assert_eq!(parse_rss(&dir.path().join("ilo-china.rss")).items.len(), 20);
+    assert_eq!(parse_rss(&out.join("ilo-china.rss")).items.len(), 20);
+    assert!(dir.path().join("pressfeed-state.sqlite").exists());
 }
 
 #[test]
@@ -335,4 +337,31 @@ fn usage_errors_exit_2() {
     );
     assert!(text.contains("cannot read config file"), "{text}");
     assert!(!site.out.exists());
+}
+
+#[test]
+fn file_urls_and_the_size_cap_apply_to_local_pages() {
+    let page = fixture("ilo-china-press-releases.html");
+    let site = Site::new(&page);
+    let text = std::fs::read_to_string(&site.config).unwrap();
+    let as_path = format!("source = {:?}", page.to_str().unwrap());
+    let as_url = format!("source = \"file://{}\"", page.to_str().unwrap());
+    std::fs::write(&site.config, text.replace(&as_path, &as_url)).unwrap();
+    site.run().success();
+    assert_eq!(parse_rss(&site.out.join("ilo-china.rss")).items.len(), 20);
+
+    let text = std::fs::read_to_string(&site.config).unwrap();
+    std::fs::write(
+        &site.config,
+        text.replace("max_items = 50", "max_items = 50\nmax_body_bytes = 1000"),
+    )
+    .unwrap();
+    let text = stderr(&site.run().code(1));
+    assert_eq!(
+        text.lines().next().unwrap(),
+        format!(
+            "pressfeed: error: feed \"ilo-china\": field \"source\": the page at {} is larger than 1000 bytes (`max_body_bytes`); its previous feed files and history are kept",
+            page.display()
+        )
+    );
 }

@@ -426,3 +426,64 @@ fn feeds_refresh_at_most_concurrency_at_a_time() {
     let wait = arrivals[2] - arrivals[0];
     assert!(wait >= Duration::from_millis(390), "{wait:?}");
 }
+
+#[test]
+fn a_changed_configuration_reads_the_page_again() {
+    let (server, site) = serve(vec![Reply::ilo().etag("\"v1\"")], "");
+    site.run().success();
+    let channel = parse_rss(&site.out.join("ilo-china.rss"));
+    assert_eq!(
+        channel
+            .items
+            .iter()
+            .filter(|i| i.description.is_some())
+            .count(),
+        16
+    );
+    // The user drops the summary selector: a 304 must not hide the change.
+    let text = std::fs::read_to_string(&site.config).unwrap();
+    let edited = text.replace("summary = \"p.item-summary\"\n", "");
+    assert_ne!(text, edited);
+    std::fs::write(&site.config, edited).unwrap();
+    site.run().success();
+    let requests = server.requests("/page");
+    assert_eq!(requests.len(), 2);
+    assert!(!requests[1].headers.contains_key("if-none-match"));
+    assert_eq!(requests[1].status, 200);
+    // Known items keep their ids; their summaries are gone from the history and the feed.
+    let channel = parse_rss(&site.out.join("ilo-china.rss"));
+    assert_eq!(channel.items.len(), 20);
+    assert!(channel.items.iter().all(|i| i.description.is_none()));
+    // Unchanged again: conditional once more.
+    site.run().success();
+    let requests = server.requests("/page");
+    assert_eq!(requests[2].headers["if-none-match"], "\"v1\"");
+    assert_eq!(requests[2].status, 304);
+}
+
+#[test]
+fn robots_txt_edge_cases() {
+    // Over 512 KiB: the first 512 KiB are read, and they disallow the page.
+    let mut robots = String::from("User-agent: *\nDisallow: /page\n");
+    while robots.len() < 600 * 1024 {
+        robots.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    let server = TestServer::start();
+    server.route("/page", vec![Reply::ilo()]);
+    server.route(
+        "/robots.txt",
+        vec![Reply::html(robots).content_type("text/plain")],
+    );
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    assert!(stderr(&site.run().code(1)).contains("is disallowed for pressfeed"));
+    assert_eq!(server.count("/page"), 0);
+
+    // A robots.txt the server fails to serve allows nothing (RFC 9309).
+    server.route("/robots.txt", vec![Reply::Status(503, vec![])]);
+    let text = stderr(&site.run().code(1));
+    assert!(
+        text.contains("/robots.txt (robots.txt answered HTTP 503 Service Unavailable)"),
+        "{text}"
+    );
+    assert_eq!(server.count("/page"), 0);
+}

@@ -360,7 +360,7 @@ fn a_state_file_from_a_newer_pressfeed_is_refused() {
     assert_eq!(
         text,
         format!(
-            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (1); run a newer pressfeed, or set `[output] state` to another file\n",
+            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (2); run a newer pressfeed, or set `[output] state` to another file\n",
             site.state().display()
         )
     );
@@ -541,7 +541,48 @@ fn runs_killed_at_any_step_leave_valid_feeds_and_converge() {
             .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
             .unwrap();
         assert_eq!(items, 21, "after a kill at {point:?}");
+        let leftovers: Vec<String> = std::fs::read_dir(&site.out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
     }
+}
+
+#[test]
+fn a_feed_that_cannot_be_written_keeps_its_history() {
+    let server = TestServer::start();
+    server.route("/page", vec![Reply::ilo()]);
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    site.run().success();
+    let atom = std::fs::read(site.out.join("ilo-china.atom")).unwrap();
+    let rows = history_rows(&site.state());
+    server.route("/page", vec![Reply::html(ilo_page_with_a_new_item())]);
+    // The RSS file's place is taken by a folder: the publish fails.
+    let rss = site.out.join("ilo-china.rss");
+    std::fs::remove_file(&rss).unwrap();
+    std::fs::create_dir_all(rss.join("in-the-way")).unwrap();
+    let text = stderr(&site.run().code(1));
+    assert!(
+        text.starts_with(&format!(
+            "pressfeed: error: feed \"ilo-china\": cannot write {}",
+            rss.display()
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        history_rows(&site.state()),
+        rows,
+        "the new item is still new"
+    );
+    assert_eq!(
+        std::fs::read(site.out.join("ilo-china.atom")).unwrap(),
+        atom
+    );
+    std::fs::remove_dir_all(&rss).unwrap();
+    site.run().success();
+    assert_eq!(site.rss_titles()[0], "A brand new release");
 }
 
 #[test]
