@@ -64,6 +64,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Forget feeds' item history and page validators (after fixing a selector that took the
+    /// wrong items); their next run starts afresh. Feed files stay until that run.
+    Reset {
+        /// The feeds' ids.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
 }
 
 /// How a command ended, as the exit code tells it.
@@ -190,6 +197,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             None => Ok(Outcome::Usage),
         },
         Some(Command::Status { json }) => status(&config, *json),
+        Some(Command::Reset { ids }) => reset(&config, ids),
     }
 }
 
@@ -306,6 +314,37 @@ fn report(done: &pipeline::FeedResult) {
     );
 }
 
+fn reset(config: &Config, ids: &[String]) -> anyhow::Result<Outcome> {
+    if ids.iter().any(|id| find_feed(config, id).is_none()) {
+        return Ok(Outcome::Usage);
+    }
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    match pipeline::forget(config, &ids) {
+        Ok(counts) => {
+            let mut out = String::new();
+            for (id, count) in ids.iter().zip(counts) {
+                let _ = writeln!(
+                    out,
+                    "feed \"{id}\": forgot {count} items; its next run reads the page afresh"
+                );
+            }
+            std::io::stdout()
+                .lock()
+                .write_all(out.as_bytes())
+                .context("cannot write to standard output")?;
+            Ok(Outcome::Success)
+        }
+        Err(Error::Store(err @ StoreError::Locked { .. })) => {
+            tracing::error!("{}", error_chain(&err));
+            Ok(Outcome::Locked)
+        }
+        Err(err) => {
+            tracing::error!("{}", error_chain(&err));
+            Ok(Outcome::FeedFailed)
+        }
+    }
+}
+
 fn status(config: &Config, json: bool) -> anyhow::Result<Outcome> {
     let store = match Store::open_read_only(&config.output.state) {
         Ok(store) => store,
@@ -344,10 +383,10 @@ fn status(config: &Config, json: bool) -> anyhow::Result<Outcome> {
                 s.last_failure.as_deref().unwrap_or("never"),
                 s.items_in_history,
                 s.items_on_page.map_or("-".to_string(), |n| n.to_string()),
-                if s.failing {
-                    s.last_error.as_deref().unwrap_or("-")
-                } else {
-                    "-"
+                match (&s.last_error, s.failing) {
+                    (Some(error), true) => error.clone(),
+                    (Some(error), false) => format!("(since recovered) {error}"),
+                    (None, _) => "-".to_string(),
                 }
             );
         }
@@ -361,8 +400,8 @@ fn status(config: &Config, json: bool) -> anyhow::Result<Outcome> {
 
 async fn check(config: &Config, spec: &FeedSpec) -> anyhow::Result<Outcome> {
     let fetcher = Fetcher::new(config.run.clone());
-    let built = match pipeline::scrape(spec, &fetcher).await {
-        Ok(built) => built,
+    let (built, problem) = match pipeline::scrape(spec, &fetcher).await {
+        Ok(scraped) => scraped,
         Err(err) => {
             tracing::error!("{}", error_chain(&err));
             return Ok(Outcome::FeedFailed);
@@ -426,11 +465,18 @@ async fn check(config: &Config, spec: &FeedSpec) -> anyhow::Result<Outcome> {
             let _ = writeln!(out, "  {}", error_chain(warning));
         }
     }
+    if let Some(problem) = &problem {
+        let _ = writeln!(out, "\na run would fail: {}", error_chain(problem));
+    }
     std::io::stdout()
         .lock()
         .write_all(out.as_bytes())
         .context("cannot write to standard output")?;
-    Ok(Outcome::Success)
+    Ok(if problem.is_some() {
+        Outcome::FeedFailed
+    } else {
+        Outcome::Success
+    })
 }
 
 /// Shortens `text` to `width` characters, marking the cut with "…".

@@ -210,7 +210,7 @@ pub struct FieldSelector {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config file {}", path.display())]
+    #[error("cannot read config file {}", shown_path(path))]
     Read {
         /// The config file.
         path: PathBuf,
@@ -244,6 +244,14 @@ pub enum ConfigError {
         /// The config file.
         path: PathBuf,
     },
+}
+
+/// A path as given, with the folder it is relative to when it is relative.
+fn shown_path(path: &Path) -> String {
+    match std::env::current_dir() {
+        Ok(dir) if path.is_relative() => format!("{} (in {})", path.display(), dir.display()),
+        _ => path.display().to_string(),
+    }
 }
 
 fn field_label(field: &Option<String>) -> String {
@@ -357,7 +365,20 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
     let mut feeds: Vec<FeedSpec> = Vec::with_capacity(raw.feeds.len());
     for raw_feed in raw.feeds {
+        let id_span = raw_feed.id.span();
         let feed = doc.feed(raw_feed, &base_dir, &fetch_defaults)?;
+        if let Some(first) = feeds.iter().find(|f| f.id == feed.id) {
+            // Two feeds with one id would share files and history.
+            return doc.invalid(
+                id_span,
+                Some(&feed.id),
+                "id",
+                format!(
+                    "\"{}\" is already the id of an earlier feed (\"{}\"); each feed needs its own",
+                    feed.id, first.title
+                ),
+            );
+        }
         feeds.push(feed);
     }
     Ok(Config {
@@ -1159,6 +1180,16 @@ summary = "p"
         );
         let text = GOOD.replace("timezone = ", "timeout = -1\ntimezone = ");
         assert!(err(&text).contains("field \"timeout\": -1 is not a number of seconds"));
+    }
+
+    #[test]
+    fn duplicate_ids_are_an_error() {
+        let second = GOOD[GOOD.find("[[feed]]").unwrap()..].replace("Demo", "Other");
+        let text = format!("{GOOD}\n{second}");
+        assert_eq!(
+            err(&text),
+            "conf/pf.toml:22:6: feed \"demo\": field \"id\": \"demo\" is already the id of an earlier feed (\"Demo\"); each feed needs its own"
+        );
     }
 
     #[test]

@@ -222,23 +222,54 @@ impl Fetcher {
         }
         let gate = self.gate(url);
         let mut last_request = gate.lock().await;
-        let result = self
-            .with_retries(spec, field, url, &mut last_request, || {
-                let mut request = client
-                    .get(url.clone())
-                    .timeout(spec.fetch.timeout)
-                    .header(USER_AGENT, &spec.fetch.user_agent);
-                if let Some(etag) = &validators.etag {
-                    request = request.header(IF_NONE_MATCH, etag);
-                }
-                if let Some(date) = &validators.last_modified {
-                    request = request.header(IF_MODIFIED_SINCE, date);
-                }
-                request
-            })
+        let label = format!("feed \"{}\": {url}", spec.id);
+        let last = self
+            .with_retries(
+                &label,
+                spec.fetch.max_body_bytes,
+                Overflow::Fail,
+                &mut last_request,
+                || {
+                    let mut request = client
+                        .get(url.clone())
+                        .timeout(spec.fetch.timeout)
+                        .header(USER_AGENT, &spec.fetch.user_agent);
+                    if let Some(etag) = &validators.etag {
+                        request = request.header(IF_NONE_MATCH, etag);
+                    }
+                    if let Some(date) = &validators.last_modified {
+                        request = request.header(IF_MODIFIED_SINCE, date);
+                    }
+                    request
+                },
+            )
             .await;
         drop(last_request);
-        let (response, body) = result?;
+        let (response, body) = match last {
+            Final::Response(head, body, attempts) => {
+                let status = head.status;
+                if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
+                    return Err(status_error(spec, field, url, status, attempts));
+                }
+                (head, body)
+            }
+            Final::Failed(ReadError::TooLarge, _) => {
+                return Err(FetchError::TooLarge {
+                    feed: spec.id.clone(),
+                    field,
+                    location: url.to_string(),
+                    limit: spec.fetch.max_body_bytes,
+                });
+            }
+            Final::Failed(ReadError::Http { reason, .. }, attempts) => {
+                return Err(FetchError::Request {
+                    feed: spec.id.clone(),
+                    field,
+                    url: url.to_string(),
+                    reason: attempts_note(reason, attempts),
+                });
+            }
+        };
         if response.status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
@@ -254,17 +285,18 @@ impl Fetcher {
         }))
     }
 
-    /// Sends the request `build` makes until it succeeds, retrying connect errors, timeouts,
-    /// cut-off bodies, 5xx and 429 with exponential backoff and jitter (or the server's
-    /// `Retry-After`), within the run's `retries` and `retry_time`.
+    /// Sends the request `build` makes until it gets an answer worth keeping, retrying connect
+    /// errors, timeouts, cut-off bodies, 5xx and 429 with exponential backoff and jitter (or
+    /// the server's `Retry-After`), within the run's `retries` and `retry_time`. Returns the
+    /// last response (whatever its status) or the last failure, with the attempts made.
     async fn with_retries(
         &self,
-        spec: &FeedSpec,
-        field: &'static str,
-        url: &Url,
+        label: &str,
+        limit: u64,
+        overflow: Overflow,
         last_request: &mut Option<Instant>,
         build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<(ResponseHead, Vec<u8>), FetchError> {
+    ) -> Final {
         let started = Instant::now();
         let mut attempt: u32 = 0;
         loop {
@@ -273,21 +305,21 @@ impl Fetcher {
                 let pause = self.settings.host_delay.saturating_sub(last.elapsed());
                 tokio::time::sleep(pause).await;
             }
-            let outcome = send(build(), spec, field, url).await;
+            let outcome = read_response(build(), limit, overflow).await;
             *last_request = Some(Instant::now());
-            let (retry_after, failure) = match outcome {
-                Attempt::Done(head, body) => {
+            let (retry_after, why) = match &outcome {
+                Ok((head, _)) => {
                     let status = head.status;
-                    if status.is_success() || status == StatusCode::NOT_MODIFIED {
-                        return Ok((head, body));
-                    }
                     if !(status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS) {
-                        return Err(status_error(spec, field, url, status, attempt));
+                        break final_of(outcome, attempt);
                     }
-                    (head.retry_after, Err(status))
+                    (head.retry_after, format!("HTTP {status}"))
                 }
-                Attempt::Retry(reason) => (None, Ok(reason)),
-                Attempt::Fatal(err) => return Err(err),
+                Err(ReadError::Http {
+                    reason,
+                    transient: true,
+                }) => (None, reason.clone()),
+                Err(_) => break final_of(outcome, attempt),
             };
             let backoff = FIRST_BACKOFF
                 .saturating_mul(1 << (attempt - 1).min(10))
@@ -296,19 +328,10 @@ impl Fetcher {
             // The budget covers the whole fetch: attempts and pauses.
             let out_of_time = started.elapsed().saturating_add(pause) > self.settings.retry_time;
             if attempt > self.settings.retries || out_of_time {
-                return Err(match failure {
-                    Err(status) => status_error(spec, field, url, status, attempt),
-                    Ok(reason) => FetchError::Request {
-                        feed: spec.id.clone(),
-                        field,
-                        url: url.to_string(),
-                        reason: attempts_note(reason, attempt),
-                    },
-                });
+                break final_of(outcome, attempt);
             }
             tracing::debug!(
-                "feed \"{}\": attempt {attempt} failed; retrying in {:.1} s",
-                spec.id,
+                "{label}: attempt {attempt} failed ({why}); retrying in {:.1} s",
                 pause.as_secs_f64()
             );
             tokio::time::sleep(pause).await;
@@ -344,16 +367,32 @@ impl Fetcher {
                 };
                 let gate = self.gate(&robots_url);
                 let mut last_request = gate.lock().await;
-                if let Some(last) = *last_request {
-                    tokio::time::sleep(self.settings.host_delay.saturating_sub(last.elapsed()))
-                        .await;
-                }
-                let request = client
-                    .get(robots_url)
-                    .timeout(spec.fetch.timeout)
-                    .header(USER_AGENT, &spec.fetch.user_agent);
-                let outcome = read_response(request, MAX_ROBOTS_BYTES, Overflow::Truncate).await;
-                *last_request = Some(Instant::now());
+
+                let label = format!("feed \"{}\": {robots_url}", spec.id);
+                let last = self
+                    .with_retries(
+                        &label,
+                        MAX_ROBOTS_BYTES,
+                        Overflow::Truncate,
+                        &mut last_request,
+                        || {
+                            client
+                                .get(robots_url.clone())
+                                .timeout(spec.fetch.timeout)
+                                .header(USER_AGENT, &spec.fetch.user_agent)
+                        },
+                    )
+                    .await;
+                let outcome = match last {
+                    Final::Response(head, body, _) => Ok((head, body)),
+                    Final::Failed(ReadError::Http { reason, .. }, attempts) => {
+                        Err(ReadError::Http {
+                            reason: attempts_note(reason, attempts),
+                            transient: false,
+                        })
+                    }
+                    Final::Failed(err, _) => Err(err),
+                };
                 match outcome {
                     Ok((head, body)) if head.status.is_success() => {
                         match texting_robots::Robot::new(&agent, &body) {
@@ -408,14 +447,19 @@ struct ResponseHead {
     retry_after: Option<Duration>,
 }
 
-/// One attempt's result.
-enum Attempt {
-    /// A whole response (any status).
-    Done(ResponseHead, Vec<u8>),
-    /// A failure worth another try.
-    Retry(String),
-    /// A failure another try would repeat.
-    Fatal(FetchError),
+/// How a fetch with retries ended.
+enum Final {
+    /// A response (any status) and its body, after this many attempts.
+    Response(ResponseHead, Vec<u8>, u32),
+    /// No usable response, after this many attempts.
+    Failed(ReadError, u32),
+}
+
+fn final_of(outcome: Result<(ResponseHead, Vec<u8>), ReadError>, attempts: u32) -> Final {
+    match outcome {
+        Ok((head, body)) => Final::Response(head, body, attempts),
+        Err(err) => Final::Failed(err, attempts),
+    }
 }
 
 enum ReadError {
@@ -444,33 +488,6 @@ enum Overflow {
     Fail,
     /// Keep what fits, up to its last line (for `robots.txt`).
     Truncate,
-}
-
-async fn send(
-    request: reqwest::RequestBuilder,
-    spec: &FeedSpec,
-    field: &'static str,
-    url: &Url,
-) -> Attempt {
-    match read_response(request, spec.fetch.max_body_bytes, Overflow::Fail).await {
-        Ok((head, body)) => Attempt::Done(head, body),
-        Err(ReadError::TooLarge) => Attempt::Fatal(FetchError::TooLarge {
-            feed: spec.id.clone(),
-            field,
-            location: url.to_string(),
-            limit: spec.fetch.max_body_bytes,
-        }),
-        Err(ReadError::Http {
-            reason,
-            transient: true,
-        }) => Attempt::Retry(reason),
-        Err(ReadError::Http { reason, .. }) => Attempt::Fatal(FetchError::Request {
-            feed: spec.id.clone(),
-            field,
-            url: url.to_string(),
-            reason,
-        }),
-    }
 }
 
 /// Sends `request` and reads the body, decompressed, stopping as soon as it passes `limit`.
@@ -570,8 +587,12 @@ fn describe(err: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    let chain = crate::error::chain(err);
-    format!("{kind} ({chain})")
+    // reqwest's own text repeats the URL; the deepest cause says what happened.
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    format!("{kind} ({cause})")
 }
 
 /// Reads a local page (decoded later as a served page would be: BOM, override, `<meta>`),

@@ -36,9 +36,10 @@ pub struct FeedReport {
 }
 
 /// Loads and reads a feed's page without touching history or files (what `check` shows):
-/// every item, with per-item warnings and counts. Fails when the page cannot be loaded or
-/// yields no usable item.
-pub async fn scrape(spec: &FeedSpec, fetcher: &Fetcher) -> Result<Built> {
+/// every item, with per-item warnings and counts, and the reason a run would fail on this page
+/// alone (no usable item, no date parsed), if any. Fails when the page cannot be loaded or its
+/// item selector matches nothing.
+pub async fn scrape(spec: &FeedSpec, fetcher: &Fetcher) -> Result<(Built, Option<ExtractError>)> {
     let page = match fetcher.fetch(spec, &Validators::default()).await? {
         Fetched::Page(page) => page,
         // No validators were sent, so a 304 is the server's mistake.
@@ -58,8 +59,20 @@ pub async fn scrape(spec: &FeedSpec, fetcher: &Fetcher) -> Result<Built> {
         let parsed = Page::parse(&text, &page.url, spec)?;
         build_items(parsed.extraction(0..parsed.len(), spec), spec)
     };
-    check_built(spec, &built)?;
-    Ok(built)
+    let problem = check_built(spec, &built).err();
+    Ok((built, problem))
+}
+
+/// Forgets the history of the feeds `ids` of `config` (items and validators; run logs stay),
+/// under the run lock. Returns how many items each had.
+pub fn forget(config: &Config, ids: &[&str]) -> Result<Vec<usize>> {
+    let _lock = StateLock::acquire(&config.output.state)?;
+    let mut store = Store::open(&config.output.state)?;
+    let mut counts = Vec::with_capacity(ids.len());
+    for id in ids {
+        counts.push(store.forget(id)?);
+    }
+    Ok(counts)
 }
 
 /// The failures a page alone shows: no usable item, or dates configured but none parsed.

@@ -442,6 +442,16 @@ impl Store {
         newest(&self.conn, feed, window, now).map_err(|e| self.sqlite(e))
     }
 
+    /// Forgets `feed`'s items and page validators (its run log stays): its next run reads the
+    /// page afresh and everything on it is new. Returns how many items were forgotten.
+    pub fn forget(&mut self, feed: &str) -> Result<usize, StoreError> {
+        self.transaction(Finish::Commit, |tx| {
+            let items = tx.execute("DELETE FROM items WHERE feed = ?1", [feed])?;
+            tx.execute("DELETE FROM feeds WHERE id = ?1", [feed])?;
+            Ok(items)
+        })
+    }
+
     /// Appends a run to the log, keeping the newest runs of each feed.
     pub fn log_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         insert_run(&self.conn, run).map_err(|e| self.sqlite(e))

@@ -365,3 +365,25 @@ fn file_urls_and_the_size_cap_apply_to_local_pages() {
         )
     );
 }
+
+#[test]
+fn check_shows_the_table_even_when_a_run_would_fail() {
+    let site = Site::new(&fixture("broken/no-dates.html"));
+    let assert = pressfeed()
+        .arg("--config")
+        .arg(&site.config)
+        .args(["check", "ilo-china"])
+        .assert()
+        .code(1);
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        out.starts_with("feed \"ilo-china\": 3 items from "),
+        "{out}"
+    );
+    assert!(out.contains("\ndate: 0/3 parsed (3 found)\n"), "{out}");
+    assert!(
+        out.ends_with("\na run would fail: feed \"ilo-china\": field \"selectors.date\": no date parses (\"span.date\" found date text in 3 of 3 items, e.g. \"Summer 2014\"); check the selector and `date_formats`\n"),
+        "{out}"
+    );
+    assert!(!site.out.exists());
+}

@@ -474,13 +474,15 @@ fn robots_txt_edge_cases() {
         "/robots.txt",
         vec![Reply::html(robots).content_type("text/plain")],
     );
-    let site = HttpSite::new(&server.url("/page"), "", "");
+    let site = HttpSite::new(&server.url("/page"), "retries = 1", "");
     assert!(stderr(&site.run().code(1)).contains("is disallowed for pressfeed"));
     assert_eq!(server.count("/page"), 0);
 
-    // A robots.txt the server fails to serve allows nothing (RFC 9309).
+    // A robots.txt the server fails to serve (after a retry) allows nothing (RFC 9309).
     server.route("/robots.txt", vec![Reply::Status(503, vec![])]);
+    let before = server.count("/robots.txt");
     let text = stderr(&site.run().code(1));
+    assert_eq!(server.count("/robots.txt") - before, 2);
     assert!(
         text.contains("/robots.txt (robots.txt answered HTTP 503 Service Unavailable)"),
         "{text}"

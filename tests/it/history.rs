@@ -290,6 +290,19 @@ fn a_sharp_drop_in_items_fails_and_keeps_files_and_history() {
     assert_eq!(row[0], "ilo-china");
     assert_eq!(&row[3..6], ["20", "20", "feed"], "{table}");
 
+    // A feed's history can be forgotten; its next run starts afresh.
+    let out = site.cmd(&["reset", "ilo-china"]).assert().success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stdout),
+        "feed \"ilo-china\": forgot 20 items; its next run reads the page afresh\n"
+    );
+    let conn = Connection::open(site.state()).unwrap();
+    let items: i64 = conn
+        .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(items, 0);
+    site.cmd(&["reset", "nope"]).assert().code(2);
+
     // With a lower share the same page is accepted.
     let site_low = HttpSite::new(&server.url("/page"), "", "min_item_share = 0.1");
     server.route(
