@@ -64,6 +64,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the output folder over HTTP (and, with --refresh, refresh the feeds on a
+    /// schedule).
+    Serve {
+        /// Address to listen on (loopback unless told otherwise).
+        #[arg(long, default_value_t = pressfeed::serve::DEFAULT_BIND)]
+        bind: std::net::SocketAddr,
+        /// Refresh every feed at start and then this often (e.g. 30m, 1h), with ±10 % jitter.
+        #[arg(long, value_parser = pressfeed::serve::parse_duration)]
+        refresh: Option<std::time::Duration>,
+        /// /healthz answers 503 when a feed has been failing for longer than this.
+        #[arg(long, default_value = "6h", value_parser = pressfeed::serve::parse_duration)]
+        unhealthy_after: std::time::Duration,
+    },
     /// Forget feeds' item history and page validators (after fixing a selector that took the
     /// wrong items); their next run starts afresh. Feed files stay until that run.
     Reset {
@@ -185,6 +198,18 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Usage);
         }
     };
+    if let Some(Command::Serve {
+        bind,
+        refresh,
+        unhealthy_after,
+    }) = &cli.command
+    {
+        let options = pressfeed::serve::ServeOptions {
+            refresh: *refresh,
+            unhealthy_after: *unhealthy_after,
+        };
+        return serve(config, *bind, options);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -198,6 +223,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         },
         Some(Command::Status { json }) => status(&config, *json),
         Some(Command::Reset { ids }) => reset(&config, ids),
+        Some(Command::Serve { .. }) => Ok(Outcome::Usage),
     }
 }
 
@@ -312,6 +338,64 @@ fn report(done: &pipeline::FeedResult) {
         report.items,
         files.join(", ")
     );
+}
+
+fn serve(
+    config: Config,
+    bind: std::net::SocketAddr,
+    options: pressfeed::serve::ServeOptions,
+) -> anyhow::Result<Outcome> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(bind).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                tracing::error!("cannot listen on {bind}: {err}");
+                return Ok(Outcome::Usage);
+            }
+        };
+        let address = listener.local_addr().context("no local address")?;
+        // The address goes to stdout, for whoever started the server (and tests on port 0).
+        let mut stdout = std::io::stdout().lock();
+        writeln!(
+            stdout,
+            "pressfeed: serving {} on http://{address}/",
+            config.output.dir.display()
+        )
+        .and_then(|()| stdout.flush())
+        .context("cannot write to standard output")?;
+        drop(stdout);
+        pressfeed::serve::serve(config, options, listener, shutdown_signal())
+            .await
+            .context("the server failed")?;
+        Ok(Outcome::Success)
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing what is in progress");
 }
 
 fn reset(config: &Config, ids: &[String]) -> anyhow::Result<Outcome> {

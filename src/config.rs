@@ -53,6 +53,52 @@ pub struct OutputSettings {
     pub base_url: Option<Url>,
     /// The state file (item history, HTTP validators, run log); its lock file sits beside it.
     pub state: PathBuf,
+    /// A WebSub hub told about every feed that changed, when set.
+    pub websub_hub: Option<Url>,
+}
+
+/// A feed format pressfeed writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// RSS 2.0, `<id>.rss`.
+    Rss,
+    /// Atom 1.0, `<id>.atom`.
+    Atom,
+    /// JSON Feed 1.1, `<id>.json`.
+    Json,
+}
+
+impl Format {
+    /// Every format, in the order files are written and listed.
+    pub const ALL: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
+
+    /// The file extension (and the format's name in the config).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Rss => "rss",
+            Format::Atom => "atom",
+            Format::Json => "json",
+        }
+    }
+
+    /// The media type the file is served with.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml",
+            Format::Atom => "application/atom+xml",
+            Format::Json => "application/feed+json",
+        }
+    }
+
+    /// The format's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Rss => "RSS",
+            Format::Atom => "Atom",
+            Format::Json => "JSON Feed",
+        }
+    }
 }
 
 /// Run-wide fetch settings from `[fetch]`.
@@ -118,9 +164,15 @@ pub struct FeedSpec {
     pub keep_days: u32,
     /// A run fails when it finds fewer items than this share of the last good run's.
     pub min_item_share: f64,
+    /// The formats written, in [`Format::ALL`] order, never empty.
+    pub formats: Vec<Format>,
 }
 
 impl FeedSpec {
+    /// The name of the feed's file in `format`: `<id>.<extension>`.
+    pub fn file_name(&self, format: Format) -> String {
+        format!("{}.{}", self.id, format.extension())
+    }
     /// A hash of everything that decides what is read from the page (address, selectors,
     /// encoding, dates, how many items): when it changes, the page is fetched whole again
     /// instead of conditionally, so the change shows at once.
@@ -319,6 +371,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         Some(state) => base_dir.join(state),
         None => default_state_path(&dir),
     };
+    let websub_hub = match &raw.output.websub_hub {
+        Some(hub) if raw.output.base_url.is_none() => {
+            return doc.invalid(
+                hub.span(),
+                None,
+                "output.websub_hub",
+                "needs `output.base_url`: the hub is told the feeds' public addresses".into(),
+            );
+        }
+        Some(hub) => Some(doc.hub_url(hub)?),
+        None => None,
+    };
+    let default_formats = match &raw.output.formats {
+        Some(formats) => doc.formats(formats, None, "output.formats")?,
+        None => Format::ALL.to_vec(),
+    };
     let output = OutputSettings {
         dir,
         base_url: match raw.output.base_url {
@@ -326,6 +394,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             None => None,
         },
         state,
+        websub_hub,
     };
     let fetch = &raw.fetch;
     let run = RunSettings {
@@ -366,7 +435,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let mut feeds: Vec<FeedSpec> = Vec::with_capacity(raw.feeds.len());
     for raw_feed in raw.feeds {
         let id_span = raw_feed.id.span();
-        let feed = doc.feed(raw_feed, &base_dir, &fetch_defaults)?;
+        let feed = doc.feed(raw_feed, &base_dir, &fetch_defaults, &default_formats)?;
         if let Some(first) = feeds.iter().find(|f| f.id == feed.id) {
             // Two feeds with one id would share files and history.
             return doc.invalid(
@@ -415,6 +484,8 @@ struct RawOutput {
     dir: String,
     base_url: Option<Spanned<String>>,
     state: Option<String>,
+    formats: Option<Spanned<Vec<Format>>>,
+    websub_hub: Option<Spanned<String>>,
 }
 
 impl Default for RawOutput {
@@ -423,6 +494,8 @@ impl Default for RawOutput {
             dir: default_output_dir(),
             base_url: None,
             state: None,
+            formats: None,
+            websub_hub: None,
         }
     }
 }
@@ -493,6 +566,7 @@ struct RawFeed {
     timeout: Option<Spanned<Seconds>>,
     max_body_bytes: Option<Spanned<i64>>,
     robots_txt: Option<bool>,
+    formats: Option<Spanned<Vec<Format>>>,
     selectors: RawSelectors,
 }
 
@@ -733,11 +807,46 @@ impl Document<'_> {
         Ok(value.to_string())
     }
 
+    /// A list of formats: known names, not empty; kept in [`Format::ALL`] order.
+    fn formats(
+        &self,
+        raw: &Spanned<Vec<Format>>,
+        feed: Option<&str>,
+        field: &str,
+    ) -> Result<Vec<Format>, ConfigError> {
+        let mut formats = raw.get_ref().clone();
+        formats.sort();
+        formats.dedup();
+        if formats.is_empty() {
+            return self.invalid(
+                raw.span(),
+                feed,
+                field,
+                "must name at least one of \"rss\", \"atom\", \"json\"".into(),
+            );
+        }
+        Ok(formats)
+    }
+
+    fn hub_url(&self, raw: &Spanned<String>) -> Result<Url, ConfigError> {
+        let text = raw.get_ref().trim();
+        match Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+            _ => self.invalid(
+                raw.span(),
+                None,
+                "output.websub_hub",
+                format!("\"{text}\" is not an http(s) URL"),
+            ),
+        }
+    }
+
     fn feed(
         &self,
         raw: RawFeed,
         base_dir: &Path,
         fetch_defaults: &FetchSettings,
+        default_formats: &[Format],
     ) -> Result<FeedSpec, ConfigError> {
         let id = raw.id.get_ref().trim().to_string();
         let valid_id = !id.is_empty()
@@ -881,6 +990,10 @@ impl Document<'_> {
             0..=36_500,
             DEFAULT_KEEP_DAYS,
         )?;
+        let formats = match &raw.formats {
+            Some(formats) => self.formats(formats, feed, "formats")?,
+            None => default_formats.to_vec(),
+        };
         let min_item_share = match &raw.min_item_share {
             Some(share) if (0.0..=1.0).contains(share.get_ref()) => *share.get_ref(),
             Some(share) => {
@@ -920,6 +1033,7 @@ impl Document<'_> {
             encoding,
             keep_days,
             min_item_share,
+            formats,
         })
     }
 
@@ -1207,7 +1321,7 @@ summary = "p"
         let text = GOOD.replace("timezone = ", "time_zone = ");
         assert_eq!(
             err(&text).lines().next().unwrap(),
-            "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `encoding`, `keep_days`, `min_item_share`, `user_agent`, `connect_timeout`, `timeout`, `max_body_bytes`, `robots_txt`, `selectors`"
+            "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `encoding`, `keep_days`, `min_item_share`, `user_agent`, `connect_timeout`, `timeout`, `max_body_bytes`, `robots_txt`, `formats`, `selectors`"
         );
     }
 

@@ -9,9 +9,12 @@ pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod item;
+pub mod notify;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod serve;
+pub mod site;
 pub mod store;
 
 pub use config::{Config, FeedSpec};

@@ -9,14 +9,16 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, FixedOffset, SubsecRound as _, Utc};
 use futures::{FutureExt as _, StreamExt as _};
 
-use crate::config::{Config, FeedSpec, OutputSettings, SummaryFormat};
+use crate::config::{Config, FeedSpec, Format, OutputSettings, SummaryFormat};
 use crate::error::{Error, Result};
 use crate::extract::{ExtractError, Page};
 use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::item::{Built, Item, ItemWarning, build_items, parse_dates};
 use crate::output::{WriteOutcome, publish};
 use crate::render::{self, FeedMeta};
+use crate::site::{self, FeedEntry};
 use crate::store::{Outcome, PageRead, RunRecord, StateLock, Store, Validators, Window};
+use url::Url;
 
 /// What a successful refresh did.
 #[derive(Debug, Clone)]
@@ -224,6 +226,8 @@ pub fn feed_meta(
         author: spec.author.clone(),
         rss_url: served("rss"),
         atom_url: served("atom"),
+        json_url: served("json"),
+        hub: output.websub_hub.as_ref().map(Url::to_string),
         summary_is_html: spec.summary_format == SummaryFormat::Html,
         updated,
     }
@@ -252,7 +256,7 @@ pub async fn run(
     let names: Vec<String> = config
         .feeds
         .iter()
-        .flat_map(|spec| ["rss", "atom"].map(|ext| format!("{}.{ext}", spec.id)))
+        .flat_map(|spec| Format::ALL.map(|format| spec.file_name(format)))
         .collect();
     let removed = crate::output::remove_stale_temps(&config.output.dir, &names);
     if removed > 0 {
@@ -263,7 +267,7 @@ pub async fn run(
     }
     let fetcher = Fetcher::new(config.run.clone());
     let now = now.trunc_subsecs(0);
-    let results = futures::stream::iter(feeds.iter().map(|spec| {
+    let results: Vec<FeedResult> = futures::stream::iter(feeds.iter().map(|spec| {
         let store = Arc::clone(&store);
         let fetcher = &fetcher;
         async move {
@@ -278,7 +282,88 @@ pub async fn run(
     .inspect(on_done)
     .collect()
     .await;
+    let discovery_store = Arc::clone(&store);
+    let discovery_config = config.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        write_discovery(&discovery_config, &lock(&discovery_store), now)
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::error!("{}", crate::error::chain(&err)),
+        Err(_) => {
+            tracing::error!("internal error writing the index page (a bug: please report it)")
+        }
+    }
+    if let Some(hub) = &config.output.websub_hub {
+        notify_hub(config, hub, &results).await;
+    }
     Ok(results)
+}
+
+/// Writes `index.html` and `feeds.opml` for every configured feed, from the history (only
+/// when their bytes change).
+fn write_discovery(config: &Config, store: &Store, now: DateTime<Utc>) -> Result<()> {
+    let mut items = Vec::with_capacity(config.feeds.len());
+    for spec in &config.feeds {
+        let window = Window {
+            max_items: spec.max_items,
+            keep_days: spec.keep_days,
+        };
+        items.push(store.feed_items(&spec.id, window, now)?);
+    }
+    let entries: Vec<FeedEntry<'_>> = config
+        .feeds
+        .iter()
+        .zip(&items)
+        .map(|(spec, items)| FeedEntry {
+            spec,
+            items,
+            updated: items
+                .iter()
+                .flat_map(|i| [i.date, i.updated])
+                .flatten()
+                .max(),
+        })
+        .collect();
+    let files = [
+        (
+            config.output.dir.join(site::INDEX),
+            site::index_html(&config.output, &entries),
+        ),
+        (
+            config.output.dir.join(site::OPML),
+            site::opml(&config.output, &entries),
+        ),
+    ];
+    publish("index", &files)?;
+    Ok(())
+}
+
+/// Tells the WebSub hub about every feed file this run rewrote.
+async fn notify_hub(config: &Config, hub: &Url, results: &[FeedResult]) {
+    let topics: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.result.as_ref().ok())
+        .flat_map(|report| &report.files)
+        .filter(|(_, outcome)| *outcome == WriteOutcome::Written)
+        .filter_map(|(path, _)| {
+            let name = path.file_name()?.to_str()?;
+            let base = config.output.base_url.as_ref()?;
+            base.join(name).ok().map(String::from)
+        })
+        .collect();
+    if topics.is_empty() {
+        return;
+    }
+    let failed = crate::notify::publish(hub, &topics, crate::config::DEFAULT_USER_AGENT).await;
+    for (topic, why) in &failed {
+        tracing::warn!("WebSub hub {hub} did not take the update of {topic}: {why}");
+    }
+    tracing::info!(
+        "told WebSub hub {hub} about {} changed feed files",
+        topics.len() - failed.len()
+    );
 }
 
 /// Refreshes one feed: fetch (conditionally), read, check, publish what the history will hold,
@@ -406,12 +491,11 @@ fn process(
         .into());
     }
     let meta = feed_meta(spec, output, &items, now);
-    let rss = render::rss(&spec.id, &meta, &items)?;
-    let atom = render::atom(&spec.id, &meta, &items)?;
-    let files: Vec<(PathBuf, Vec<u8>)> = [("rss", rss), ("atom", atom)]
-        .into_iter()
-        .map(|(ext, bytes)| (output.dir.join(format!("{}.{ext}", spec.id)), bytes))
-        .collect();
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::with_capacity(spec.formats.len());
+    for &format in &spec.formats {
+        let bytes = render::document(format, &spec.id, &meta, &items)?;
+        files.push((output.dir.join(spec.file_name(format)), bytes));
+    }
     pause_point("rendered");
     let outcomes = publish(&spec.id, &files)?;
     pause_point("published");

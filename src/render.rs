@@ -3,6 +3,7 @@
 use atom_syndication as atom;
 use chrono::{DateTime, FixedOffset};
 use rss::extension::atom as rss_atom;
+use serde::Serialize;
 
 use crate::item::{Item, clean_text, escape_html, strip_forbidden_chars};
 
@@ -28,6 +29,10 @@ pub struct FeedMeta {
     pub rss_url: Option<String>,
     /// Where the Atom file is served, when known.
     pub atom_url: Option<String>,
+    /// Where the JSON Feed file is served, when known.
+    pub json_url: Option<String>,
+    /// The WebSub hub the feed names, if any.
+    pub hub: Option<String>,
     /// Whether item summaries are HTML (else plain text).
     pub summary_is_html: bool,
     /// The feed's last change: the newest item date.
@@ -55,6 +60,15 @@ pub enum RenderError {
         #[source]
         source: atom::Error,
     },
+    /// The JSON writer failed.
+    #[error("feed \"{feed}\": cannot write JSON Feed")]
+    Json {
+        /// The feed.
+        feed: String,
+        /// The writer's error.
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 /// The date an item is published under: its own, or the feed's when it has none.
@@ -80,14 +94,21 @@ pub fn rss(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, Re
         pub_date: Some(meta.updated.to_rfc2822()),
         ..Default::default()
     };
+    let mut ext_links = Vec::new();
     if let Some(self_url) = &meta.rss_url {
-        let mut atom_ext = rss_atom::AtomExtension::default();
-        atom_ext.set_links(vec![atom::Link {
+        ext_links.push(atom::Link {
             href: self_url.clone(),
             rel: "self".to_string(),
             mime_type: Some("application/rss+xml".to_string()),
             ..Default::default()
-        }]);
+        });
+    }
+    if let Some(hub) = &meta.hub {
+        ext_links.push(hub_link(hub));
+    }
+    if !ext_links.is_empty() {
+        let mut atom_ext = rss_atom::AtomExtension::default();
+        atom_ext.set_links(ext_links);
         channel.atom_ext = Some(atom_ext);
     }
     channel.items = items
@@ -134,6 +155,9 @@ pub fn atom(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
             mime_type: Some("application/atom+xml".to_string()),
             ..Default::default()
         });
+    }
+    if let Some(hub) = &meta.hub {
+        links.push(hub_link(hub));
     }
     let entries = items
         .iter()
@@ -196,6 +220,121 @@ pub fn atom(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
     Ok(with_final_newline(out))
 }
 
+fn hub_link(hub: &str) -> atom::Link {
+    atom::Link {
+        href: hub.to_string(),
+        rel: "hub".to_string(),
+        ..Default::default()
+    }
+}
+
+/// A JSON Feed 1.1 document (<https://www.jsonfeed.org/version/1.1/>).
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: String,
+    home_page_url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feed_url: Option<&'a str>,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
+    authors: [JsonAuthor; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<JsonHub<'a>>,
+    items: Vec<JsonItem>,
+}
+
+#[derive(Serialize)]
+struct JsonAuthor {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct JsonHub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonItem {
+    id: String,
+    url: String,
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<String>,
+    date_published: String,
+    date_modified: String,
+}
+
+/// Writes `items` as a JSON Feed 1.1 document. An item's content is its summary, or its title
+/// when it has none (the format requires content).
+pub fn json(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, RenderError> {
+    let rfc3339 = |d: DateTime<FixedOffset>| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let document = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: clean_text(&meta.title),
+        home_page_url: &meta.page_url,
+        feed_url: meta.json_url.as_deref(),
+        description: clean_text(&meta.description),
+        language: meta.language.as_deref(),
+        authors: [JsonAuthor {
+            name: clean_text(&meta.author),
+        }],
+        hubs: meta
+            .hub
+            .iter()
+            .map(|url| JsonHub {
+                kind: "WebSub",
+                url,
+            })
+            .collect(),
+        items: items
+            .iter()
+            .map(|item| {
+                let date = item_date(item, meta);
+                let summary = item.summary.as_deref().map(xml_safe);
+                let (content_html, content_text) = match summary {
+                    Some(html) if meta.summary_is_html => (Some(html), None),
+                    Some(text) => (None, Some(text)),
+                    None => (None, Some(xml_safe(&item.title))),
+                };
+                JsonItem {
+                    id: item.id.clone(),
+                    url: item.link.clone(),
+                    title: xml_safe(&item.title),
+                    content_html,
+                    content_text,
+                    date_published: rfc3339(date),
+                    date_modified: rfc3339(item.updated.filter(|u| *u > date).unwrap_or(date)),
+                }
+            })
+            .collect(),
+    };
+    let out = serde_json::to_vec_pretty(&document).map_err(|source| RenderError::Json {
+        feed: feed_id.to_string(),
+        source,
+    })?;
+    Ok(with_final_newline(out))
+}
+
+/// Renders `items` in `format`.
+pub fn document(
+    format: crate::config::Format,
+    feed_id: &str,
+    meta: &FeedMeta,
+    items: &[Item],
+) -> Result<Vec<u8>, RenderError> {
+    match format {
+        crate::config::Format::Rss => rss(feed_id, meta, items),
+        crate::config::Format::Atom => atom(feed_id, meta, items),
+        crate::config::Format::Json => json(feed_id, meta, items),
+    }
+}
+
 fn with_final_newline(mut bytes: Vec<u8>) -> Vec<u8> {
     if bytes.last() != Some(&b'\n') {
         bytes.push(b'\n');
@@ -216,6 +355,8 @@ mod tests {
             author: "example.org".into(),
             rss_url: Some("https://feeds.example.org/t.rss".into()),
             atom_url: Some("https://feeds.example.org/t.atom".into()),
+            json_url: Some("https://feeds.example.org/t.json".into()),
+            hub: Some("https://hub.example.org/?a=1&b=2".into()),
             summary_is_html: false,
             updated: DateTime::parse_from_rfc3339("2014-04-25T00:00:00+08:00").unwrap(),
         }
@@ -263,6 +404,35 @@ mod tests {
         assert_eq!(entry.title.as_str(), "Tom & Jerry <b>]]> \"q\"");
         assert_eq!(entry.summary.as_ref().unwrap().as_str(), "a < b && c ]]> d");
         assert_eq!(entry.updated.to_rfc3339(), "2014-04-25T00:00:00+08:00");
+        let rels: Vec<(&str, &str)> = feed
+            .links
+            .iter()
+            .map(|l| (l.rel.as_str(), l.href.as_str()))
+            .collect();
+        assert_eq!(
+            rels,
+            [
+                ("alternate", "https://example.org/news?a=1&b=2"),
+                ("self", "https://feeds.example.org/t.atom"),
+                ("hub", "https://hub.example.org/?a=1&b=2"),
+            ]
+        );
+    }
+
+    #[test]
+    fn json_feed_escapes_nothing_and_keeps_values() {
+        let bytes = json("t", &meta(), &[hostile_item()]).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(value["version"], "https://jsonfeed.org/version/1.1");
+        assert_eq!(value["title"], "T & <T>");
+        assert_eq!(value["feed_url"], "https://feeds.example.org/t.json");
+        assert_eq!(value["hubs"][0]["type"], "WebSub");
+        let item = &value["items"][0];
+        assert_eq!(item["id"], "https://example.org/a?x=1&y=2");
+        assert_eq!(item["title"], "Tom & Jerry <b>]]> \"q\"");
+        assert_eq!(item["content_text"], "a < b && c ]]> d");
+        assert!(item.get("content_html").is_none());
+        assert_eq!(item["date_published"], "2014-04-25T00:00:00+08:00");
     }
 
     #[test]

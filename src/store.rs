@@ -195,6 +195,8 @@ pub struct FeedStatus {
     pub last_error: Option<String>,
     /// Whether the newest run failed.
     pub failing: bool,
+    /// End of the first failed run since the last success, while the feed is failing.
+    pub failing_since: Option<String>,
     /// Items in the history.
     pub items_in_history: u64,
     /// Elements the item selector matched the last time the page was read.
@@ -475,6 +477,12 @@ impl Store {
         )?;
         let newest =
             one("SELECT outcome, NULL FROM runs WHERE feed = ?1 ORDER BY id DESC LIMIT 1")?;
+        // The first failure since the last success: how long the feed has been failing.
+        let failing_since = one(
+            "SELECT finished, NULL FROM runs WHERE feed = ?1 AND outcome = 'failed'
+               AND id > coalesce((SELECT max(id) FROM runs WHERE feed = ?1 AND outcome != 'failed'), 0)
+             ORDER BY id ASC LIMIT 1",
+        )?;
         let items_in_history = self
             .conn
             .query_row(
@@ -490,6 +498,7 @@ impl Store {
             last_failure: failure.as_ref().map(|(at, _)| at.clone()),
             last_error: failure.and_then(|(_, error)| error),
             failing: newest.is_some_and(|(outcome, _)| outcome == "failed"),
+            failing_since: failing_since.map(|(at, _)| at),
             items_in_history,
             items_on_page,
         })

@@ -109,7 +109,16 @@ fn shipped_config_runs_quietly_and_reruns_change_nothing() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["ilo-china.atom", "ilo-china.rss"]);
+    assert_eq!(
+        names,
+        [
+            "feeds.opml",
+            "ilo-china.atom",
+            "ilo-china.json",
+            "ilo-china.rss",
+            "index.html"
+        ]
+    );
 }
 
 #[test]
@@ -199,7 +208,7 @@ fn layout_change_fails_the_feed_and_keeps_the_old_files() {
 fn no_parseable_date_fails_the_feed() {
     let site = Site::new(&fixture("broken/no-dates.html"));
     let text = stderr(&site.run().code(1));
-    assert!(!site.out.exists());
+    assert!(!site.out.join("ilo-china.rss").exists());
     assert_eq!(
         text.lines().last().unwrap(),
         "pressfeed: error: feed \"ilo-china\": field \"selectors.date\": no date parses (\"span.date\" found date text in 3 of 3 items, e.g. \"Summer 2014\"); check the selector and `date_formats`; its previous feed files and history are kept"
