@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
@@ -45,6 +45,86 @@ struct CachedFile {
     etag: HeaderValue,
     last_modified: HeaderValue,
     modified: SystemTime,
+    /// Its compressed forms, made on first demand and kept with it.
+    compressed: Arc<Compressed>,
+}
+
+#[derive(Default)]
+struct Compressed {
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
+}
+
+/// A content coding the server sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Brotli,
+    Gzip,
+}
+
+impl Coding {
+    fn name(self) -> &'static str {
+        match self {
+            Coding::Brotli => "br",
+            Coding::Gzip => "gzip",
+        }
+    }
+}
+
+/// The best coding the client accepts (brotli, then gzip), from `Accept-Encoding`.
+fn negotiate(headers: &HeaderMap) -> Option<Coding> {
+    let accepted = headers.get(header::ACCEPT_ENCODING)?.to_str().ok()?;
+    let accepts = |name: &str| {
+        accepted.split(',').any(|part| {
+            let mut pieces = part.split(';');
+            let token = pieces.next().unwrap_or("").trim();
+            let refused = pieces.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            token.eq_ignore_ascii_case(name) && !refused
+        })
+    };
+    if accepts("br") {
+        Some(Coding::Brotli)
+    } else if accepts("gzip") {
+        Some(Coding::Gzip)
+    } else {
+        None
+    }
+}
+
+impl CachedFile {
+    /// The body in `coding`, compressed once per file version.
+    fn encoded(&self, coding: Coding) -> Bytes {
+        let compress = |cell: &OnceLock<Bytes>, make: fn(&[u8]) -> Vec<u8>| {
+            cell.get_or_init(|| Bytes::from(make(&self.bytes))).clone()
+        };
+        match coding {
+            Coding::Gzip => compress(&self.compressed.gzip, gzip),
+            Coding::Brotli => compress(&self.compressed.brotli, brotli_bytes),
+        }
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+fn brotli_bytes(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut out = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+        let _ = writer.write_all(bytes);
+    }
+    out
 }
 
 struct ServeState {
@@ -55,7 +135,8 @@ struct ServeState {
 }
 
 /// The router: `GET`/`HEAD` of the output folder's files (`/` is `index.html`) and
-/// `/healthz`, compressed with gzip or brotli as the client accepts.
+/// `/healthz`, compressed with brotli or gzip as the client accepts (files once per version;
+/// other answers by tower-http as they go).
 pub fn router(config: Config, options: ServeOptions) -> Router {
     let cache_control =
         HeaderValue::from_str(&format!("public, max-age={}", options.max_age().as_secs()))
@@ -126,13 +207,25 @@ async fn handle(
     let mut response = if not_modified(&headers, &file) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut response = Response::new(Body::from(file.bytes.clone()));
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+        // Compressed bodies are made once per file version, not per request.
+        let coding = negotiate(&headers);
+        let body = match coding {
+            Some(coding) => file.encoded(coding),
+            None => file.bytes.clone(),
+        };
+        let mut response = Response::new(Body::from(body));
+        let out = response.headers_mut();
+        out.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+        if let Some(coding) = coding {
+            out.insert(
+                header::CONTENT_ENCODING,
+                HeaderValue::from_static(coding.name()),
+            );
+        }
         response
     };
     let out = response.headers_mut();
+    out.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     out.insert(header::ETAG, file.etag);
     out.insert(header::LAST_MODIFIED, file.last_modified);
     out.insert(header::CACHE_CONTROL, state.cache_control.clone());
@@ -207,6 +300,7 @@ async fn read(state: &ServeState, name: &str) -> Option<CachedFile> {
         last_modified: HeaderValue::from_str(&httpdate::fmt_http_date(modified)).ok()?,
         modified,
         bytes,
+        compressed: Arc::default(),
     };
     state
         .files

@@ -131,7 +131,7 @@ pub fn index_html(output: &OutputSettings, feeds: &[FeedEntry<'_>]) -> Vec<u8> {
             html,
             "<p class=\"meta\">From <a href=\"{}\">{}</a></p>",
             escape(page),
-            escape(page)
+            escape(spec.page_url.host_str().unwrap_or(page))
         );
         if !feed.published() {
             html.push_str("<p class=\"meta\">Not published yet.</p>\n</article>\n");

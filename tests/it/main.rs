@@ -11,4 +11,5 @@ mod feeds;
 mod fetch;
 mod history;
 mod readme;
+mod serve;
 mod server;

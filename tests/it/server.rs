@@ -135,8 +135,12 @@ impl Reply {
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Logged {
+    /// The method.
+    pub method: String,
     /// The path.
     pub path: String,
+    /// The body.
+    pub body: Vec<u8>,
     /// Header names (lower case) and values.
     pub headers: HashMap<String, String>,
     /// When it arrived.
@@ -153,26 +157,19 @@ struct Shared {
     max_in_flight: AtomicUsize,
 }
 
-/// The running server; stops when dropped.
-pub struct TestServer {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
+/// An axum app served on a thread of its own (127.x.y.z, a free port); stops when dropped.
+pub struct Background {
+    /// Where it listens.
+    pub addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl TestServer {
-    /// Starts a server on 127.0.0.1 with a free port.
-    pub fn start() -> TestServer {
-        Self::start_on("127.0.0.1")
-    }
-
-    /// Starts a server on `ip` (any 127.x.y.z) with a free port.
-    pub fn start_on(ip: &str) -> TestServer {
-        let shared = Arc::new(Shared::default());
+impl Background {
+    /// Serves `app` on `ip` with a free port.
+    pub fn spawn(ip: &str, app: axum::Router) -> Background {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let app_state = Arc::clone(&shared);
         let ip = ip.to_string();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -185,7 +182,6 @@ impl TestServer {
                     .await
                     .unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                let app = axum::Router::new().fallback(handle).with_state(app_state);
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async {
                         let _ = stop_rx.await;
@@ -194,10 +190,8 @@ impl TestServer {
                     .unwrap();
             });
         });
-        let addr = addr_rx.recv().unwrap();
-        TestServer {
-            addr,
-            shared,
+        Background {
+            addr: addr_rx.recv().unwrap(),
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -206,6 +200,47 @@ impl TestServer {
     /// The full URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The scripted server; stops when dropped.
+pub struct TestServer {
+    background: Background,
+    shared: Arc<Shared>,
+}
+
+impl TestServer {
+    /// Starts a server on 127.0.0.1 with a free port.
+    pub fn start() -> TestServer {
+        Self::start_on("127.0.0.1")
+    }
+
+    /// Starts a server on `ip` (any 127.x.y.z) with a free port.
+    pub fn start_on(ip: &str) -> TestServer {
+        let shared = Arc::new(Shared::default());
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        TestServer {
+            background: Background::spawn(ip, app),
+            shared,
+        }
+    }
+
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        self.background.url(path)
     }
 
     /// Makes `path` answer `replies` in turn; the last one repeats.
@@ -240,19 +275,9 @@ impl TestServer {
     }
 }
 
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let path = request.uri().path().to_string();
+    let method = request.method().to_string();
     let headers: HashMap<String, String> = request
         .headers()
         .iter()
@@ -273,13 +298,20 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             }
         })
     };
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .map(|b| b.to_vec())
+        .unwrap_or_default();
     let response = match reply {
-        Some(reply) => answer(reply, request.headers()).await,
+        Some(reply) => answer(reply, &parts.headers).await,
         None => status_response(404, Vec::new()),
     };
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     shared.log.lock().unwrap().push(Logged {
+        method,
         path,
+        body,
         headers,
         at,
         status: response.status().as_u16(),
