@@ -1297,6 +1297,39 @@ summary = "p"
     }
 
     #[test]
+    fn formats_default_to_all_and_can_be_narrowed() {
+        let config = parse(GOOD, Path::new("conf/pf.toml")).unwrap();
+        assert_eq!(config.feeds[0].formats, Format::ALL);
+        let text = GOOD.replace(
+            "dir = \"out\"",
+            "dir = \"out\"\nformats = [\"json\", \"rss\"]",
+        );
+        let config = parse(&text, Path::new("conf/pf.toml")).unwrap();
+        assert_eq!(config.feeds[0].formats, [Format::Rss, Format::Json]);
+        let text = GOOD.replace("timezone = ", "formats = [\"atom\"]\ntimezone = ");
+        let config = parse(&text, Path::new("conf/pf.toml")).unwrap();
+        assert_eq!(config.feeds[0].formats, [Format::Atom]);
+        assert!(
+            err(&GOOD.replace("timezone = ", "formats = []\ntimezone = "))
+                .contains("field \"formats\": must name at least one of")
+        );
+        assert!(
+            err(&GOOD.replace("timezone = ", "formats = [\"csv\"]\ntimezone = ")).contains("csv")
+        );
+        let text = GOOD.replace(
+            "dir = \"out\"",
+            "dir = \"out\"\nwebsub_hub = \"https://hub.example.org/\"",
+        );
+        let config = parse(&text, Path::new("conf/pf.toml")).unwrap();
+        assert_eq!(
+            config.output.websub_hub.unwrap().as_str(),
+            "https://hub.example.org/"
+        );
+        let text = text.replace("base_url = \"https://feeds.example.org/news\"\n", "");
+        assert!(err(&text).contains("field \"output.websub_hub\": needs `output.base_url`"));
+    }
+
+    #[test]
     fn duplicate_ids_are_an_error() {
         let second = GOOD[GOOD.find("[[feed]]").unwrap()..].replace("Demo", "Other");
         let text = format!("{GOOD}\n{second}");
