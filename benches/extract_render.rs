@@ -57,13 +57,13 @@ fn fixed_now() -> DateTime<Utc> {
 /// Extraction and item building, as `pipeline::scrape` does them.
 fn extract_and_build(html: &str, spec: &FeedSpec) -> Built {
     let page = Page::parse(html, &spec.page_url, spec).expect("the page has items");
-    read_items(&page, spec)
+    read_items(&page, spec, fixed_now())
 }
 
 /// Extraction of every field of every item, and item building.
 fn extract_all_and_build(html: &str, spec: &FeedSpec) -> Built {
     let extraction = extract(html, &spec.page_url, spec).expect("the page has items");
-    build_items(extraction, spec)
+    build_items(extraction, spec, fixed_now())
 }
 
 /// The whole pipeline minus I/O: returns the number of items published and both documents.

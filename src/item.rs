@@ -3,11 +3,11 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 use url::Url;
 
 use crate::config::{FeedSpec, SummaryFormat};
-use crate::dates::{DateError, parse_date};
+use crate::dates::{DateError, PageDate, parse_date_at};
 pub use crate::extract::clean_text;
 use crate::extract::{Extraction, RawItem, is_xml_char};
 
@@ -26,6 +26,9 @@ pub struct Item {
     pub date: Option<DateTime<FixedOffset>>,
     /// When the item's title or summary last changed after it was first seen, if ever.
     pub updated: Option<DateTime<FixedOffset>>,
+    /// Whether `date` was worked out from the run's time (a relative date, a date without a
+    /// year): the history keeps the first one instead of letting it drift.
+    pub date_inferred: bool,
     /// 1-based position on the page.
     pub position: usize,
 }
@@ -115,8 +118,8 @@ pub struct Built {
     pub counts: FieldCounts,
 }
 
-/// Cleans, validates and dates what extraction found.
-pub fn build_items(extraction: Extraction, spec: &FeedSpec) -> Built {
+/// Cleans, validates and dates what extraction found; relative dates are read as of `now`.
+pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) -> Built {
     let mut built = Built {
         counts: FieldCounts {
             matched: extraction.items.len(),
@@ -143,7 +146,7 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec) -> Built {
                 continue;
             }
         };
-        let date = match parse_dates(&raw.dates, spec) {
+        let date = match parse_dates(&raw.dates, spec, now) {
             Ok(date) => {
                 built.counts.date_parsed += usize::from(date.is_some());
                 date
@@ -172,8 +175,9 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec) -> Built {
             title,
             link,
             summary,
-            date,
+            date: date.map(|d| d.date),
             updated: None,
+            date_inferred: date.is_some_and(|d| d.inferred),
             position: raw.position,
         });
     }
@@ -228,10 +232,11 @@ fn describe_selector(css: &str) -> String {
 pub fn parse_dates(
     candidates: &[String],
     spec: &FeedSpec,
-) -> Result<Option<DateTime<FixedOffset>>, DateError> {
+    now: DateTime<Utc>,
+) -> Result<Option<PageDate>, DateError> {
     let mut last_error = None;
     for candidate in candidates {
-        match parse_date(candidate, &spec.date_formats, spec.timezone) {
+        match parse_date_at(candidate, &spec.date_formats, spec.timezone, now) {
             Ok(date) => return Ok(Some(date)),
             Err(err) => last_error = Some(err),
         }

@@ -59,7 +59,7 @@ pub async fn scrape(spec: &FeedSpec, fetcher: &Fetcher) -> Result<(Built, Option
     let built = {
         let text = page.text(spec);
         let parsed = Page::parse(&text, &page.url, spec)?;
-        build_items(parsed.extraction(0..parsed.len(), spec), spec)
+        build_items(parsed.extraction(0..parsed.len(), spec), spec, Utc::now())
     };
     let problem = check_built(spec, &built).err();
     Ok((built, problem))
@@ -148,17 +148,18 @@ fn check_against_history(spec: &FeedSpec, built: &Built, store: &Store) -> Resul
 /// date selector, the other fields are read only for the newest `max_items` candidates (undated
 /// items first, as they are dated by the run), plus as many more as are needed to replace
 /// candidates that turn out unusable or repeated. Otherwise every item is read.
-pub fn read_items(page: &Page, spec: &FeedSpec) -> Built {
+pub fn read_items(page: &Page, spec: &FeedSpec, now: DateTime<Utc>) -> Built {
     let wanted = spec.max_items;
     if spec.selectors.date.is_none() || page.len() <= wanted {
-        return build_items(page.extraction(0..page.len(), spec), spec);
+        return build_items(page.extraction(0..page.len(), spec), spec, now);
     }
     let mut date_found = 0;
     let mut order: Vec<(usize, Option<DateTime<FixedOffset>>)> = (0..page.len())
         .map(|index| {
             let candidates = page.dates(index, spec);
             date_found += usize::from(!candidates.is_empty());
-            (index, parse_dates(&candidates, spec).ok().flatten())
+            let date = parse_dates(&candidates, spec, now).ok().flatten();
+            (index, date.map(|d| d.date))
         })
         .collect();
     let date_parsed = order.iter().filter(|(_, date)| date.is_some()).count();
@@ -168,7 +169,7 @@ pub fn read_items(page: &Page, spec: &FeedSpec) -> Built {
     loop {
         let mut chosen: Vec<usize> = order[..take].iter().map(|&(index, _)| index).collect();
         chosen.sort_unstable();
-        let mut built = build_items(page.extraction(chosen, spec), spec);
+        let mut built = build_items(page.extraction(chosen, spec), spec, now);
         if built.items.len() >= wanted || take == order.len() {
             built.counts.matched = page.len();
             built.counts.date_found = date_found;
@@ -464,7 +465,7 @@ fn process(
             let text = page.text(spec);
             let built = {
                 let parsed = Page::parse(&text, &page.url, spec)?;
-                read_items(&parsed, spec)
+                read_items(&parsed, spec, now)
             };
             check_usable(spec, &built)?;
             // The history's judgement first: it can say more ("where 20 did last time").

@@ -370,6 +370,7 @@ mod tests {
             summary: Some("a < b && c ]]> d\u{FFFE}".into()),
             date: None,
             updated: None,
+            date_inferred: false,
             position: 1,
         }
     }

@@ -581,9 +581,11 @@ fn merge(
                 (item.date.unwrap_or_else(|| now.fixed_offset()), None)
             }
             Some((old_date, _, old_hash, old_updated)) => {
-                let date = item
-                    .date
+                // A relative date ("3 hours ago") keeps its first reading; it would drift.
+                let page_date = item.date.filter(|_| !item.date_inferred);
+                let date = page_date
                     .or_else(|| parse_date(old_date))
+                    .or(item.date)
                     .unwrap_or_else(|| now.fixed_offset());
                 let updated = if *old_hash != hash {
                     merge.changed_items += 1;
@@ -651,6 +653,7 @@ fn newest(
             summary: row.get(3)?,
             date: parse_date(&date),
             updated: updated.as_deref().and_then(parse_date),
+            date_inferred: false,
             position: row.get::<_, i64>(6)?.try_into().unwrap_or(0),
         })
     })?;

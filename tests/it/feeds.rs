@@ -15,7 +15,7 @@ fn ilo_items() -> Vec<pressfeed::Item> {
     let spec = &config.feeds[0];
     let html = std::fs::read_to_string(fixture("ilo-china-press-releases.html")).unwrap();
     let extraction = extract(&html, &spec.page_url, spec).unwrap();
-    let built = build_items(extraction, spec);
+    let built = build_items(extraction, spec, Utc::now());
     assert!(built.warnings.is_empty(), "{:?}", built.warnings);
     built.items
 }
@@ -24,7 +24,11 @@ fn ilo_items() -> Vec<pressfeed::Item> {
 fn build_from(config_text: &str, html: &str) -> pressfeed::item::Built {
     let config = config::parse(config_text, std::path::Path::new("test.toml")).unwrap();
     let spec = &config.feeds[0];
-    build_items(extract(html, &spec.page_url, spec).unwrap(), spec)
+    build_items(
+        extract(html, &spec.page_url, spec).unwrap(),
+        spec,
+        Utc::now(),
+    )
 }
 
 /// A feed "demo" of `li` items titled and linked by their `a`, with `feed_keys` and
@@ -226,7 +230,7 @@ fn base_href_and_html_summaries() {
         extraction.base_url.as_str(),
         "https://mirror.example.org/news/"
     );
-    let built = build_items(extraction, spec);
+    let built = build_items(extraction, spec, Utc::now());
     assert_eq!(built.items.len(), 2);
     let one = &built.items[0];
     assert_eq!(one.title, "One & only");
@@ -356,9 +360,13 @@ fn reading_only_the_newest_items_publishes_the_same_feed() {
     let now = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
 
     let page = pressfeed::extract::Page::parse(html, &spec.page_url, spec).unwrap();
-    let lazy = pipeline::read_items(&page, spec);
+    let lazy = pipeline::read_items(&page, spec, now);
     let (_, lazy_items) = pipeline::arrange(spec, &config.output, lazy.items, now);
-    let all = build_items(extract(html, &spec.page_url, spec).unwrap(), spec);
+    let all = build_items(
+        extract(html, &spec.page_url, spec).unwrap(),
+        spec,
+        Utc::now(),
+    );
     let (_, all_items) = pipeline::arrange(spec, &config.output, all.items, now);
 
     let titles: Vec<&str> = lazy_items.iter().map(|i| i.title.as_str()).collect();

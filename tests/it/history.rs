@@ -613,3 +613,22 @@ fn rss_guids_stay_the_same_across_runs() {
         .clone();
     assert_eq!(first, second);
 }
+
+#[test]
+fn relative_dates_are_frozen_at_first_sight() {
+    let s = Scenario::new(true, "");
+    s.show(&[("A", "/a", Some("3 hours ago"))]);
+    s.run(at(5, 12));
+    let first = s.entries();
+    assert_eq!(first[0].1, "2026-01-05T09:00:00+00:00");
+    // A day later the page still says "3 hours ago" (it never updates); the item keeps its date.
+    s.show(&[
+        ("B", "/b", Some("2 hours ago")),
+        ("A", "/a", Some("3 hours ago")),
+    ]);
+    s.run(at(6, 12));
+    let entries = s.entries();
+    assert_eq!(entries[0].0, "B");
+    assert_eq!(entries[0].1, "2026-01-06T10:00:00+00:00");
+    assert_eq!(entries[1], first[0]);
+}
