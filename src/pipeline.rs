@@ -252,13 +252,26 @@ pub async fn run(
     now: DateTime<Utc>,
     on_done: &(dyn Fn(&FeedResult) + Sync),
 ) -> Result<Vec<FeedResult>> {
-    let _lock = StateLock::acquire(&config.output.state)?;
+    run_until(config, feeds, now, on_done, None).await
+}
+
+/// [`run`], starting no more feeds once `stop` turns true (the feeds already started finish).
+pub async fn run_until(
+    config: &Config,
+    feeds: &[&FeedSpec],
+    now: DateTime<Utc>,
+    on_done: &(dyn Fn(&FeedResult) + Sync),
+    stop: Option<tokio::sync::watch::Receiver<bool>>,
+) -> Result<Vec<FeedResult>> {
+    let run_lock = StateLock::acquire(&config.output.state)?;
     let store = Arc::new(Mutex::new(Store::open(&config.output.state)?));
-    let names: Vec<String> = config
+    let mut names: Vec<String> = config
         .feeds
         .iter()
         .flat_map(|spec| Format::ALL.map(|format| spec.file_name(format)))
         .collect();
+    names.extend([site::INDEX.to_string(), site::OPML.to_string()]);
+    remove_switched_off(config);
     let removed = crate::output::remove_stale_temps(&config.output.dir, &names);
     if removed > 0 {
         tracing::info!(
@@ -268,21 +281,27 @@ pub async fn run(
     }
     let fetcher = Fetcher::new(config.run.clone());
     let now = now.trunc_subsecs(0);
-    let results: Vec<FeedResult> = futures::stream::iter(feeds.iter().map(|spec| {
-        let store = Arc::clone(&store);
-        let fetcher = &fetcher;
-        async move {
-            let result = refresh(spec, &config.output, fetcher, store, now).await;
-            FeedResult {
-                feed: spec.id.clone(),
-                result,
+    let started = |_: &&&FeedSpec| {
+        let stopped = stop.as_ref().is_some_and(|stop| *stop.borrow());
+        std::future::ready(!stopped)
+    };
+    let results: Vec<FeedResult> = futures::stream::iter(feeds.iter())
+        .take_while(started)
+        .map(|spec| {
+            let store = Arc::clone(&store);
+            let fetcher = &fetcher;
+            async move {
+                let result = refresh(spec, &config.output, fetcher, store, now).await;
+                FeedResult {
+                    feed: spec.id.clone(),
+                    result,
+                }
             }
-        }
-    }))
-    .buffer_unordered(config.run.concurrency)
-    .inspect(on_done)
-    .collect()
-    .await;
+        })
+        .buffer_unordered(config.run.concurrency)
+        .inspect(on_done)
+        .collect()
+        .await;
     let discovery_store = Arc::clone(&store);
     let discovery_config = config.clone();
     let written = tokio::task::spawn_blocking(move || {
@@ -296,10 +315,31 @@ pub async fn run(
             tracing::error!("internal error writing the index page (a bug: please report it)")
         }
     }
+    // The hub may be slow: the next run need not wait for it.
+    drop(run_lock);
     if let Some(hub) = &config.output.websub_hub {
         notify_hub(config, hub, &results).await;
     }
     Ok(results)
+}
+
+/// Removes the files of formats a feed no longer writes (they would be served, frozen).
+fn remove_switched_off(config: &Config) {
+    for spec in &config.feeds {
+        for format in Format::ALL {
+            if spec.formats.contains(&format) {
+                continue;
+            }
+            let path = config.output.dir.join(spec.file_name(format));
+            if std::fs::remove_file(&path).is_ok() {
+                tracing::info!(
+                    "feed \"{}\": removed {} (format switched off)",
+                    spec.id,
+                    path.display()
+                );
+            }
+        }
+    }
 }
 
 /// Writes `index.html` and `feeds.opml` for every configured feed, from the history (only

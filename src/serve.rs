@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
@@ -51,8 +51,8 @@ struct CachedFile {
 
 #[derive(Default)]
 struct Compressed {
-    gzip: OnceLock<Bytes>,
-    brotli: OnceLock<Bytes>,
+    gzip: tokio::sync::OnceCell<Bytes>,
+    brotli: tokio::sync::OnceCell<Bytes>,
 }
 
 /// A content coding the server sends.
@@ -69,43 +69,72 @@ impl Coding {
             Coding::Gzip => "gzip",
         }
     }
-}
 
-/// The best coding the client accepts (brotli, then gzip), from `Accept-Encoding`.
-fn negotiate(headers: &HeaderMap) -> Option<Coding> {
-    let accepted = headers.get(header::ACCEPT_ENCODING)?.to_str().ok()?;
-    let accepts = |name: &str| {
-        accepted.split(',').any(|part| {
-            let mut pieces = part.split(';');
-            let token = pieces.next().unwrap_or("").trim();
-            let refused = pieces.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            token.eq_ignore_ascii_case(name) && !refused
-        })
-    };
-    if accepts("br") {
-        Some(Coding::Brotli)
-    } else if accepts("gzip") {
-        Some(Coding::Gzip)
-    } else {
-        None
+    /// What the coding adds to the identity ETag: each representation has its own strong tag.
+    fn etag_suffix(self) -> &'static str {
+        match self {
+            Coding::Brotli => "-br",
+            Coding::Gzip => "-gz",
+        }
     }
 }
 
-impl CachedFile {
-    /// The body in `coding`, compressed once per file version.
-    fn encoded(&self, coding: Coding) -> Bytes {
-        let compress = |cell: &OnceLock<Bytes>, make: fn(&[u8]) -> Vec<u8>| {
-            cell.get_or_init(|| Bytes::from(make(&self.bytes))).clone()
+/// The best coding the client accepts, from every `Accept-Encoding` header: the highest
+/// quality value, brotli before gzip on a tie; none when neither is acceptable.
+fn negotiate(headers: &HeaderMap) -> Option<Coding> {
+    let mut best: Option<(f32, Coding)> = None;
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else {
+            continue;
         };
-        match coding {
-            Coding::Gzip => compress(&self.compressed.gzip, gzip),
-            Coding::Brotli => compress(&self.compressed.brotli, brotli_bytes),
+        for part in value.split(',') {
+            let mut pieces = part.split(';');
+            let token = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let quality = pieces
+                .find_map(|p| p.trim().strip_prefix("q=").map(str::trim))
+                .map_or(Some(1.0), |q| q.parse::<f32>().ok())
+                .unwrap_or(0.0);
+            let coding = match token.as_str() {
+                "br" => Coding::Brotli,
+                "gzip" | "x-gzip" => Coding::Gzip,
+                _ => continue,
+            };
+            let better = best.is_none_or(|(q, c)| {
+                quality > q || (quality == q && coding == Coding::Brotli && c == Coding::Gzip)
+            });
+            if quality > 0.0 && better {
+                best = Some((quality, coding));
+            }
         }
+    }
+    best.map(|(_, coding)| coding)
+}
+
+impl CachedFile {
+    /// The body in `coding`, compressed once per file version on a blocking thread.
+    async fn encoded(&self, coding: Coding) -> Bytes {
+        let (cell, make): (_, fn(&[u8]) -> Vec<u8>) = match coding {
+            Coding::Gzip => (&self.compressed.gzip, gzip),
+            Coding::Brotli => (&self.compressed.brotli, brotli_bytes),
+        };
+        let bytes = self.bytes.clone();
+        cell.get_or_init(|| async move {
+            tokio::task::spawn_blocking(move || Bytes::from(make(&bytes)))
+                .await
+                .unwrap_or_default()
+        })
+        .await
+        .clone()
+    }
+
+    /// The strong ETag of the representation in `coding`.
+    fn etag_for(&self, coding: Option<Coding>) -> HeaderValue {
+        let Some(coding) = coding else {
+            return self.etag.clone();
+        };
+        let plain = self.etag.to_str().unwrap_or("\"\"").trim_end_matches('"');
+        HeaderValue::from_str(&format!("{plain}{}\"", coding.etag_suffix()))
+            .unwrap_or_else(|_| self.etag.clone())
     }
 }
 
@@ -148,9 +177,12 @@ pub fn router(config: Config, options: ServeOptions) -> Router {
         files: RwLock::new(HashMap::new()),
     });
     Router::new()
+        .route(
+            "/healthz",
+            axum::routing::get(health_route).layer(CompressionLayer::new().gzip(true).br(true)),
+        )
         .fallback(handle)
         .with_state(state)
-        .layer(CompressionLayer::new().gzip(true).br(true))
 }
 
 /// The media type of a file pressfeed writes, by extension; other files are not served.
@@ -195,22 +227,20 @@ async fn handle(
         )
             .into_response();
     }
-    if uri.path() == "/healthz" {
-        return health(&state).await;
-    }
+
     let Some((name, media_type)) = file_name(&uri).and_then(|n| Some((n, media_type(n)?))) else {
         return not_found();
     };
     let Some(file) = read(&state, name).await else {
         return not_found();
     };
+    let coding = negotiate(&headers);
     let mut response = if not_modified(&headers, &file) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         // Compressed bodies are made once per file version, not per request.
-        let coding = negotiate(&headers);
         let body = match coding {
-            Some(coding) => file.encoded(coding),
+            Some(coding) => file.encoded(coding).await,
             None => file.bytes.clone(),
         };
         let mut response = Response::new(Body::from(body));
@@ -226,7 +256,7 @@ async fn handle(
     };
     let out = response.headers_mut();
     out.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    out.insert(header::ETAG, file.etag);
+    out.insert(header::ETAG, file.etag_for(coding));
     out.insert(header::LAST_MODIFIED, file.last_modified);
     out.insert(header::CACHE_CONTROL, state.cache_control.clone());
     out.insert(
@@ -251,11 +281,15 @@ fn not_modified(headers: &HeaderMap, file: &CachedFile) -> bool {
         let Ok(tags) = tags.to_str() else {
             return false;
         };
-        let ours = file.etag.to_str().unwrap_or("");
-        return tags
-            .split(',')
-            .map(str::trim)
-            .any(|tag| tag == "*" || tag == ours || tag.strip_prefix("W/") == Some(ours));
+        // Any representation's tag names this version of the file.
+        let ours: Vec<HeaderValue> = [None, Some(Coding::Gzip), Some(Coding::Brotli)]
+            .into_iter()
+            .map(|coding| file.etag_for(coding))
+            .collect();
+        return tags.split(',').map(str::trim).any(|tag| {
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            tag == "*" || ours.iter().any(|o| o.as_bytes() == tag.as_bytes())
+        });
     }
     let since = headers
         .get(header::IF_MODIFIED_SINCE)
@@ -302,11 +336,18 @@ async fn read(state: &ServeState, name: &str) -> Option<CachedFile> {
         bytes,
         compressed: Arc::default(),
     };
-    state
-        .files
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(name.to_string(), file.clone());
+    // A file changed within the last two seconds may change again within its timestamp's
+    // resolution, unseen by size and time: such a file is read afresh until it settles.
+    let settled = modified
+        .elapsed()
+        .is_ok_and(|age| age > Duration::from_secs(2));
+    if settled {
+        state
+            .files
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), file.clone());
+    }
     Some(file)
 }
 
@@ -319,6 +360,10 @@ fn inode(meta: &std::fs::Metadata) -> u64 {
 #[cfg(not(unix))]
 fn inode(_meta: &std::fs::Metadata) -> u64 {
     0
+}
+
+async fn health_route(State(state): State<Arc<ServeState>>) -> Response {
+    health(&state).await
 }
 
 /// `/healthz`: each feed's state as JSON; 503 when one has been failing for too long.
@@ -433,12 +478,13 @@ async fn refresh_loop(
 ) {
     let feeds: Vec<&crate::config::FeedSpec> = config.feeds.iter().collect();
     loop {
-        match crate::pipeline::run(&config, &feeds, Utc::now(), &|done| {
+        let report = |done: &crate::pipeline::FeedResult| {
             if let Err(err) = &done.result {
                 tracing::error!("{}", crate::error::chain(err));
             }
-        })
-        .await
+        };
+        match crate::pipeline::run_until(&config, &feeds, Utc::now(), &report, Some(stop.clone()))
+            .await
         {
             Ok(results) => {
                 let failed = results.iter().filter(|r| r.result.is_err()).count();
@@ -459,9 +505,14 @@ async fn refresh_loop(
 
 /// Parses a duration such as `30m`, `1h`, `90s`, `1h30m` or a plain number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    const MAX: u64 = 366 * 86_400;
     let text = text.trim();
+    let bad = || format!("\"{text}\" is not a duration from 1s to 366d such as 30m, 1h or 90s");
     if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(seconds));
+        return (1..=MAX)
+            .contains(&seconds)
+            .then(|| Duration::from_secs(seconds))
+            .ok_or_else(bad);
     }
     let mut total = 0u64;
     let mut number = String::new();
@@ -487,10 +538,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         total = total.saturating_add(value.saturating_mul(unit));
         number.clear();
     }
-    if !number.is_empty() || total == 0 {
-        return Err(format!(
-            "\"{text}\" is not a duration such as 30m, 1h or 90s"
-        ));
+    if !number.is_empty() || total == 0 || total > MAX {
+        return Err(bad());
     }
     Ok(Duration::from_secs(total))
 }
@@ -528,5 +577,23 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("10x").is_err());
         assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("100000d").is_err());
+    }
+
+    #[test]
+    fn codings_by_quality() {
+        let with = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for v in values {
+                headers.append(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            }
+            negotiate(&headers)
+        };
+        assert_eq!(with(&["gzip, deflate, br"]), Some(Coding::Brotli));
+        assert_eq!(with(&["br;q=0.1, gzip"]), Some(Coding::Gzip));
+        assert_eq!(with(&["identity", "x-gzip"]), Some(Coding::Gzip));
+        assert_eq!(with(&["br;q=0, gzip;q=0"]), None);
+        assert_eq!(with(&[]), None);
     }
 }

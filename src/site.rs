@@ -22,7 +22,7 @@ pub struct FeedEntry<'a> {
     pub spec: &'a FeedSpec,
     /// The items it publishes now, newest first (empty when it has never been published).
     pub items: &'a [Item],
-    /// Its last change: its newest item date or item change.
+    /// Its last change: when an item was last first seen or changed.
     pub updated: Option<DateTime<FixedOffset>>,
 }
 

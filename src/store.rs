@@ -454,6 +454,24 @@ impl Store {
         })
     }
 
+    /// When `feed` last changed for its readers: an item first seen or changed.
+    pub fn last_change(&self, feed: &str) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
+        let times: (Option<String>, Option<String>) = self
+            .conn
+            .query_row(
+                "SELECT max(first_seen), max(updated) FROM items WHERE feed = ?1",
+                [feed],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(|e| self.sqlite(e))?;
+        // Both are RFC 3339 UTC text of one shape, which sorts as time.
+        Ok([times.0, times.1]
+            .into_iter()
+            .flatten()
+            .max()
+            .and_then(|t| parse_date(&t)))
+    }
+
     /// Appends a run to the log, keeping the newest runs of each feed.
     pub fn log_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         insert_run(&self.conn, run).map_err(|e| self.sqlite(e))

@@ -632,3 +632,29 @@ fn relative_dates_are_frozen_at_first_sight() {
     assert_eq!(entries[0].1, "2026-01-06T10:00:00+00:00");
     assert_eq!(entries[1], first[0]);
 }
+
+#[test]
+fn a_format_switched_off_is_removed() {
+    let s = Scenario::new(true, "");
+    s.show(&[("A", "/a", Some("3 Jan 2026"))]);
+    s.run(at(5, 0));
+    let json = s.dir.path().join("public/demo.json");
+    assert!(json.exists());
+    let path = s.dir.path().join("config.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(
+            "[feed.selectors]",
+            "formats = [\"rss\", \"atom\"]\n[feed.selectors]",
+        ),
+    )
+    .unwrap();
+    let s = Scenario {
+        config: config::load(&path).unwrap(),
+        dir: s.dir,
+    };
+    s.run(at(6, 0));
+    assert!(!json.exists());
+    assert!(s.dir.path().join("public/demo.atom").exists());
+}

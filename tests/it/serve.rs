@@ -193,8 +193,36 @@ fn bodies_are_compressed_as_the_client_accepts() {
     let server = Running::start(site.config.clone(), options());
     let rt = runtime();
     let bytes = std::fs::read(site.out.join("ilo-china.atom")).unwrap();
+    let plain_etag = rt
+        .block_on(client().get(server.url("/ilo-china.atom")).send())
+        .unwrap()
+        .headers()[header::ETAG]
+        .to_str()
+        .unwrap()
+        .to_string();
     let response = server.get_encoded(&rt, &client(), "/ilo-china.atom", "gzip");
     assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(response.headers()[header::VARY], "accept-encoding");
+    // Each representation has its own strong ETag, and any of them validates.
+    let gz_etag = response.headers()[header::ETAG]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        gz_etag,
+        format!("{}-gz\"", plain_etag.trim_end_matches('"'))
+    );
+    let revalidated = rt
+        .block_on(
+            client()
+                .get(server.url("/ilo-china.atom"))
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .header(header::IF_NONE_MATCH, &gz_etag)
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+    assert_eq!(revalidated.headers()[header::ETAG], gz_etag.as_str());
     let compressed = rt.block_on(response.bytes()).unwrap();
     assert!(compressed.len() < bytes.len() / 2);
     let mut plain = Vec::new();
