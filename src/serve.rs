@@ -110,10 +110,13 @@ fn negotiate(headers: &HeaderMap) -> Option<Coding> {
     best.map(|(_, coding)| coding)
 }
 
+/// Compresses a body.
+type Compressor = fn(&[u8]) -> Vec<u8>;
+
 impl CachedFile {
     /// The body in `coding`, compressed once per file version on a blocking thread.
     async fn encoded(&self, coding: Coding) -> Bytes {
-        let (cell, make): (_, fn(&[u8]) -> Vec<u8>) = match coding {
+        let (cell, make): (_, Compressor) = match coding {
             Coding::Gzip => (&self.compressed.gzip, gzip),
             Coding::Brotli => (&self.compressed.brotli, brotli_bytes),
         };
