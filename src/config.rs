@@ -256,6 +256,21 @@ pub struct FieldSelector {
     pub css: String,
     /// Attribute to read instead of the element's text.
     pub attr: Option<String>,
+    /// Cuts the value out of the text: the first capture group, or the whole match.
+    pub regex: Option<regex::Regex>,
+}
+
+impl FieldSelector {
+    /// `value` cut by the field's `regex` (unchanged without one); `None` when it does not
+    /// match or leaves nothing.
+    pub fn cut(&self, value: String) -> Option<String> {
+        let Some(regex) = &self.regex else {
+            return Some(value);
+        };
+        let captures = regex.captures(&value)?;
+        let part = captures.get(1).or_else(|| captures.get(0))?.as_str().trim();
+        (!part.is_empty()).then(|| part.to_string())
+    }
 }
 
 /// What can go wrong loading a configuration.
@@ -580,10 +595,11 @@ struct RawSelectors {
     summary: Option<Spanned<RawField>>,
 }
 
-/// A field selector as written: `"css"` or `{ selector = "css", attr = "name" }`.
+/// A field selector as written: `"css"` or `{ selector = "css", attr = "name", regex = "…" }`.
 struct RawField {
     selector: Option<String>,
     attr: Option<String>,
+    regex: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -591,6 +607,7 @@ struct RawField {
 struct RawFieldTable {
     selector: Option<String>,
     attr: Option<String>,
+    regex: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for RawField {
@@ -607,6 +624,7 @@ impl<'de> Deserialize<'de> for RawField {
                 Ok(RawField {
                     selector: Some(v.to_string()),
                     attr: None,
+                    regex: None,
                 })
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawField, A::Error> {
@@ -615,6 +633,7 @@ impl<'de> Deserialize<'de> for RawField {
                 Ok(RawField {
                     selector: table.selector,
                     attr: table.attr,
+                    regex: table.regex,
                 })
             }
         }
@@ -1141,10 +1160,22 @@ impl Document<'_> {
             Some(a) => Some(a.to_ascii_lowercase()),
             None => default_attr.map(str::to_string),
         };
+        let regex = match value.regex.as_deref() {
+            Some(pattern) => Some(regex::Regex::new(pattern).or_else(|err| {
+                self.invalid(
+                    raw.span(),
+                    feed,
+                    name,
+                    format!("regex \"{pattern}\" is not valid: {err}"),
+                )
+            })?),
+            None => None,
+        };
         Ok(FieldSelector {
             selector,
             css,
             attr,
+            regex,
         })
     }
 
@@ -1327,6 +1358,26 @@ summary = "p"
         );
         let text = text.replace("base_url = \"https://feeds.example.org/news\"\n", "");
         assert!(err(&text).contains("field \"output.websub_hub\": needs `output.base_url`"));
+    }
+
+    #[test]
+    fn a_field_can_cut_its_value_with_a_regex() {
+        let text = GOOD.replace(
+            "summary = \"p\"",
+            "summary = { selector = \"p\", regex = \"^Summary: (.*)$\" }",
+        );
+        let config = parse(&text, Path::new("conf/pf.toml")).unwrap();
+        let summary = config.feeds[0].selectors.summary.clone().unwrap();
+        assert_eq!(
+            summary.cut("Summary: all well".into()).as_deref(),
+            Some("all well")
+        );
+        assert_eq!(summary.cut("Nothing here".into()), None);
+        let text = GOOD.replace(
+            "summary = \"p\"",
+            "summary = { selector = \"p\", regex = \"(\" }",
+        );
+        assert!(err(&text).contains("field \"selectors.summary\": regex \"(\" is not valid"));
     }
 
     #[test]

@@ -47,9 +47,9 @@ pub enum ExtractError {
         /// Size of the page, to tell an empty or cut-off page from a changed one.
         bytes: usize,
     },
-    /// Elements matched, but none had both a title and a link.
+    /// Elements matched, but none yields an item (a title, and an http(s) link or none).
     #[error(
-        "feed \"{feed}\": fields \"selectors.title\" and \"selectors.link\": {matched} elements match \"{selector}\" but none has both a title and a link ({titles} have a title, {links} a usable link)"
+        "feed \"{feed}\": fields \"selectors.title\" and \"selectors.link\": {matched} elements match \"{selector}\" but none yields an item ({titles} have a title, {links} a usable link)"
     )]
     NoUsableItems {
         /// The feed.
@@ -170,7 +170,10 @@ impl Page {
         let field = spec.selectors.date.as_ref();
         self.element(index)
             .zip(field)
-            .and_then(|(element, f)| field_element(element, f).map(|e| date_candidates(e, f)))
+            .and_then(|(element, f)| {
+                let candidates = date_candidates(field_element(element, f)?, f);
+                Some(candidates.into_iter().filter_map(|c| f.cut(c)).collect())
+            })
             .unwrap_or_default()
     }
 
@@ -191,18 +194,31 @@ impl Page {
         } else {
             field_element(element, &selectors.link)
         };
+        let title = title_element
+            .and_then(|e| title_of(e, &selectors.title))
+            .and_then(|t| selectors.title.cut(t));
+        // A "Read more" link is no title, and an item without a title link (often one without
+        // a link) still has a heading: the item's heading says what it is.
+        let title = match title {
+            Some(text) if is_read_more(&text) => heading_of(element).or(Some(text)),
+            Some(text) => Some(text),
+            None => heading_of(element),
+        };
         RawItem {
             position,
-            title: title_element.and_then(|e| title_of(e, &selectors.title)),
-            link: link_element.and_then(|e| link_of(e, &selectors.link)),
+            title,
+            link: link_element
+                .and_then(|e| link_of(e, &selectors.link))
+                .and_then(|l| selectors.link.cut(l)),
             dates: self.dates(index, spec),
             summary: selectors.summary.as_ref().and_then(|f| {
                 let e = field_element(element, f)?;
-                match (&f.attr, spec.summary_format) {
+                let text = match (&f.attr, spec.summary_format) {
                     (Some(attr), _) => attr_text(e, attr),
                     (None, SummaryFormat::Text) => non_empty(text_of(e)),
                     (None, SummaryFormat::Html) => non_empty(e.inner_html().trim().to_string()),
-                }
+                };
+                text.and_then(|t| f.cut(t))
             }),
         }
     }
@@ -255,6 +271,59 @@ fn attr_text(element: ElementRef<'_>, attr: &str) -> Option<String> {
         .attr(attr)
         .map(clean_text)
         .and_then(non_empty)
+}
+
+/// Link texts that only invite a click, in the languages pressfeed reads.
+const READ_MORE: &[&str] = &[
+    "read more",
+    "more",
+    "read the full story",
+    "continue reading",
+    "learn more",
+    "details",
+    "full story",
+    "read",
+    "view",
+    "weiterlesen",
+    "mehr",
+    "mehr lesen",
+    "lire la suite",
+    "en savoir plus",
+    "lire plus",
+    "leer más",
+    "leer mas",
+    "ver más",
+    "leia mais",
+    "saiba mais",
+    "continua a leggere",
+    "leggi tutto",
+    "leggi di più",
+    "lees meer",
+    "meer",
+    "подробнее",
+    "читать далее",
+    "阅读全文",
+    "阅读更多",
+    "更多",
+    "详情",
+    "詳細",
+    "続きを読む",
+    "もっと見る",
+];
+
+/// Whether `title` is only a "read more" link text (arrows, dots and brackets aside).
+fn is_read_more(title: &str) -> bool {
+    let core = title
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    READ_MORE.contains(&core.as_str())
+}
+
+/// The text of the item's first heading (`h1`–`h6`), if it has one with text.
+fn heading_of(item: ElementRef<'_>) -> Option<String> {
+    item.descendent_elements()
+        .filter(|e| matches!(e.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+        .find_map(|e| non_empty(text_of(e)))
 }
 
 fn title_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {

@@ -64,6 +64,16 @@ pub enum ItemWarning {
         #[source]
         source: DateError,
     },
+    /// The item has no link: it links to the listing page, with an id from its title and date.
+    #[error(
+        "item {position} \"{title}\": field \"link\": no link found; the item links to the page, with an id from its title and date"
+    )]
+    Linkless {
+        /// Position on the page.
+        position: usize,
+        /// The item's title.
+        title: String,
+    },
     /// A second item with the same link; the first one is kept.
     #[error(
         "item {position} \"{title}\": field \"link\": {link} was already listed by item {first}; the repeat is skipped"
@@ -139,8 +149,10 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
         built.counts.date_found += usize::from(!raw.dates.is_empty());
         let summary = summary_of(raw.summary.take(), spec, base_url);
         built.counts.summary += usize::from(summary.is_some());
-        let (title, link) = match (title, link) {
-            (Some(title), Some(Ok(link))) => (title, link),
+        let (title, link, linkless) = match (title, link) {
+            (Some(title), Some(Ok(link))) => (title, link, false),
+            // No link at all: the item links to the page, with an id of its own.
+            (Some(title), None) => (title, spec.page_url.to_string(), true),
             (title, link) => {
                 built.warnings.push(skipped(&raw, title, link, spec));
                 continue;
@@ -160,7 +172,15 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
                 None
             }
         };
-        if let Some(&first) = seen.get(&link) {
+        let id = if linkless {
+            // Stable across runs: the same title and date give the same id.
+            let date_text = raw.dates.first().map(String::as_str).unwrap_or("");
+            let hash = crate::store::content_hash(&title, Some(date_text));
+            format!("{}#pressfeed-{hash}", spec.page_url)
+        } else {
+            link.clone()
+        };
+        if let Some(&first) = seen.get(&id) {
             built.warnings.push(ItemWarning::Duplicate {
                 position: raw.position,
                 title,
@@ -169,9 +189,15 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
             });
             continue;
         }
-        seen.insert(link.clone(), raw.position);
+        if linkless {
+            built.warnings.push(ItemWarning::Linkless {
+                position: raw.position,
+                title: title.clone(),
+            });
+        }
+        seen.insert(id.clone(), raw.position);
         built.items.push(Item {
-            id: link.clone(),
+            id,
             title,
             link,
             summary,

@@ -262,13 +262,13 @@ fn a_bad_date_is_reported_and_the_item_kept_undated() {
 }
 
 #[test]
-fn items_missing_a_title_or_link_are_skipped_by_name() {
+fn items_without_a_title_are_skipped_and_without_a_link_kept() {
     let site = Site::new(&fixture("broken/missing-fields.html"));
     assert_eq!(
         site.run_for_warnings(),
         [
             "pressfeed: warning: feed \"ilo-china\": item 2 (link /beijing/about-the-office/WCMS_240095/lang--en/index.htm): field \"title\": \"h3.item-title a\" finds no text in the item; the item is skipped",
-            "pressfeed: warning: feed \"ilo-china\": item 3: field \"title\": \"h3.item-title a\" finds no text in the item; the item is skipped",
+            "pressfeed: warning: feed \"ilo-china\": item 3 \"Promote social justice and decent work through social dialogue\": field \"link\": no link found; the item links to the page, with an id from its title and date",
         ]
     );
     let titles: Vec<String> = parse_atom(&site.out.join("ilo-china.atom"))
@@ -280,9 +280,15 @@ fn items_missing_a_title_or_link_are_skipped_by_name() {
         titles,
         [
             "Elimination of forced labour is our bottom line",
+            "Promote social justice and decent work through social dialogue",
             "Second edition of ergonomic checkpoints now also available in Chinese",
         ]
     );
+    // The link-less item links to the listing page and has an id of its own.
+    let feed = parse_atom(&site.out.join("ilo-china.atom"));
+    let entry = &feed.entries[1];
+    assert_eq!(entry.links[0].href, feed.links[0].href);
+    assert!(entry.id.contains("#pressfeed-"), "{}", entry.id);
 }
 
 #[test]

@@ -330,8 +330,9 @@ summary = { selector = "span", attr = "data-summary" }
         got,
         [
             // The first link in the h2 is a `javascript:` placeholder: the next one is taken.
+            // The title link only says "Read": the card's heading is the title.
             (
-                "Read",
+                "Cards Cards",
                 "https://example.org/cards.html",
                 Some("a &lt;b&gt; &amp; c")
             ),
@@ -376,4 +377,71 @@ fn reading_only_the_newest_items_publishes_the_same_feed() {
     assert_eq!(lazy.counts.matched, 8);
     assert_eq!(lazy.counts.date_found, 8);
     assert_eq!(lazy.counts.date_parsed, 7);
+}
+
+#[test]
+fn messy_items_read_more_titles_missing_links_and_regex_cuts() {
+    let html = r#"<html><body><ul>
+<li><h3>Budget approved</h3><a href="/news/budget.html">Read more »</a><p>Posted on 3 May 2024 by Ann</p></li>
+<li><h3>Office closed on Friday</h3><p>Posted on 2 May 2024 by Bob</p></li>
+<li><h3>Annual report</h3><a href="/files/report.pdf#page=2">Read more</a><p>Posted on 1 May 2024 by Ann</p></li>
+</ul></body></html>"#;
+    let text = demo_feed(
+        "",
+        "date = { selector = \"p\", regex = \"Posted on (.+?) by\" }",
+    );
+    let built = build_from(&text, html);
+    let got: Vec<(&str, &str, String)> = built
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.title.as_str(),
+                i.link.as_str(),
+                i.date.unwrap().date_naive().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Budget approved",
+                "https://example.org/news/budget.html",
+                "2024-05-03".into()
+            ),
+            // No link: the item links to the page, with an id of its own.
+            (
+                "Office closed on Friday",
+                "https://example.org/news/",
+                "2024-05-02".into()
+            ),
+            // A PDF link with a fragment is kept as it is, resolved.
+            (
+                "Annual report",
+                "https://example.org/files/report.pdf#page=2",
+                "2024-05-01".into()
+            ),
+        ]
+    );
+    let linkless = &built.items[1];
+    assert!(
+        linkless
+            .id
+            .starts_with("https://example.org/news/#pressfeed-"),
+        "{}",
+        linkless.id
+    );
+    // The id is stable: the same page gives the same id.
+    assert_eq!(build_from(&text, html).items[1].id, linkless.id);
+    assert_eq!(
+        built
+            .warnings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [
+            "item 2 \"Office closed on Friday\": field \"link\": no link found; the item links to the page, with an id from its title and date"
+        ]
+    );
 }
