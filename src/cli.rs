@@ -64,6 +64,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find the repeated items of a listing page (a URL or a saved file) and print a
+    /// ready-to-paste `[[feed]]` block, with a preview of what it reads. Needs no config file.
+    Suggest {
+        /// The page: an http(s) URL, or a saved HTML file.
+        page: String,
+        /// The page's public address, for links and the feed (for a file; default: a
+        /// placeholder to replace).
+        #[arg(long)]
+        url: Option<url::Url>,
+        /// The id to give the feed.
+        #[arg(long, default_value = "news")]
+        id: String,
+    },
     /// Serve the output folder over HTTP (and, with --refresh, refresh the feeds on a
     /// schedule).
     Serve {
@@ -191,6 +204,9 @@ where
 
 /// Runs the command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
+    if let Some(Command::Suggest { page, url, id }) = &cli.command {
+        return suggest(page, url.as_ref(), id);
+    }
     let config = match config::load(&cli.config) {
         Ok(config) => config,
         Err(err) => {
@@ -223,7 +239,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         },
         Some(Command::Status { json }) => status(&config, *json),
         Some(Command::Reset { ids }) => reset(&config, ids),
-        Some(Command::Serve { .. }) => Ok(Outcome::Usage),
+        Some(Command::Serve { .. } | Command::Suggest { .. }) => Ok(Outcome::Usage),
     }
 }
 
@@ -398,6 +414,101 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing what is in progress");
 }
 
+fn suggest(page: &str, url: Option<&url::Url>, id: &str) -> anyhow::Result<Outcome> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let remote = page.starts_with("http://") || page.starts_with("https://");
+    let page_url = match (remote, url) {
+        (_, Some(url)) => url.to_string(),
+        (true, None) => page.to_string(),
+        (false, None) => "https://example.org/news/".to_string(),
+    };
+    // A minimal feed to fetch or read the page with; its selectors are not used.
+    let source = if remote {
+        format!("source = {}\n", toml_quote(page))
+    } else {
+        let path = std::path::absolute(page).unwrap_or_else(|_| PathBuf::from(page));
+        format!("source = {}\n", toml_quote(&path.to_string_lossy()))
+    };
+    let probe = format!(
+        "[[feed]]\nid = \"probe\"\ntitle = \"probe\"\nurl = {}\n{source}[feed.selectors]\nitem = \"body\"\ntitle = \"a\"\nlink = \"a\"\n",
+        toml_quote(&page_url)
+    );
+    let probe = match config::parse(&probe, std::path::Path::new("suggest.toml")) {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!("{}", error_chain(&err));
+            return Ok(Outcome::Usage);
+        }
+    };
+    let spec = &probe.feeds[0];
+    let fetcher = Fetcher::new(probe.run.clone());
+    let fetched = runtime.block_on(fetcher.fetch(spec, &pressfeed::store::Validators::default()));
+    let loaded = match fetched {
+        Ok(pressfeed::fetch::Fetched::Page(loaded)) => loaded,
+        Ok(pressfeed::fetch::Fetched::NotModified) => {
+            tracing::error!("{page} answered 304 Not Modified to a plain request");
+            return Ok(Outcome::FeedFailed);
+        }
+        Err(err) => {
+            tracing::error!("{}", error_chain(&err));
+            return Ok(Outcome::FeedFailed);
+        }
+    };
+    let html = loaded.text(spec);
+    let now = Utc::now();
+    let found = pressfeed::suggest::suggest(&html, &loaded.url, now, 3);
+    let Some(best) = found.first() else {
+        tracing::error!(
+            "{page}: no repeated list of linked items found; write the selectors by hand (see README, \"Adding a new site\")"
+        );
+        return Ok(Outcome::FeedFailed);
+    };
+    let title = pressfeed::suggest::page_title(&html).unwrap_or_else(|| id.to_string());
+    let file_source = (!remote).then_some(page);
+    let block = pressfeed::suggest::feed_block(best, id, &title, &page_url, file_source);
+    let mut out = String::new();
+    if !remote && url.is_none() {
+        out.push_str("# Set `url` to the page's public address (links are resolved against it).\n");
+    }
+    out.push_str(&block);
+    if found.len() > 1 {
+        out.push_str("\n# Other candidates for `item`:\n");
+        for other in &found[1..] {
+            let _ = writeln!(
+                out,
+                "#   item = {}  ({} items)",
+                toml_quote(&other.item),
+                other.items
+            );
+        }
+    }
+    // The preview: what the block reads, as `check` shows it.
+    if let Ok(config) = config::parse(&block, std::path::Path::new("suggest.toml")) {
+        let spec = &config.feeds[0];
+        if let Ok(parsed) = pressfeed::extract::Page::parse(&html, &loaded.url, spec) {
+            let built =
+                pressfeed::item::build_items(parsed.extraction(0..parsed.len(), spec), spec, now);
+            out.push_str("\n# Preview\n");
+            for line in check_report(spec, &built, None).lines() {
+                let _ = writeln!(out, "# {line}");
+            }
+        }
+    }
+    std::io::stdout()
+        .lock()
+        .write_all(out.as_bytes())
+        .context("cannot write to standard output")?;
+    Ok(Outcome::Success)
+}
+
+/// A TOML basic string.
+fn toml_quote(text: &str) -> String {
+    pressfeed::suggest::toml_string(text)
+}
+
 fn reset(config: &Config, ids: &[String]) -> anyhow::Result<Outcome> {
     if ids.iter().any(|id| find_feed(config, id).is_none()) {
         return Ok(Outcome::Usage);
@@ -491,6 +602,25 @@ async fn check(config: &Config, spec: &FeedSpec) -> anyhow::Result<Outcome> {
             return Ok(Outcome::FeedFailed);
         }
     };
+    let out = check_report(spec, &built, problem.as_ref());
+    std::io::stdout()
+        .lock()
+        .write_all(out.as_bytes())
+        .context("cannot write to standard output")?;
+    Ok(if problem.is_some() {
+        Outcome::FeedFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+/// What `check` prints: the items as a table, per-field counts, item problems, and why a run
+/// would fail, if it would.
+fn check_report(
+    spec: &FeedSpec,
+    built: &pressfeed::item::Built,
+    problem: Option<&pressfeed::extract::ExtractError>,
+) -> String {
     let mut out = String::new();
     let counts = built.counts;
     let _ = writeln!(
@@ -549,18 +679,10 @@ async fn check(config: &Config, spec: &FeedSpec) -> anyhow::Result<Outcome> {
             let _ = writeln!(out, "  {}", error_chain(warning));
         }
     }
-    if let Some(problem) = &problem {
+    if let Some(problem) = problem {
         let _ = writeln!(out, "\na run would fail: {}", error_chain(problem));
     }
-    std::io::stdout()
-        .lock()
-        .write_all(out.as_bytes())
-        .context("cannot write to standard output")?;
-    Ok(if problem.is_some() {
-        Outcome::FeedFailed
-    } else {
-        Outcome::Success
-    })
+    out
 }
 
 /// Shortens `text` to `width` characters, marking the cut with "…".

@@ -650,6 +650,14 @@ fn normalise(text: &str) -> String {
     words.join(" ")
 }
 
+/// Whether `format` (chrono `strftime`) reads `text` on its own, as `date_formats` would.
+pub fn matches_format(text: &str, format: &str) -> bool {
+    let cleaned = normalise(&cjk_as_dashes(
+        &text.split_whitespace().collect::<Vec<_>>().join(" "),
+    ));
+    parse_with(&cleaned, format, Tz::UTC).is_some_and(|d| (1000..=9999).contains(&d.year()))
+}
+
 fn parse_with(text: &str, format: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
     let mut parsed = Parsed::new();
     parse(&mut parsed, text, StrftimeItems::new(format)).ok()?;

@@ -312,7 +312,7 @@ const READ_MORE: &[&str] = &[
 ];
 
 /// Whether `title` is only a "read more" link text (arrows, dots and brackets aside).
-fn is_read_more(title: &str) -> bool {
+pub(crate) fn is_read_more(title: &str) -> bool {
     let core = title
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase();
@@ -363,7 +363,7 @@ fn link_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
 }
 
 /// `href=""`, `href="#"` and `javascript:` links lead nowhere: scripts handle the click.
-fn is_placeholder_link(href: &str) -> bool {
+pub(crate) fn is_placeholder_link(href: &str) -> bool {
     let href = href.trim();
     href.is_empty()
         || href == "#"

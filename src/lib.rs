@@ -16,6 +16,7 @@ pub mod render;
 pub mod serve;
 pub mod site;
 pub mod store;
+pub mod suggest;
 
 pub use config::{Config, FeedSpec};
 pub use error::{Error, Result};

@@ -13,3 +13,4 @@ mod history;
 mod readme;
 mod serve;
 mod server;
+mod suggest;

@@ -1,0 +1,494 @@
+//! `pressfeed suggest`: finds the repeated item structure of a listing page without any
+//! selectors and proposes a `[[feed]]` block for it.
+//!
+//! Items are the largest group of elements with the same shape (tag and classes, under a parent
+//! of the same shape) that each hold a link with real text, preferring groups whose items also
+//! hold a date. Navigation, headers, footers, sidebars, hidden panels and carousels are left
+//! out. Field selectors are then chosen among the shapes inside the items that give a title
+//! link, a date and a summary in most of them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use ego_tree::NodeId;
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+use crate::dates::{matches_format, parse_date_at};
+use crate::extract::{is_placeholder_link, is_read_more, text_of};
+
+/// A proposed set of selectors, with how many items they find.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// Selects each item.
+    pub item: String,
+    /// The title link, relative to the item.
+    pub title: String,
+    /// The date, relative to the item.
+    pub date: Option<DateField>,
+    /// A format that reads every date found, when one of the usual ones does.
+    pub date_format: Option<String>,
+    /// The summary, relative to the item.
+    pub summary: Option<String>,
+    /// Elements the item selector matches.
+    pub items: usize,
+    /// How good the group looked (higher is better).
+    pub score: f64,
+}
+
+/// Where an item's date is: a selector, and a regex when the date sits in longer text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateField {
+    /// Relative to the item.
+    pub selector: String,
+    /// Cuts the date out of the element's text.
+    pub regex: Option<String>,
+}
+
+/// What the dates of a group look like.
+struct DateGuess {
+    field: Option<DateField>,
+    format: Option<String>,
+    /// Share of the items whose date was found.
+    share: f64,
+}
+
+/// Words in classes and ids of page furniture, not content.
+const FURNITURE: &[&str] = &[
+    "nav",
+    "menu",
+    "footer",
+    "sidebar",
+    "breadcrumb",
+    "pagination",
+    "pager",
+    "widget",
+    "cookie",
+    "social",
+    "share",
+    "related",
+    "tabs",
+    "toolbar",
+    "skip",
+];
+/// Words in classes of carousels: their items repeat the list's.
+const CAROUSEL: &[&str] = &["slide", "carousel", "slider", "swiper", "ticker", "marquee"];
+
+/// Date forms to cut out of longer text ("Posted on March 12, 2024 by Staff").
+const DATE_LIKE: &str = r"(\d{4}-\d{1,2}-\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}\.? ?[^\s\d,.:;]{3,}\.? \d{4}|[^\s\d,.:;]{3,}\.? \d{1,2},? \d{4}|\d{1,2}[./]\d{1,2}[./]\d{4})";
+
+/// Formats offered as `date_formats` when one reads every date found.
+const FORMATS: &[&str] = &[
+    "%d %B %Y",
+    "%B %d, %Y",
+    "%Y-%m-%d",
+    "%d.%m.%Y",
+    "%d. %B %Y",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+];
+
+/// The best groups of `html` (best first, at most `limit`), read as of `now`.
+pub fn suggest(html: &str, page_url: &Url, now: DateTime<Utc>, limit: usize) -> Vec<Suggestion> {
+    let document = Html::parse_document(html);
+    let _ = page_url;
+    let mut groups: HashMap<(String, String), Vec<NodeId>> = HashMap::new();
+    for element in document.root_element().descendent_elements() {
+        let Some(parent) = element.parent().and_then(ElementRef::wrap) else {
+            continue;
+        };
+        if matches!(
+            element.value().name(),
+            "a" | "span" | "img" | "br" | "option" | "script"
+        ) {
+            continue;
+        }
+        let key = (shape(parent), shape(element));
+        groups.entry(key).or_default().push(element.id());
+    }
+    let mut found: Vec<Suggestion> = groups
+        .into_iter()
+        .filter(|(_, members)| members.len() >= 3)
+        .filter_map(|((parent, child), members)| {
+            let items: Vec<ElementRef<'_>> = members
+                .iter()
+                .filter_map(|id| document.tree.get(*id).and_then(ElementRef::wrap))
+                .filter(|e| !is_furniture(*e))
+                .collect();
+            judge(&document, &parent, &child, &items, now)
+        })
+        .collect();
+    found.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
+    // One suggestion per item selector.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|s| seen.insert(s.item.clone()));
+    found.truncate(limit);
+    found
+}
+
+/// `tag.class1.class2`, with classes that look generated (digits) left out.
+fn shape(element: ElementRef<'_>) -> String {
+    let mut out = element.value().name().to_string();
+    let mut classes: Vec<&str> = element
+        .value()
+        .classes()
+        .filter(|c| is_css_ident(c) && !c.chars().any(|ch| ch.is_ascii_digit()))
+        .collect();
+    classes.sort_unstable();
+    for class in classes {
+        out.push('.');
+        out.push_str(class);
+    }
+    out
+}
+
+fn is_css_ident(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '-')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn words_of(element: ElementRef<'_>) -> Vec<String> {
+    let mut words = Vec::new();
+    if let Some(id) = element.value().id() {
+        words.push(id.to_ascii_lowercase());
+    }
+    words.extend(element.value().classes().map(str::to_ascii_lowercase));
+    if let Some(role) = element.value().attr("role") {
+        words.push(role.to_ascii_lowercase());
+    }
+    words
+}
+
+/// Whether `element` sits in page furniture or hidden content.
+fn is_furniture(element: ElementRef<'_>) -> bool {
+    std::iter::successors(Some(element), |e| e.parent().and_then(ElementRef::wrap)).any(|e| {
+        let value = e.value();
+        matches!(
+            value.name(),
+            "nav" | "header" | "footer" | "aside" | "template" | "noscript" | "select" | "form"
+        ) || value.attr("hidden").is_some()
+            || value.attr("aria-hidden") == Some("true")
+            || value
+                .attr("style")
+                .is_some_and(|s| s.replace(' ', "").contains("display:none"))
+            || words_of(e).iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "navigation" | "banner" | "contentinfo" | "menubar"
+                ) || FURNITURE
+                    .iter()
+                    .any(|f| w.split(['-', '_']).any(|part| part == *f))
+            })
+    })
+}
+
+/// The item's main link: the one with the longest text that is not "read more".
+fn main_link(item: ElementRef<'_>) -> Option<(ElementRef<'_>, String)> {
+    let own = (item.value().name() == "a").then_some(item);
+    own.into_iter()
+        .chain(
+            item.descendent_elements()
+                .filter(|e| e.value().name() == "a"),
+        )
+        .filter(|a| {
+            a.value()
+                .attr("href")
+                .is_some_and(|h| !is_placeholder_link(h))
+        })
+        .map(|a| (a, text_of(a)))
+        .filter(|(_, text)| text.chars().count() >= 8 && text.contains(' ') && !is_read_more(text))
+        .max_by_key(|(_, text)| text.chars().count())
+}
+
+fn judge(
+    document: &Html,
+    parent: &str,
+    child: &str,
+    items: &[ElementRef<'_>],
+    now: DateTime<Utc>,
+) -> Option<Suggestion> {
+    let links: Vec<(ElementRef<'_>, ElementRef<'_>, String)> = items
+        .iter()
+        .filter_map(|&item| main_link(item).map(|(a, text)| (item, a, text)))
+        .collect();
+    if links.len() < 3 || links.len() * 2 < items.len() {
+        return None;
+    }
+    let with_links: Vec<ElementRef<'_>> = links.iter().map(|(item, _, _)| *item).collect();
+    let item_css = item_selector(document, parent, child, &with_links)?;
+    let title = field_selector(&links)?;
+    let DateGuess {
+        field: date,
+        format: date_format,
+        share: dated,
+    } = date_selector(&with_links, now);
+    let summary = summary_selector(&links);
+    let average_title = links
+        .iter()
+        .map(|(_, _, t)| t.chars().count().min(80) as f64)
+        .sum::<f64>()
+        / links.len() as f64;
+    let carousel = words_of(items[0])
+        .iter()
+        .any(|w| CAROUSEL.iter().any(|c| w.contains(c)));
+    let mut score = links.len() as f64 * (average_title / 40.0).min(1.5);
+    score *= 1.0 + 1.5 * dated;
+    if summary.is_some() {
+        score *= 1.2;
+    }
+    if carousel {
+        score *= 0.2;
+    }
+    Some(Suggestion {
+        item: item_css,
+        title,
+        date,
+        date_format,
+        summary,
+        items: with_links.len(),
+        score,
+    })
+}
+
+/// `parent > child`, narrowed by an ancestor until it selects only the group's items (or
+/// nearly: at most a tenth more).
+fn item_selector(
+    document: &Html,
+    parent: &str,
+    child: &str,
+    items: &[ElementRef<'_>],
+) -> Option<String> {
+    let base = format!("{parent} > {child}");
+    let wanted: std::collections::HashSet<NodeId> = items.iter().map(|e| e.id()).collect();
+    let fits = |css: &str| {
+        let Ok(selector) = Selector::parse(css) else {
+            return false;
+        };
+        let got: Vec<NodeId> = document.select(&selector).map(|e| e.id()).collect();
+        let inside = got.iter().filter(|id| wanted.contains(id)).count();
+        inside * 10 >= wanted.len() * 9 && got.len() * 10 <= wanted.len() * 11
+    };
+    if fits(&base) {
+        return Some(base);
+    }
+    let first = items.first()?;
+    let ancestors = std::iter::successors(first.parent().and_then(ElementRef::wrap), |e| {
+        e.parent().and_then(ElementRef::wrap)
+    })
+    .skip(1);
+    for ancestor in ancestors {
+        let qualifier = match ancestor.value().id().filter(|id| is_css_ident(id)) {
+            Some(id) => format!("#{id}"),
+            None => shape(ancestor),
+        };
+        if matches!(qualifier.as_str(), "html" | "body") {
+            break;
+        }
+        let css = format!("{qualifier} {base}");
+        if fits(&css) {
+            return Some(css);
+        }
+    }
+    None
+}
+
+/// A selector, relative to each item, whose first match is the item's main link in most items.
+fn field_selector(links: &[(ElementRef<'_>, ElementRef<'_>, String)]) -> Option<String> {
+    let (item, link, _) = links.first()?;
+    let mut candidates = Vec::new();
+    let heading = std::iter::successors(link.parent().and_then(ElementRef::wrap), |e| {
+        e.parent().and_then(ElementRef::wrap)
+    })
+    .take_while(|e| e.id() != item.id())
+    .find(|e| matches!(e.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"));
+    if let Some(heading) = heading {
+        candidates.push(format!("{} a", shape(heading)));
+        candidates.push(format!("{} a", heading.value().name()));
+    }
+    candidates.push(shape(*link));
+    if let Some(parent) = link.parent().and_then(ElementRef::wrap)
+        && parent.id() != item.id()
+    {
+        candidates.push(format!("{} > a", shape(parent)));
+    }
+    candidates.push("a".to_string());
+    candidates.into_iter().find(|css| {
+        let Ok(selector) = Selector::parse(css) else {
+            return false;
+        };
+        let hits = links
+            .iter()
+            .filter(|(item, link, _)| {
+                item.select(&selector).next().map(|e| e.id()) == Some(link.id())
+            })
+            .count();
+        hits * 10 >= links.len() * 8
+    })
+}
+
+/// The date's selector (and regex), a format, and the share of items whose date parses.
+fn date_selector(items: &[ElementRef<'_>], now: DateTime<Utc>) -> DateGuess {
+    let none = DateGuess {
+        field: None,
+        format: None,
+        share: 0.0,
+    };
+    let Ok(date_like) = regex::Regex::new(DATE_LIKE) else {
+        return none;
+    };
+    let parses = |text: &str| parse_date_at(text, &[], chrono_tz::Tz::UTC, now).is_ok();
+    // Shape → (items with a whole date, items with a date inside, texts).
+    let mut shapes: HashMap<String, (usize, usize, Vec<String>)> = HashMap::new();
+    for item in items {
+        let mut seen = std::collections::HashSet::new();
+        for element in item.descendent_elements() {
+            let key = shape(element);
+            if seen.contains(&key) {
+                continue;
+            }
+            let machine = element.value().attr("datetime").map(str::to_string);
+            let text = text_of(element);
+            if text.is_empty() || text.chars().count() > 120 {
+                continue;
+            }
+            let entry = shapes.entry(key.clone()).or_default();
+            if machine.as_deref().is_some_and(parses)
+                || (text.chars().count() <= 40 && parses(&text))
+            {
+                entry.0 += 1;
+                entry.2.push(text);
+                seen.insert(key);
+            } else if let Some(found) = date_like.find(&text).filter(|m| parses(m.as_str())) {
+                entry.1 += 1;
+                entry.2.push(found.as_str().to_string());
+                seen.insert(key);
+            }
+        }
+    }
+    let best = shapes
+        .into_iter()
+        .map(|(key, (whole, inside, texts))| (whole.max(inside), whole >= inside, key, texts))
+        .max_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.1.cmp(&b.1))
+                .then(b.2.len().cmp(&a.2.len()))
+        });
+    let Some((count, whole, key, texts)) = best.filter(|b| b.0 * 2 >= items.len()) else {
+        return none;
+    };
+    let format = FORMATS
+        .iter()
+        .find(|f| texts.iter().all(|t| matches_format(t, f)))
+        .map(|f| (*f).to_string());
+    DateGuess {
+        field: Some(DateField {
+            selector: key,
+            regex: (!whole).then(|| DATE_LIKE.to_string()),
+        }),
+        format,
+        share: count as f64 / items.len() as f64,
+    }
+}
+
+/// A paragraph-like shape with longer text than the title, in at least 40 % of the items.
+fn summary_selector(links: &[(ElementRef<'_>, ElementRef<'_>, String)]) -> Option<String> {
+    let mut shapes: HashMap<String, usize> = HashMap::new();
+    for (item, link, title) in links {
+        let mut seen = std::collections::HashSet::new();
+        for element in item.descendent_elements() {
+            if !matches!(element.value().name(), "p" | "div" | "dd" | "td" | "span") {
+                continue;
+            }
+            // Not the title's container.
+            if element.descendent_elements().any(|e| e.id() == link.id()) {
+                continue;
+            }
+            let text = text_of(element);
+            let long = text.chars().count() >= 40 && text != *title;
+            let key = shape(element);
+            if long && seen.insert(key.clone()) {
+                *shapes.entry(key).or_default() += 1;
+            }
+        }
+    }
+    shapes
+        .into_iter()
+        .filter(|(_, count)| count * 10 >= links.len() * 4)
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())))
+        .map(|(key, _)| key)
+}
+
+/// The page's `<title>`, cleaned.
+pub fn page_title(html: &str) -> Option<String> {
+    let document = Html::parse_document(html);
+    let selector = Selector::parse("head title").ok()?;
+    let title = text_of(document.select(&selector).next()?);
+    (!title.is_empty()).then_some(title)
+}
+
+/// A `[[feed]]` block for `suggestion`, ready to paste into `config.toml`.
+pub fn feed_block(
+    suggestion: &Suggestion,
+    id: &str,
+    title: &str,
+    url: &str,
+    source: Option<&str>,
+) -> String {
+    let quote = |s: &str| toml_string(s);
+    let mut out = format!(
+        "[[feed]]\nid = {}\ntitle = {}\nurl = {}\n",
+        quote(id),
+        quote(title),
+        quote(url)
+    );
+    if let Some(source) = source {
+        out.push_str(&format!("source = {}\n", quote(source)));
+    }
+    if let Some(format) = &suggestion.date_format {
+        out.push_str(&format!("date_formats = [{}]\n", quote(format)));
+    }
+    out.push_str("\n[feed.selectors]\n");
+    out.push_str(&format!("item = {}\n", quote(&suggestion.item)));
+    out.push_str(&format!("title = {}\n", quote(&suggestion.title)));
+    out.push_str(&format!("link = {}\n", quote(&suggestion.title)));
+    match &suggestion.date {
+        Some(DateField {
+            selector,
+            regex: None,
+        }) => out.push_str(&format!("date = {}\n", quote(selector))),
+        Some(DateField {
+            selector,
+            regex: Some(regex),
+        }) => out.push_str(&format!(
+            "date = {{ selector = {}, regex = {} }}\n",
+            quote(selector),
+            quote(regex)
+        )),
+        None => {}
+    }
+    if let Some(summary) = &suggestion.summary {
+        out.push_str(&format!("summary = {}\n", quote(summary)));
+    }
+    out
+}
+
+/// A TOML basic string.
+pub fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
