@@ -595,14 +595,30 @@ fn status(config: &Config, json: bool) -> anyhow::Result<Outcome> {
 
 async fn check(config: &Config, spec: &FeedSpec) -> anyhow::Result<Outcome> {
     let fetcher = Fetcher::new(config.run.clone());
-    let (built, problem) = match pipeline::scrape(spec, &fetcher).await {
+    let pipeline::Scraped {
+        built,
+        problem,
+        ambiguous,
+    } = match pipeline::scrape(spec, &fetcher).await {
         Ok(scraped) => scraped,
         Err(err) => {
             tracing::error!("{}", error_chain(&err));
             return Ok(Outcome::FeedFailed);
         }
     };
-    let out = check_report(spec, &built, problem.as_ref());
+    let mut out = check_report(spec, &built, problem.as_ref());
+    if !ambiguous.is_empty() {
+        out.push_str(
+            "\nselectors that match more than one element in an item (the first is read):\n",
+        );
+        for (field, items) in &ambiguous {
+            let _ = writeln!(
+                out,
+                "  {field}: in {items} of {} items; a narrower selector may be meant",
+                built.counts.matched
+            );
+        }
+    }
     std::io::stdout()
         .lock()
         .write_all(out.as_bytes())

@@ -223,6 +223,30 @@ impl Page {
         }
     }
 
+    /// For each field whose selector matches more than one element in some items: the field's
+    /// name and in how many items (only the first match is read; a narrower selector may be
+    /// meant).
+    pub fn ambiguous_fields(&self, spec: &FeedSpec) -> Vec<(&'static str, usize)> {
+        let selectors = &spec.selectors;
+        let fields = [
+            ("title", Some(&selectors.title)),
+            ("link", Some(&selectors.link)),
+            ("date", selectors.date.as_ref()),
+            ("summary", selectors.summary.as_ref()),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(name, field)| {
+                let selector = field?.selector.as_ref()?;
+                let items = (0..self.len())
+                    .filter_map(|i| self.element(i))
+                    .filter(|item| item.select(selector).nth(1).is_some())
+                    .count();
+                (items > 0).then_some((name, items))
+            })
+            .collect()
+    }
+
     /// The items at `indices` (0-based, in the order given) with every field read.
     pub fn extraction(
         &self,

@@ -37,11 +37,20 @@ pub struct FeedReport {
     pub files: Vec<(PathBuf, WriteOutcome)>,
 }
 
-/// Loads and reads a feed's page without touching history or files (what `check` shows):
-/// every item, with per-item warnings and counts, and the reason a run would fail on this page
-/// alone (no usable item, no date parsed), if any. Fails when the page cannot be loaded or its
-/// item selector matches nothing.
-pub async fn scrape(spec: &FeedSpec, fetcher: &Fetcher) -> Result<(Built, Option<ExtractError>)> {
+/// What `check` shows of a page.
+#[derive(Debug)]
+pub struct Scraped {
+    /// Every item, with per-item warnings and counts.
+    pub built: Built,
+    /// Why a run would fail on this page alone (no usable item, no date parsed), if it would.
+    pub problem: Option<ExtractError>,
+    /// Fields whose selector matches more than one element in some items, and in how many.
+    pub ambiguous: Vec<(&'static str, usize)>,
+}
+
+/// Loads and reads a feed's page without touching history or files (what `check` shows).
+/// Fails when the page cannot be loaded or its item selector matches nothing.
+pub async fn scrape(spec: &FeedSpec, fetcher: &Fetcher) -> Result<Scraped> {
     let page = match fetcher.fetch(spec, &Validators::default()).await? {
         Fetched::Page(page) => page,
         // No validators were sent, so a 304 is the server's mistake.
@@ -56,13 +65,18 @@ pub async fn scrape(spec: &FeedSpec, fetcher: &Fetcher) -> Result<(Built, Option
             .into());
         }
     };
-    let built = {
+    let (built, ambiguous) = {
         let text = page.text(spec);
         let parsed = Page::parse(&text, &page.url, spec)?;
-        build_items(parsed.extraction(0..parsed.len(), spec), spec, Utc::now())
+        let built = build_items(parsed.extraction(0..parsed.len(), spec), spec, Utc::now());
+        (built, parsed.ambiguous_fields(spec))
     };
     let problem = check_built(spec, &built).err();
-    Ok((built, problem))
+    Ok(Scraped {
+        built,
+        problem,
+        ambiguous,
+    })
 }
 
 /// Forgets the history of the feeds `ids` of `config` (items and validators; run logs stay),

@@ -445,3 +445,13 @@ fn messy_items_read_more_titles_missing_links_and_regex_cuts() {
         ]
     );
 }
+
+#[test]
+fn selectors_matching_several_elements_per_item_are_pointed_out() {
+    let html = r#"<ul><li><a href="/a">First story here</a> <a href="/a#c">3 comments</a></li>
+<li><a href="/b">Second story here</a></li></ul>"#;
+    let config = config::parse(&demo_feed("", ""), std::path::Path::new("demo.toml")).unwrap();
+    let spec = &config.feeds[0];
+    let page = pressfeed::extract::Page::parse(html, &spec.page_url, spec).unwrap();
+    assert_eq!(page.ambiguous_fields(spec), [("title", 1), ("link", 1)]);
+}
