@@ -67,7 +67,7 @@ const FURNITURE: &[&str] = &[
     "social",
     "share",
     "related",
-    "tabs",
+    "tablist",
     "toolbar",
     "skip",
 ];
@@ -273,8 +273,31 @@ fn item_selector(
         let inside = got.iter().filter(|id| wanted.contains(id)).count();
         inside * 10 >= wanted.len() * 9 && got.len() * 10 <= wanted.len() * 11
     };
-    if fits(&base) {
-        return Some(base);
+    // Elements of the same tag but other classes (a table's month rows) are left out by name.
+    let excluded = Selector::parse(&base).ok().map(|selector| {
+        let mut classes: Vec<String> = document
+            .select(&selector)
+            .filter(|e| !wanted.contains(&e.id()))
+            .flat_map(|e| e.value().classes().map(str::to_string).collect::<Vec<_>>())
+            .filter(|c| {
+                is_css_ident(c)
+                    && items.iter().all(|i| {
+                        !i.value()
+                            .has_class(c, scraper::CaseSensitivity::CaseSensitive)
+                    })
+            })
+            .collect();
+        classes.sort();
+        classes.dedup();
+        classes
+    });
+    let mut bases = vec![base.clone()];
+    if let Some(classes) = excluded.filter(|c| !c.is_empty() && c.len() <= 3) {
+        let nots: String = classes.iter().map(|c| format!(":not(.{c})")).collect();
+        bases.push(format!("{parent} > {child}{nots}"));
+    }
+    if let Some(css) = bases.iter().find(|css| fits(css)) {
+        return Some(css.clone());
     }
     let first = items.first()?;
     let ancestors = std::iter::successors(first.parent().and_then(ElementRef::wrap), |e| {
@@ -289,9 +312,11 @@ fn item_selector(
         if matches!(qualifier.as_str(), "html" | "body") {
             break;
         }
-        let css = format!("{qualifier} {base}");
-        if fits(&css) {
-            return Some(css);
+        for base in &bases {
+            let css = format!("{qualifier} {base}");
+            if fits(&css) {
+                return Some(css);
+            }
         }
     }
     None

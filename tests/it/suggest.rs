@@ -58,3 +58,63 @@ fn the_suggested_block_reproduces_the_shipped_ilo_feed() {
     assert_eq!(suggested.len(), 20);
     assert_eq!(suggested, items_of(&shipped));
 }
+
+/// How many of a page's expected items the suggested block recovers with the right title, link
+/// and date (a date only counts when one is expected).
+fn recovered(name: &str, expected: &serde_json::Value) -> (usize, usize, String) {
+    let html = std::fs::read_to_string(fixture(&format!("corpus/{name}"))).unwrap();
+    let url = url::Url::parse(expected["url"].as_str().unwrap()).unwrap();
+    let want = expected["items"].as_array().unwrap();
+    let now = Utc::now();
+    let Some(best) = pressfeed::suggest::suggest(&html, &url, now, 1)
+        .into_iter()
+        .next()
+    else {
+        return (0, want.len(), "no suggestion".into());
+    };
+    let block = pressfeed::suggest::feed_block(&best, "corpus", "Corpus", url.as_str(), None);
+    let config = config::parse(&block, Path::new("corpus.toml")).unwrap();
+    let spec = &config.feeds[0];
+    let got = match extract(&html, &spec.page_url, spec) {
+        Ok(extraction) => build_items(extraction, spec, now).items,
+        Err(_) => Vec::new(),
+    };
+    let hits = want
+        .iter()
+        .filter(|w| {
+            got.iter().any(|item| {
+                item.title == w["title"].as_str().unwrap()
+                    && item.link == w["link"].as_str().unwrap()
+                    && w["date"].as_str().is_none_or(|date| {
+                        item.date.map(|d| d.date_naive().to_string()).as_deref() == Some(date)
+                    })
+            })
+        })
+        .count();
+    (hits, want.len(), best.item)
+}
+
+#[test]
+fn suggestions_recover_the_corpus_items() {
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("corpus/expected.json")).unwrap())
+            .unwrap();
+    let pages = expected.as_object().unwrap();
+    assert!(pages.len() >= 10, "the corpus has at least 10 pages");
+    let (mut hits, mut total) = (0, 0);
+    let mut report = String::new();
+    for (name, page) in pages {
+        let (page_hits, page_total, item) = recovered(name, page);
+        report.push_str(&format!(
+            "{name:<28} {page_hits:>3}/{page_total:<3} item = {item}\n"
+        ));
+        hits += page_hits;
+        total += page_total;
+    }
+    let share = hits as f64 / total as f64;
+    eprintln!(
+        "{report}suggest recovered {hits}/{total} expected items ({:.1} %)",
+        share * 100.0
+    );
+    assert!(share >= 0.9, "{report}recovered {hits}/{total}");
+}
