@@ -51,6 +51,10 @@ pub enum Command {
         /// Only this feed (repeatable).
         #[arg(long = "feed", value_name = "ID")]
         feeds: Vec<String>,
+        /// Read every page of feeds with `[feed.pagination]` (up to `max_pages`), not only the
+        /// first, to fill their history.
+        #[arg(long)]
+        backfill: bool,
     },
     /// Show what a feed's selectors extract from its page, as a table; writes nothing.
     Check {
@@ -232,7 +236,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         .context("cannot start the async runtime")?;
     match &cli.command {
         None => runtime.block_on(run_feeds(&config, &[])),
-        Some(Command::Run { feeds }) => runtime.block_on(run_feeds(&config, feeds)),
+        Some(Command::Run { feeds, backfill }) => {
+            let mut config = config.clone();
+            config.run.backfill = *backfill;
+            runtime.block_on(run_feeds(&config, feeds))
+        }
         Some(Command::Check { id }) => match find_feed(&config, id) {
             Some(spec) => runtime.block_on(check(&config, spec)),
             None => Ok(Outcome::Usage),

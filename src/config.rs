@@ -112,6 +112,45 @@ pub struct RunSettings {
     pub retries: u32,
     /// Longest a fetch may spend waiting between retries in all.
     pub retry_time: Duration,
+    /// Whether this run reads every page of paginated feeds (`run --backfill`), not only
+    /// the first (which is what runs do once a feed has a history).
+    pub backfill: bool,
+}
+
+/// How to reach a listing's older pages.
+#[derive(Debug, Clone)]
+pub struct Pagination {
+    /// Where the next page's address is found.
+    pub next: NextPage,
+    /// Most pages read, the first included.
+    pub max_pages: usize,
+}
+
+/// Where a listing's next page is.
+#[derive(Debug, Clone)]
+pub enum NextPage {
+    /// The `href` of the first element this selector matches on the current page.
+    Selector(Selector),
+    /// An address with `{page}` (2, 3, …) or `{offset}` (`step`, 2 × `step`, …) in it.
+    Pattern {
+        /// The address pattern.
+        pattern: String,
+        /// Items per page, for `{offset}`.
+        step: usize,
+    },
+}
+
+impl Pagination {
+    /// The address of page `number` (2 or more) by the pattern, when there is one.
+    pub fn pattern_url(&self, number: usize) -> Option<Url> {
+        let NextPage::Pattern { pattern, step } = &self.next else {
+            return None;
+        };
+        let text = pattern
+            .replace("{page}", &number.to_string())
+            .replace("{offset}", &((number - 1) * step).to_string());
+        Url::parse(&text).ok()
+    }
 }
 
 /// How one feed's page is fetched (`[fetch]` defaults, overridden per feed).
@@ -166,6 +205,8 @@ pub struct FeedSpec {
     pub min_item_share: f64,
     /// The formats written, in [`Format::ALL`] order, never empty.
     pub formats: Vec<Format>,
+    /// How to reach older pages of the listing, to fill the history.
+    pub pagination: Option<Pagination>,
 }
 
 impl FeedSpec {
@@ -417,6 +458,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         host_delay: doc.seconds(&fetch.host_delay, None, "fetch.host_delay", 0.0, 1.0)?,
         retries: doc.count(&fetch.retries, None, "fetch.retries", 0..=10, 3)?,
         retry_time: doc.seconds(&fetch.retry_time, None, "fetch.retry_time", 0.0, 60.0)?,
+        backfill: false,
     };
     let fetch_defaults = FetchSettings {
         user_agent: doc.user_agent(
@@ -582,6 +624,7 @@ struct RawFeed {
     max_body_bytes: Option<Spanned<i64>>,
     robots_txt: Option<bool>,
     formats: Option<Spanned<Vec<Format>>>,
+    pagination: Option<Spanned<RawPagination>>,
     selectors: RawSelectors,
 }
 
@@ -593,6 +636,16 @@ struct RawSelectors {
     link: Spanned<RawField>,
     date: Option<Spanned<RawField>>,
     summary: Option<Spanned<RawField>>,
+}
+
+/// `[feed.pagination]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPagination {
+    next: Option<String>,
+    pattern: Option<String>,
+    step: Option<i64>,
+    max_pages: Option<i64>,
 }
 
 /// A field selector as written: `"css"` or `{ selector = "css", attr = "name", regex = "…" }`.
@@ -847,6 +900,80 @@ impl Document<'_> {
         Ok(formats)
     }
 
+    fn pagination(
+        &self,
+        raw: &Spanned<RawPagination>,
+        feed: Option<&str>,
+    ) -> Result<Pagination, ConfigError> {
+        let value = raw.get_ref();
+        let span = raw.span();
+        let max_pages = match value.max_pages {
+            None => 5,
+            Some(n) if (1..=100).contains(&n) => n as usize,
+            Some(n) => {
+                return self.invalid(
+                    span,
+                    feed,
+                    "pagination.max_pages",
+                    format!("{n} is out of range (at least 1, at most 100)"),
+                );
+            }
+        };
+        let next = match (&value.next, &value.pattern) {
+            (Some(css), None) => {
+                NextPage::Selector(self.css(css.trim(), span.clone(), feed, "pagination.next")?)
+            }
+            (None, Some(pattern)) => {
+                let step = match value.step {
+                    None if pattern.contains("{offset}") => {
+                        return self.invalid(
+                            span,
+                            feed,
+                            "pagination.step",
+                            "a pattern with {offset} needs `step` (items per page)".into(),
+                        );
+                    }
+                    None => 0,
+                    Some(n) if n > 0 => n as usize,
+                    Some(n) => {
+                        return self.invalid(
+                            span,
+                            feed,
+                            "pagination.step",
+                            format!("{n} is not a positive number"),
+                        );
+                    }
+                };
+                let sample = pattern.replace("{page}", "2").replace("{offset}", "20");
+                let usable = (pattern.contains("{page}") || pattern.contains("{offset}"))
+                    && Url::parse(&sample).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+                if !usable {
+                    return self.invalid(
+                        span,
+                        feed,
+                        "pagination.pattern",
+                        format!(
+                            "\"{pattern}\" is not an http(s) URL with {{page}} or {{offset}} in it"
+                        ),
+                    );
+                }
+                NextPage::Pattern {
+                    pattern: pattern.clone(),
+                    step,
+                }
+            }
+            _ => {
+                return self.invalid(
+                    span,
+                    feed,
+                    "pagination",
+                    "needs one of `next` (a selector) or `pattern` (an address)".into(),
+                );
+            }
+        };
+        Ok(Pagination { next, max_pages })
+    }
+
     fn hub_url(&self, raw: &Spanned<String>) -> Result<Url, ConfigError> {
         let text = raw.get_ref().trim();
         match Url::parse(text) {
@@ -1013,6 +1140,10 @@ impl Document<'_> {
             Some(formats) => self.formats(formats, feed, "formats")?,
             None => default_formats.to_vec(),
         };
+        let pagination = match &raw.pagination {
+            Some(raw) => Some(self.pagination(raw, feed)?),
+            None => None,
+        };
         let min_item_share = match &raw.min_item_share {
             Some(share) if (0.0..=1.0).contains(share.get_ref()) => *share.get_ref(),
             Some(share) => {
@@ -1053,6 +1184,7 @@ impl Document<'_> {
             keep_days,
             min_item_share,
             formats,
+            pagination,
         })
     }
 
@@ -1381,6 +1513,38 @@ summary = "p"
     }
 
     #[test]
+    fn pagination_needs_a_next_link_or_a_pattern() {
+        let with = |table: &str| {
+            GOOD.replace(
+                "[feed.selectors]",
+                &format!("[feed.pagination]\n{table}\n\n[feed.selectors]"),
+            )
+        };
+        let config = parse(
+            &with("next = \"a.next\"\nmax_pages = 3"),
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.feeds[0].pagination.as_ref().unwrap().max_pages, 3);
+        let config = parse(
+            &with("pattern = \"https://example.org/news/nextRow--{offset}/\"\nstep = 20"),
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        let pagination = config.feeds[0].pagination.clone().unwrap();
+        assert_eq!(
+            pagination.pattern_url(3).unwrap().as_str(),
+            "https://example.org/news/nextRow--40/"
+        );
+        assert!(err(&with("max_pages = 3")).contains("field \"pagination\": needs one of `next`"));
+        assert!(
+            err(&with("pattern = \"https://example.org/\""))
+                .contains("field \"pagination.pattern\"")
+        );
+        assert!(err(&with("pattern = \"https://e.org/{offset}\"")).contains("needs `step`"));
+    }
+
+    #[test]
     fn duplicate_ids_are_an_error() {
         let second = GOOD[GOOD.find("[[feed]]").unwrap()..].replace("Demo", "Other");
         let text = format!("{GOOD}\n{second}");
@@ -1405,7 +1569,7 @@ summary = "p"
         let text = GOOD.replace("timezone = ", "time_zone = ");
         assert_eq!(
             err(&text).lines().next().unwrap(),
-            "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `encoding`, `keep_days`, `min_item_share`, `user_agent`, `connect_timeout`, `timeout`, `max_body_bytes`, `robots_txt`, `formats`, `selectors`"
+            "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `encoding`, `keep_days`, `min_item_share`, `user_agent`, `connect_timeout`, `timeout`, `max_body_bytes`, `robots_txt`, `formats`, `pagination`, `selectors`"
         );
     }
 

@@ -260,6 +260,28 @@ impl Page {
     }
 }
 
+/// The address of the next page of a listing: the `href` of the first element `next` matches,
+/// resolved like item links; `None` when there is none or it is not http(s).
+pub fn next_page_url(html: &str, page_url: &Url, next: &Selector) -> Option<Url> {
+    let document = Html::parse_document(html);
+    let base = base_href(&document)
+        .and_then(|href| page_url.join(&href).ok())
+        .unwrap_or_else(|| page_url.clone());
+    let element = document.select(next).next()?;
+    let href = element
+        .value()
+        .attr("href")
+        .or_else(|| {
+            element
+                .descendent_elements()
+                .find_map(|e| e.value().attr("href"))
+        })
+        .filter(|h| !is_placeholder_link(h))?;
+    base.join(href.trim())
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url != page_url)
+}
+
 /// Runs `spec`'s selectors over `html`, a page whose address is `page_url`, reading every item.
 pub fn extract(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Extraction, ExtractError> {
     let page = Page::parse(html, page_url, spec)?;

@@ -193,6 +193,25 @@ impl Fetcher {
         hosts.entry(key).or_default().clone()
     }
 
+    /// Whether this run reads every page of paginated feeds.
+    pub fn backfill(&self) -> bool {
+        self.settings.backfill
+    }
+
+    /// Loads another page of `spec`'s listing (an older page), unconditionally.
+    pub async fn fetch_page(&self, spec: &FeedSpec, url: &Url) -> Result<Page, FetchError> {
+        match self.fetch_http(spec, url, &Validators::default()).await? {
+            Fetched::Page(page) => Ok(page),
+            Fetched::NotModified => Err(FetchError::Status {
+                feed: spec.id.clone(),
+                field: "pagination",
+                url: url.to_string(),
+                status: StatusCode::NOT_MODIFIED,
+                attempts: " to a request that was not conditional".to_string(),
+            }),
+        }
+    }
+
     /// Loads `spec`'s page, sending `validators` so an unchanged page costs a 304.
     pub async fn fetch(
         &self,

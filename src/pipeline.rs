@@ -441,9 +441,11 @@ pub async fn refresh(
             let fetch = std::panic::AssertUnwindSafe(fetcher.fetch(spec, &validators));
             match fetch.catch_unwind().await {
                 Ok(Ok(fetched)) => {
+                    let older = older_pages(spec, fetcher, &store, &fetched).await;
                     let owned = (spec.clone(), output.clone(), Arc::clone(&store));
                     tokio::task::spawn_blocking(move || {
                         let (spec, output, store) = owned;
+                        let fetched = (fetched, older);
                         process(&spec, &output, &store, fetched, &fingerprint, started, now)
                     })
                     .await
@@ -491,6 +493,52 @@ pub async fn refresh(
     Err(error)
 }
 
+/// The listing's older pages, read when the feed has pagination and either has no history yet
+/// or the run backfills. A page that cannot be read ends the walk (with a warning); what was
+/// read is kept.
+async fn older_pages(
+    spec: &FeedSpec,
+    fetcher: &Fetcher,
+    store: &Mutex<Store>,
+    first: &Fetched,
+) -> Vec<crate::fetch::Page> {
+    let (Fetched::Page(first), Some(pagination)) = (first, &spec.pagination) else {
+        return Vec::new();
+    };
+    let fresh = matches!(lock(store).last_good_run(&spec.id), Ok(None));
+    if !(fresh || fetcher.backfill()) {
+        return Vec::new();
+    }
+    let mut pages: Vec<crate::fetch::Page> = Vec::new();
+    let mut seen = vec![first.url.clone()];
+    for number in 2..=pagination.max_pages {
+        let next = match &pagination.next {
+            crate::config::NextPage::Pattern { .. } => pagination.pattern_url(number),
+            crate::config::NextPage::Selector(selector) => {
+                let previous = pages.last().unwrap_or(first);
+                crate::extract::next_page_url(&previous.text(spec), &previous.url, selector)
+            }
+        };
+        let Some(url) = next.filter(|url| !seen.contains(url)) else {
+            break;
+        };
+        match fetcher.fetch_page(spec, &url).await {
+            Ok(page) => {
+                seen.push(url);
+                pages.push(page);
+            }
+            Err(err) => {
+                tracing::warn!(
+                    "{}; the history is filled from the pages before it",
+                    crate::error::chain(&err)
+                );
+                break;
+            }
+        }
+    }
+    pages
+}
+
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     // A panic while holding the lock leaves SQLite consistent (its transaction rolls back).
     store.lock().unwrap_or_else(|e| e.into_inner())
@@ -505,7 +553,7 @@ fn process(
     spec: &FeedSpec,
     output: &OutputSettings,
     store: &Mutex<Store>,
-    fetched: Fetched,
+    (fetched, older): (Fetched, Vec<crate::fetch::Page>),
     fingerprint: &str,
     started: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -525,6 +573,8 @@ fn process(
             // The history's judgement first: it can say more ("where 20 did last time").
             check_against_history(spec, &built, &lock(store))?;
             check_dates(spec, &built)?;
+            let mut built = built;
+            add_older_pages(spec, &mut built, &older, now);
             (Some(built), page.validators)
         }
         Fetched::NotModified => (None, Validators::default()),
@@ -582,6 +632,33 @@ fn process(
         warnings: built.map(|b| b.warnings).unwrap_or_default(),
         files,
     })
+}
+
+/// Adds the items of the listing's older pages to `built` (after the first page's, in page
+/// order; items already listed are not repeated).
+fn add_older_pages(
+    spec: &FeedSpec,
+    built: &mut Built,
+    older: &[crate::fetch::Page],
+    now: DateTime<Utc>,
+) {
+    let mut ids: std::collections::HashSet<String> =
+        built.items.iter().map(|i| i.id.clone()).collect();
+    let mut offset = built.counts.matched;
+    for page in older {
+        let text = page.text(spec);
+        let Ok(parsed) = Page::parse(&text, &page.url, spec) else {
+            continue;
+        };
+        let more = build_items(parsed.extraction(0..parsed.len(), spec), spec, now);
+        for mut item in more.items {
+            if ids.insert(item.id.clone()) {
+                item.position += offset;
+                built.items.push(item);
+            }
+        }
+        offset += parsed.len();
+    }
 }
 
 /// A place where a debug build can be made to stop (`PRESSFEED_PAUSE_AT=<name>`), so tests can

@@ -658,3 +658,88 @@ fn a_format_switched_off_is_removed() {
     assert!(!json.exists());
     assert!(s.dir.path().join("public/demo.atom").exists());
 }
+
+/// Page `n` of a three-page listing on `server`: three items, and a link to page `n + 1`.
+fn listing_page(n: usize) -> String {
+    let mut html = String::from("<html><body><ul>\n");
+    for k in 0..3 {
+        let day = 28 - (n - 1) * 3 - k;
+        html.push_str(&format!(
+            "<li><a href=\"/story/{n}-{k}\">Story {k} of page {n}</a> <span>{day} Feb 2026</span></li>\n"
+        ));
+    }
+    html.push_str("</ul>");
+    if n < 3 {
+        html.push_str(&format!(
+            "<a class=\"next\" href=\"/news/{}\">Older</a>",
+            n + 1
+        ));
+    }
+    html.push_str("</body></html>");
+    html
+}
+
+fn paginated_site(server: &TestServer, pagination: &str) -> HttpSite {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[output]\ndir = \"public\"\n[fetch]\nhost_delay = 0\n\n[[feed]]\nid = \"ilo-china\"\ntitle = \"Paged\"\n\
+         url = {:?}\n\n[feed.pagination]\n{pagination}\n\n[feed.selectors]\nitem = \"li\"\ntitle = \"a\"\nlink = \"a\"\ndate = \"span\"\n",
+        server.url("/news/1")
+    );
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, text).unwrap();
+    HttpSite {
+        out: dir.path().join("public"),
+        config,
+        dir,
+    }
+}
+
+#[test]
+fn older_pages_fill_the_history_on_the_first_run_and_on_backfill() {
+    let server = TestServer::start();
+    for n in 1..=3 {
+        server.route(&format!("/news/{n}"), vec![Reply::html(listing_page(n))]);
+    }
+    let site = paginated_site(&server, "next = \"a.next\"");
+    site.run().success();
+    let counts = || {
+        (1..=3)
+            .map(|n| server.count(&format!("/news/{n}")))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(counts(), [1, 1, 1]);
+    let titles = site.rss_titles();
+    assert_eq!(titles.len(), 9);
+    assert_eq!(titles[0], "Story 0 of page 1");
+    assert_eq!(titles[8], "Story 2 of page 3");
+    // Later runs read the first page only.
+    site.run().success();
+    assert_eq!(counts(), [2, 1, 1]);
+    assert_eq!(
+        site.rss_titles().len(),
+        9,
+        "older items stay in the history"
+    );
+    // On demand, every page again.
+    site.cmd(&["run", "--backfill"]).assert().success();
+    assert_eq!(counts(), [3, 2, 2]);
+
+    // A pattern with a page number, and a page limit.
+    let server = TestServer::start();
+    for n in 1..=3 {
+        server.route(&format!("/news/{n}"), vec![Reply::html(listing_page(n))]);
+    }
+    let site = paginated_site(
+        &server,
+        &format!("pattern = {:?}\nmax_pages = 2", server.url("/news/{page}")),
+    );
+    site.run().success();
+    assert_eq!(
+        (1..=3)
+            .map(|n| server.count(&format!("/news/{n}")))
+            .collect::<Vec<_>>(),
+        [1, 1, 0]
+    );
+    assert_eq!(site.rss_titles().len(), 6);
+}
