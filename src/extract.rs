@@ -453,21 +453,34 @@ pub fn text_of(element: ElementRef<'_>) -> String {
     out.finish()
 }
 
+/// Walks the subtree without recursion (pages can nest elements very deeply).
 fn collect_text(node: NodeRef<'_, Node>, out: &mut CleanText) {
-    for child in node.children() {
-        match child.value() {
-            Node::Text(text) => out.push_str(text),
-            Node::Element(element) => {
-                let name = element.name();
-                if matches!(name, "script" | "style" | "template" | "noscript") {
-                    continue;
+    use ego_tree::iter::Edge;
+    // The element whose subtree is being skipped (a script, a style), if any.
+    let mut skipping: Option<NodeId> = None;
+    for edge in node.traverse() {
+        match edge {
+            Edge::Open(child) if child.id() != node.id() && skipping.is_none() => {
+                match child.value() {
+                    Node::Text(text) => out.push_str(text),
+                    Node::Element(element) => {
+                        let name = element.name();
+                        if matches!(name, "script" | "style" | "template" | "noscript") {
+                            skipping = Some(child.id());
+                        } else if is_block(name) || name == "br" {
+                            out.space();
+                        }
+                    }
+                    _ => {}
                 }
-                let spaced = is_block(name);
-                if spaced || name == "br" {
-                    out.space();
-                }
-                collect_text(child, out);
-                if spaced {
+            }
+            Edge::Close(child) if child.id() != node.id() => {
+                if skipping == Some(child.id()) {
+                    skipping = None;
+                } else if skipping.is_none()
+                    && let Node::Element(element) = child.value()
+                    && is_block(element.name())
+                {
                     out.space();
                 }
             }

@@ -455,3 +455,35 @@ fn selectors_matching_several_elements_per_item_are_pointed_out() {
     let page = pressfeed::extract::Page::parse(html, &spec.page_url, spec).unwrap();
     assert_eq!(page.ambiguous_fields(spec), [("title", 1), ("link", 1)]);
 }
+
+#[test]
+fn a_page_nested_40000_levels_deep_is_read_without_overflowing_the_stack() {
+    // Deep enough that walking it by recursion would overflow a 2 MiB stack.
+    let depth = 40_000;
+    let html = format!(
+        "<html><body><ul><li><a href=\"/deep\">Deep story</a><p>{}deep text{}</p></li>\
+         <li><a href=\"/flat\">Flat story</a><p>flat text</p></li></ul></body></html>",
+        "<span>".repeat(depth),
+        "</span>".repeat(depth)
+    );
+    let text = demo_feed("", "summary = \"p\"");
+    // Run where a refresh runs: on a thread with a small stack.
+    let built = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || build_from(&text, &html))
+        .unwrap()
+        .join()
+        .unwrap();
+    let got: Vec<(&str, Option<&str>)> = built
+        .items
+        .iter()
+        .map(|i| (i.title.as_str(), i.summary.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Deep story", Some("deep text")),
+            ("Flat story", Some("flat text"))
+        ]
+    );
+}
