@@ -482,9 +482,15 @@ fn suggest(page: &str, url: Option<&url::Url>, id: &str) -> anyhow::Result<Outco
         out.push_str("# Set `url` to the page's public address (links are resolved against it).\n");
     }
     out.push_str(&block);
-    if found.len() > 1 {
+    // Other candidates, leaving out parts of the chosen items (their headings, say).
+    let chosen = best.item.rsplit("> ").next().unwrap_or(&best.item).trim();
+    let others: Vec<_> = found[1..]
+        .iter()
+        .filter(|other| !other.item.contains(&format!("{chosen} >")))
+        .collect();
+    if !others.is_empty() {
         out.push_str("\n# Other candidates for `item`:\n");
-        for other in &found[1..] {
+        for other in others {
             let _ = writeln!(
                 out,
                 "#   item = {}  ({} items)",

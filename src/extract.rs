@@ -65,7 +65,7 @@ pub enum ExtractError {
     },
     /// A date selector is configured but no item's date parses.
     #[error(
-        "feed \"{feed}\": field \"selectors.date\": no date parses (\"{selector}\" found date text in {found} of {matched} items{}); check the selector and `date_formats`",
+        "feed \"{feed}\": field \"selectors.date\": no date parses (\"{selector}\" found date text in {found} of {matched} items{}); check the selector and `date_formats` (or cut the date out of longer text with `regex`)",
         example.as_ref().map(|e| format!(", e.g. \"{e}\"")).unwrap_or_default()
     )]
     NoDates {

@@ -22,8 +22,12 @@ use crate::extract::{is_placeholder_link, is_read_more, text_of};
 pub struct Suggestion {
     /// Selects each item.
     pub item: String,
-    /// The title link, relative to the item.
+    /// The title, relative to the item (the link's own text, or a heading inside it).
     pub title: String,
+    /// An attribute of the title element holding the full title (link texts cut with "…").
+    pub title_attr: Option<String>,
+    /// The link, relative to the item; `None`: the item is the link.
+    pub link: Option<String>,
     /// The date, relative to the item.
     pub date: Option<DateField>,
     /// A format that reads every date found, when one of the usual ones does.
@@ -97,10 +101,15 @@ pub fn suggest(html: &str, page_url: &Url, now: DateTime<Utc>, limit: usize) -> 
         let Some(parent) = element.parent().and_then(ElementRef::wrap) else {
             continue;
         };
-        if matches!(
-            element.value().name(),
-            "a" | "span" | "img" | "br" | "option" | "script"
-        ) {
+        let name = element.value().name();
+        let card_link = name == "a"
+            && element.descendent_elements().any(|e| {
+                matches!(
+                    e.value().name(),
+                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "p" | "div"
+                )
+            });
+        if matches!(name, "a" | "span" | "img" | "br" | "option" | "script") && !card_link {
             continue;
         }
         let key = (shape(parent), shape(element));
@@ -129,18 +138,42 @@ pub fn suggest(html: &str, page_url: &Url, now: DateTime<Utc>, limit: usize) -> 
 /// `tag.class1.class2`, with classes that look generated (digits) left out.
 fn shape(element: ElementRef<'_>) -> String {
     let mut out = element.value().name().to_string();
-    let mut classes: Vec<&str> = element
-        .value()
-        .classes()
-        .filter(|c| is_css_ident(c) && !c.chars().any(|ch| ch.is_ascii_digit()))
-        .collect();
-    classes.sort_unstable();
-    for class in classes {
+    // The first class that names what the element is: not a generated one (digits), not a
+    // state ("sticky", "odd"), so items of one list share it whatever else they carry.
+    let class = element.value().attr("class").and_then(|classes| {
+        classes.split_whitespace().find(|c| {
+            is_css_ident(c)
+                && !c.chars().any(|ch| ch.is_ascii_digit())
+                && !STATE_CLASSES.contains(&c.to_ascii_lowercase().as_str())
+        })
+    });
+    if let Some(class) = class {
         out.push('.');
         out.push_str(class);
     }
     out
 }
+
+/// Classes that say how an element is, not what it is.
+const STATE_CLASSES: &[&str] = &[
+    "active",
+    "is-active",
+    "current",
+    "selected",
+    "first",
+    "last",
+    "odd",
+    "even",
+    "sticky",
+    "featured",
+    "new",
+    "hidden",
+    "visible",
+    "clearfix",
+    "row",
+    "col",
+    "container",
+];
 
 fn is_css_ident(text: &str) -> bool {
     let mut chars = text.chars();
@@ -201,8 +234,35 @@ fn main_link(item: ElementRef<'_>) -> Option<(ElementRef<'_>, String)> {
                 .is_some_and(|h| !is_placeholder_link(h))
         })
         .map(|a| (a, text_of(a)))
-        .filter(|(_, text)| text.chars().count() >= 8 && text.contains(' ') && !is_read_more(text))
+        .filter(|(_, text)| is_real_text(text) && !is_read_more(text) && !starts_read_more(text))
         .max_by_key(|(_, text)| text.chars().count())
+}
+
+/// Text a title could be: a few words, or a few CJK characters (no spaces there).
+fn is_real_text(text: &str) -> bool {
+    let wide = text
+        .chars()
+        .filter(|c| !c.is_ascii() && c.is_alphabetic())
+        .count();
+    (text.chars().count() >= 8 && text.contains(' ')) || wide >= 4
+}
+
+/// "Continue reading “Water off until March”": a read-more link that quotes the title.
+fn starts_read_more(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    [
+        "continue reading",
+        "read more",
+        "read the rest",
+        "weiterlesen",
+        "lire la suite",
+        "leer más",
+        "leia mais",
+        "continua a leggere",
+        "lees verder",
+    ]
+    .iter()
+    .any(|phrase| lower.starts_with(phrase))
 }
 
 fn judge(
@@ -221,7 +281,13 @@ fn judge(
     }
     let with_links: Vec<ElementRef<'_>> = links.iter().map(|(item, _, _)| *item).collect();
     let item_css = item_selector(document, parent, child, &with_links)?;
-    let title = field_selector(&links)?;
+    let link = if links.iter().all(|(item, link, _)| item.id() == link.id()) {
+        None
+    } else {
+        Some(field_selector(&links)?)
+    };
+    let title = title_selector(&links, link.as_deref());
+    let title_attr = title_attribute(&links);
     let DateGuess {
         field: date,
         format: date_format,
@@ -244,9 +310,40 @@ fn judge(
     if carousel {
         score *= 0.2;
     }
+    // Main content outranks "most read" and "popular" boxes, whatever their size.
+    let ancestry: Vec<String> =
+        std::iter::successors(Some(items[0]), |e| e.parent().and_then(ElementRef::wrap))
+            .flat_map(|e| {
+                let mut words = words_of(e);
+                words.push(e.value().name().to_string());
+                words
+            })
+            .collect();
+    if ancestry.iter().any(|w| {
+        [
+            "popular",
+            "mostread",
+            "most-read",
+            "most_read",
+            "trending",
+            "top-stories",
+        ]
+        .iter()
+        .any(|p| w.contains(p))
+    }) {
+        score *= 0.3;
+    }
+    if ancestry
+        .iter()
+        .any(|w| w == "main" || w == "content" || w == "maincontent" || w == "main-content")
+    {
+        score *= 1.5;
+    }
     Some(Suggestion {
         item: item_css,
         title,
+        title_attr,
+        link,
         date,
         date_format,
         summary,
@@ -356,6 +453,46 @@ fn field_selector(links: &[(ElementRef<'_>, ElementRef<'_>, String)]) -> Option<
     })
 }
 
+/// The title: the link itself, unless the link wraps a whole card, whose heading (or an
+/// element classed as a title) is then the title.
+fn title_selector(
+    links: &[(ElementRef<'_>, ElementRef<'_>, String)],
+    link_css: Option<&str>,
+) -> String {
+    let link_css = link_css.unwrap_or("");
+    let inner = links.first().and_then(|(_, link, _)| {
+        link.descendent_elements().find(|e| {
+            matches!(e.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+                || e.value()
+                    .attr("class")
+                    .is_some_and(|c| c.to_ascii_lowercase().contains("title"))
+        })
+    });
+    match inner {
+        Some(inner) if link_css.is_empty() => shape(inner),
+        Some(inner) => format!("{link_css} {}", shape(inner)),
+        None if link_css.is_empty() => String::new(),
+        None => link_css.to_string(),
+    }
+}
+
+/// `title` when most link texts are cut short ("…", "...") and the link's `title` attribute
+/// holds more.
+fn title_attribute(links: &[(ElementRef<'_>, ElementRef<'_>, String)]) -> Option<String> {
+    let cut = links
+        .iter()
+        .filter(|(_, link, text)| {
+            let short = text.trim_end().ends_with("...") || text.trim_end().ends_with('…');
+            let full = link
+                .value()
+                .attr("title")
+                .is_some_and(|t| t.trim().chars().count() > text.chars().count());
+            short && full
+        })
+        .count();
+    (cut * 2 > links.len()).then(|| "title".to_string())
+}
+
 /// The date's selector (and regex), a format, and the share of items whose date parses.
 fn date_selector(items: &[ElementRef<'_>], now: DateTime<Utc>) -> DateGuess {
     let none = DateGuess {
@@ -366,7 +503,11 @@ fn date_selector(items: &[ElementRef<'_>], now: DateTime<Utc>) -> DateGuess {
     let Ok(date_like) = regex::Regex::new(DATE_LIKE) else {
         return none;
     };
-    let parses = |text: &str| parse_date_at(text, &[], chrono_tz::Tz::UTC, now).is_ok();
+    let parses = |text: &str| {
+        parse_date_at(text, &[], chrono_tz::Tz::UTC, now).is_ok()
+            || matches_format(text, "%m/%d/%Y")
+            || matches_format(text, "%d/%m/%Y")
+    };
     // Shape → (items with a whole date, items with a date inside, texts).
     let mut shapes: HashMap<String, (usize, usize, Vec<String>)> = HashMap::new();
     for item in items {
@@ -402,6 +543,7 @@ fn date_selector(items: &[ElementRef<'_>], now: DateTime<Utc>) -> DateGuess {
             a.0.cmp(&b.0)
                 .then(a.1.cmp(&b.1))
                 .then(b.2.len().cmp(&a.2.len()))
+                .then(b.2.cmp(&a.2))
         });
     let Some((count, whole, key, texts)) = best.filter(|b| b.0 * 2 >= items.len()) else {
         return none;
@@ -444,7 +586,11 @@ fn summary_selector(links: &[(ElementRef<'_>, ElementRef<'_>, String)]) -> Optio
     shapes
         .into_iter()
         .filter(|(_, count)| count * 10 >= links.len() * 4)
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())))
+        .max_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then(b.0.len().cmp(&a.0.len()))
+                .then(b.0.cmp(&a.0))
+        })
         .map(|(key, _)| key)
 }
 
@@ -479,8 +625,17 @@ pub fn feed_block(
     }
     out.push_str("\n[feed.selectors]\n");
     out.push_str(&format!("item = {}\n", quote(&suggestion.item)));
-    out.push_str(&format!("title = {}\n", quote(&suggestion.title)));
-    out.push_str(&format!("link = {}\n", quote(&suggestion.title)));
+    let title = match (&suggestion.title_attr, suggestion.title.as_str()) {
+        (Some(attr), "") => format!("{{ attr = {} }}", quote(attr)),
+        (Some(attr), css) => format!("{{ selector = {}, attr = {} }}", quote(css), quote(attr)),
+        (None, "") => "{ attr = \"title\" }".to_string(),
+        (None, css) => quote(css),
+    };
+    out.push_str(&format!("title = {title}\n"));
+    match &suggestion.link {
+        Some(css) => out.push_str(&format!("link = {}\n", quote(css))),
+        None => out.push_str("link = { attr = \"href\" }\n"),
+    }
     match &suggestion.date {
         Some(DateField {
             selector,

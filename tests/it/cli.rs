@@ -211,7 +211,7 @@ fn no_parseable_date_fails_the_feed() {
     assert!(!site.out.join("ilo-china.rss").exists());
     assert_eq!(
         text.lines().last().unwrap(),
-        "pressfeed: error: feed \"ilo-china\": field \"selectors.date\": no date parses (\"span.date\" found date text in 3 of 3 items, e.g. \"Summer 2014\"); check the selector and `date_formats`; its previous feed files and history are kept"
+        "pressfeed: error: feed \"ilo-china\": field \"selectors.date\": no date parses (\"span.date\" found date text in 3 of 3 items, e.g. \"Summer 2014\"); check the selector and `date_formats` (or cut the date out of longer text with `regex`); its previous feed files and history are kept"
     );
 }
 
@@ -397,7 +397,7 @@ fn check_shows_the_table_even_when_a_run_would_fail() {
     );
     assert!(out.contains("\ndate: 0/3 parsed (3 found)\n"), "{out}");
     assert!(
-        out.ends_with("\na run would fail: feed \"ilo-china\": field \"selectors.date\": no date parses (\"span.date\" found date text in 3 of 3 items, e.g. \"Summer 2014\"); check the selector and `date_formats`\n"),
+        out.ends_with("\na run would fail: feed \"ilo-china\": field \"selectors.date\": no date parses (\"span.date\" found date text in 3 of 3 items, e.g. \"Summer 2014\"); check the selector and `date_formats` (or cut the date out of longer text with `regex`)\n"),
         "{out}"
     );
     assert!(!site.out.exists());

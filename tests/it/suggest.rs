@@ -118,3 +118,62 @@ fn suggestions_recover_the_corpus_items() {
     );
     assert!(share >= 0.9, "{report}recovered {hits}/{total}");
 }
+
+/// The block `suggest` proposes for `html` (at https://example.org/news/).
+fn block_for(html: &str) -> String {
+    let url = url::Url::parse("https://example.org/news/").unwrap();
+    let best = pressfeed::suggest::suggest(html, &url, Utc::now(), 1)
+        .into_iter()
+        .next()
+        .expect("a suggestion");
+    pressfeed::suggest::feed_block(&best, "t", "T", url.as_str(), None)
+}
+
+#[test]
+fn cards_that_are_links_cjk_titles_and_cut_titles() {
+    let card = |n: usize| {
+        format!(
+            "<a class=\"card\" href=\"/s/{n}\"><h2 class=\"card__title\">Ferry timetable change number {n}</h2>\
+             <p class=\"card__text\">The first sailing moves earlier from April onwards for everyone.</p>\
+             <time datetime=\"2024-03-0{n}\">{n} March</time></a>"
+        )
+    };
+    let html = format!(
+        "<html><body><nav><a href=\"/\">Home</a></nav><main><section class=\"grid\">{}</section></main></body></html>",
+        (1..=5).map(card).collect::<String>()
+    );
+    let block = block_for(&html);
+    assert!(
+        block.contains("item = \"section.grid > a.card\""),
+        "{block}"
+    );
+    assert!(block.contains("title = \"h2.card__title\""), "{block}");
+    assert!(block.contains("link = { attr = \"href\" }"), "{block}");
+
+    let row = |n: usize| {
+        format!(
+            "<li><a href=\"/zh/{n}.html\">国务院办公厅关于第{n}项通知</a><span class=\"time\">2024年3月{n}日</span></li>"
+        )
+    };
+    let html = format!(
+        "<html><body><div class=\"list\"><ul>{}</ul></div></body></html>",
+        (1..=6).map(row).collect::<String>()
+    );
+    let block = block_for(&html);
+    assert!(block.contains("date = \"span.time\""), "{block}");
+
+    let cut = |n: usize| {
+        format!(
+            "<li class=\"noticia\"><h4><a href=\"/n/{n}\" title=\"La pasarela peatonal número {n} abre al público este fin de semana\">La pasarela peatonal número {n} abre...</a></h4><p class=\"fecha\">{n} de marzo de 2024</p></li>"
+        )
+    };
+    let html = format!(
+        "<html><body><ul class=\"lista\">{}</ul></body></html>",
+        (1..=5).map(cut).collect::<String>()
+    );
+    let block = block_for(&html);
+    assert!(
+        block.contains("title = { selector = \"h4 a\", attr = \"title\" }"),
+        "{block}"
+    );
+}
