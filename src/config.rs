@@ -207,6 +207,23 @@ pub struct FeedSpec {
     pub formats: Vec<Format>,
     /// How to reach older pages of the listing, to fill the history.
     pub pagination: Option<Pagination>,
+    /// What to read from each item's own page, if anything.
+    pub detail: Option<DetailSelectors>,
+}
+
+/// `[feed.detail]`: fields read from each item's own page (all relative to the whole page).
+#[derive(Debug, Clone)]
+pub struct DetailSelectors {
+    /// The full text, published as sanitised HTML.
+    pub content: Option<FieldSelector>,
+    /// The date, used when the listing gives none.
+    pub date: Option<FieldSelector>,
+    /// The summary, used when the listing gives none.
+    pub summary: Option<FieldSelector>,
+    /// The author's name.
+    pub author: Option<FieldSelector>,
+    /// An image (`src`, or the named attribute).
+    pub image: Option<FieldSelector>,
 }
 
 impl FeedSpec {
@@ -625,6 +642,7 @@ struct RawFeed {
     robots_txt: Option<bool>,
     formats: Option<Spanned<Vec<Format>>>,
     pagination: Option<Spanned<RawPagination>>,
+    detail: Option<RawDetail>,
     selectors: RawSelectors,
 }
 
@@ -636,6 +654,17 @@ struct RawSelectors {
     link: Spanned<RawField>,
     date: Option<Spanned<RawField>>,
     summary: Option<Spanned<RawField>>,
+}
+
+/// `[feed.detail]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDetail {
+    content: Option<Spanned<RawField>>,
+    date: Option<Spanned<RawField>>,
+    summary: Option<Spanned<RawField>>,
+    author: Option<Spanned<RawField>>,
+    image: Option<Spanned<RawField>>,
 }
 
 /// `[feed.pagination]` as written.
@@ -1144,6 +1173,23 @@ impl Document<'_> {
             Some(raw) => Some(self.pagination(raw, feed)?),
             None => None,
         };
+        let detail = match &raw.detail {
+            Some(detail) => {
+                let field = |raw: &Option<Spanned<RawField>>, name: &str, attr: Option<&str>| {
+                    raw.as_ref()
+                        .map(|f| self.field(f, feed, name, attr))
+                        .transpose()
+                };
+                Some(DetailSelectors {
+                    content: field(&detail.content, "detail.content", None)?,
+                    date: field(&detail.date, "detail.date", None)?,
+                    summary: field(&detail.summary, "detail.summary", None)?,
+                    author: field(&detail.author, "detail.author", None)?,
+                    image: field(&detail.image, "detail.image", Some("src"))?,
+                })
+            }
+            None => None,
+        };
         let min_item_share = match &raw.min_item_share {
             Some(share) if (0.0..=1.0).contains(share.get_ref()) => *share.get_ref(),
             Some(share) => {
@@ -1185,6 +1231,7 @@ impl Document<'_> {
             min_item_share,
             formats,
             pagination,
+            detail,
         })
     }
 
@@ -1569,7 +1616,7 @@ summary = "p"
         let text = GOOD.replace("timezone = ", "time_zone = ");
         assert_eq!(
             err(&text).lines().next().unwrap(),
-            "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `encoding`, `keep_days`, `min_item_share`, `user_agent`, `connect_timeout`, `timeout`, `max_body_bytes`, `robots_txt`, `formats`, `pagination`, `selectors`"
+            "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `encoding`, `keep_days`, `min_item_share`, `user_agent`, `connect_timeout`, `timeout`, `max_body_bytes`, `robots_txt`, `formats`, `pagination`, `detail`, `selectors`"
         );
     }
 

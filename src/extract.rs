@@ -260,6 +260,63 @@ impl Page {
     }
 }
 
+/// What an item's own page gives, as found (summary and content not yet cleaned).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Detail {
+    /// The content element's inner HTML.
+    pub content: Option<String>,
+    /// Date candidates, in order of preference.
+    pub dates: Vec<String>,
+    /// Summary text.
+    pub summary: Option<String>,
+    /// Author text.
+    pub author: Option<String>,
+    /// Image address as written (may be relative).
+    pub image: Option<String>,
+    /// The address relative links are resolved against.
+    pub base_url: Option<Url>,
+}
+
+/// Reads `fields` from an item's own page, `html` at `page_url`.
+pub fn read_detail(html: &str, page_url: &Url, fields: &crate::config::DetailSelectors) -> Detail {
+    let document = Html::parse_document(html);
+    let root = document.root_element();
+    let base_url = base_href(&document)
+        .and_then(|href| page_url.join(&href).ok())
+        .unwrap_or_else(|| page_url.clone());
+    let text = |field: &Option<FieldSelector>| {
+        let field = field.as_ref()?;
+        let element = field_element(root, field)?;
+        let value = match &field.attr {
+            Some(attr) => attr_text(element, attr),
+            None => non_empty(text_of(element)),
+        };
+        value.and_then(|v| field.cut(v))
+    };
+    Detail {
+        content: fields.content.as_ref().and_then(|field| {
+            let element = field_element(root, field)?;
+            non_empty(element.inner_html().trim().to_string())
+        }),
+        dates: fields
+            .date
+            .as_ref()
+            .and_then(|f| {
+                let candidates = date_candidates(field_element(root, f)?, f);
+                Some(candidates.into_iter().filter_map(|c| f.cut(c)).collect())
+            })
+            .unwrap_or_default(),
+        summary: text(&fields.summary),
+        author: text(&fields.author),
+        image: fields.image.as_ref().and_then(|field| {
+            let element = field_element(root, field)?;
+            let attr = field.attr.as_deref().unwrap_or("src");
+            element.value().attr(attr).map(|v| v.trim().to_string())
+        }),
+        base_url: Some(base_url),
+    }
+}
+
 /// The address of the next page of a listing: the `href` of the first element `next` matches,
 /// resolved like item links; `None` when there is none or it is not http(s).
 pub fn next_page_url(html: &str, page_url: &Url, next: &Selector) -> Option<Url> {

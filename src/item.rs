@@ -29,6 +29,14 @@ pub struct Item {
     /// Whether `date` was worked out from the run's time (a relative date, a date without a
     /// year): the history keeps the first one instead of letting it drift.
     pub date_inferred: bool,
+    /// Full text from the item's own page (sanitised HTML), when `[feed.detail]` reads it.
+    pub content: Option<String>,
+    /// Author from the item's own page.
+    pub author: Option<String>,
+    /// Image (absolute URL) from the item's own page.
+    pub image: Option<String>,
+    /// Whether the item's own page has been read (it is read once).
+    pub detail_done: bool,
     /// 1-based position on the page.
     pub position: usize,
 }
@@ -204,6 +212,10 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
             date: date.map(|d| d.date),
             updated: None,
             date_inferred: date.is_some_and(|d| d.inferred),
+            content: None,
+            author: None,
+            image: None,
+            detail_done: false,
             position: raw.position,
         });
     }
@@ -288,6 +300,37 @@ fn summary_of(summary: Option<String>, spec: &FeedSpec, base: &Url) -> Option<St
         _ => summary,
     };
     (!cleaned.is_empty()).then_some(cleaned)
+}
+
+/// Completes `item` with what its own page gave: content (sanitised HTML, links and images
+/// made absolute), author, image, and the summary and date when the listing had none.
+pub fn apply_detail(
+    item: &mut Item,
+    detail: crate::extract::Detail,
+    spec: &FeedSpec,
+    now: DateTime<Utc>,
+) {
+    let base = detail
+        .base_url
+        .clone()
+        .or_else(|| Url::parse(&item.link).ok())
+        .unwrap_or_else(|| spec.page_url.clone());
+    item.content = detail
+        .content
+        .map(|html| sanitise_html(&html, &base))
+        .filter(|html| !html.is_empty());
+    item.author = detail.author;
+    item.image = detail.image.and_then(|src| resolve_link(&base, &src).ok());
+    if item.summary.is_none() {
+        item.summary = summary_of(detail.summary, spec, &base);
+    }
+    if item.date.is_none()
+        && let Ok(Some(date)) = parse_dates(&detail.dates, spec, now)
+    {
+        item.date = Some(date.date);
+        item.date_inferred = date.inferred;
+    }
+    item.detail_done = true;
 }
 
 /// Resolves `href` against `base`; only http(s) results are links a feed can carry.

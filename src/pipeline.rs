@@ -442,18 +442,37 @@ pub async fn refresh(
             match fetch.catch_unwind().await {
                 Ok(Ok(fetched)) => {
                     let older = older_pages(spec, fetcher, &store, &fetched).await;
-                    let owned = (spec.clone(), output.clone(), Arc::clone(&store));
-                    tokio::task::spawn_blocking(move || {
-                        let (spec, output, store) = owned;
-                        let fetched = (fetched, older);
-                        process(&spec, &output, &store, fetched, &fingerprint, started, now)
+                    let owned = (spec.clone(), Arc::clone(&store));
+                    let read = tokio::task::spawn_blocking(move || {
+                        let (spec, store) = owned;
+                        read_fetched(&spec, &store, fetched, &older, now)
                     })
                     .await
                     .unwrap_or_else(|_| {
                         Err(Error::Panicked {
                             feed: spec.id.clone(),
                         })
-                    })
+                    });
+                    match read {
+                        Ok((mut built, validators)) => {
+                            if let Some(built) = built.as_mut() {
+                                read_item_pages(spec, fetcher, &store, built, now).await;
+                            }
+                            let owned = (spec.clone(), output.clone(), Arc::clone(&store));
+                            tokio::task::spawn_blocking(move || {
+                                let (spec, output, store) = owned;
+                                let read = (built, validators);
+                                process(&spec, &output, &store, read, &fingerprint, started, now)
+                            })
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err(Error::Panicked {
+                                    feed: spec.id.clone(),
+                                })
+                            })
+                        }
+                        Err(err) => Err(err),
+                    }
                 }
                 Ok(Err(err)) => Err(err.into()),
                 Err(_) => Err(Error::Panicked {
@@ -544,25 +563,16 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The synchronous part of a refresh, after the fetch: read the page (if it changed), check it,
-/// work out the feed the history will give, publish it, and only then keep the page in the
-/// history with the run's log entry (one transaction). A failure anywhere before that commit
-/// leaves the history as it was; a kill between the publish and the commit leaves the new files
-/// and the old history, which the next run reconciles.
-fn process(
+/// Reads what was fetched (if the page changed) and checks it: the items, and the validators
+/// to keep.
+fn read_fetched(
     spec: &FeedSpec,
-    output: &OutputSettings,
     store: &Mutex<Store>,
-    (fetched, older): (Fetched, Vec<crate::fetch::Page>),
-    fingerprint: &str,
-    started: DateTime<Utc>,
+    fetched: Fetched,
+    older: &[crate::fetch::Page],
     now: DateTime<Utc>,
-) -> Result<FeedReport> {
-    let window = Window {
-        max_items: spec.max_items,
-        keep_days: spec.keep_days,
-    };
-    let (built, validators) = match fetched {
+) -> Result<(Option<Built>, Validators)> {
+    match fetched {
         Fetched::Page(page) => {
             let text = page.text(spec);
             let built = {
@@ -574,15 +584,80 @@ fn process(
             check_against_history(spec, &built, &lock(store))?;
             check_dates(spec, &built)?;
             let mut built = built;
-            add_older_pages(spec, &mut built, &older, now);
-            (Some(built), page.validators)
+            add_older_pages(spec, &mut built, older, now);
+            Ok((Some(built), page.validators))
         }
-        Fetched::NotModified => (None, Validators::default()),
+        Fetched::NotModified => Ok((None, Validators::default())),
+    }
+}
+
+/// Reads the own pages of items that need it (new to the history, or not read yet) when the
+/// feed has `[feed.detail]`, with the fetcher's politeness. A page that cannot be read leaves
+/// its item as the listing gave it, to be tried again next run.
+async fn read_item_pages(
+    spec: &FeedSpec,
+    fetcher: &Fetcher,
+    store: &Mutex<Store>,
+    built: &mut Built,
+    now: DateTime<Utc>,
+) {
+    let Some(fields) = &spec.detail else {
+        return;
+    };
+    let ids: Vec<&str> = built.items.iter().map(|i| i.id.as_str()).collect();
+    let needed = match lock(store).needs_detail(&spec.id, &ids) {
+        Ok(needed) => needed,
+        Err(err) => {
+            tracing::warn!("feed \"{}\": {err}", spec.id);
+            return;
+        }
+    };
+    for (item, needed) in built.items.iter_mut().zip(needed) {
+        // Items without a link of their own link to the listing: nothing more to read.
+        if !needed || item.id != item.link {
+            continue;
+        }
+        let Ok(url) = Url::parse(&item.link) else {
+            continue;
+        };
+        match fetcher.fetch_page(spec, &url).await {
+            Ok(page) => {
+                let detail = crate::extract::read_detail(&page.text(spec), &page.url, fields);
+                crate::item::apply_detail(item, detail, spec, now);
+            }
+            Err(err) => tracing::warn!(
+                "item {} \"{}\": {}; it is published as the listing gives it and its page is tried again next run",
+                item.position,
+                item.title,
+                crate::error::chain(&err)
+            ),
+        }
+    }
+}
+
+/// The synchronous part of a refresh, after the pages are read: work out the feed the history
+/// will give, publish it, and only then keep the page in the history with the run's log entry
+/// (one transaction). A failure anywhere before that commit leaves the history as it was; a
+/// kill between the publish and the commit leaves the new files and the old history, which
+/// the next run reconciles.
+fn process(
+    spec: &FeedSpec,
+    output: &OutputSettings,
+    store: &Mutex<Store>,
+    (built, validators): (Option<Built>, Validators),
+    fingerprint: &str,
+    started: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<FeedReport> {
+    let window = Window {
+        max_items: spec.max_items,
+        keep_days: spec.keep_days,
     };
     let page = built.as_ref().map(|built| PageRead {
         items: &built.items,
         validators: &validators,
         fingerprint,
+        keep_summaries: spec.detail.as_ref().is_some_and(|d| d.summary.is_some()),
     });
     let (merge, items) = lock(store).preview(&spec.id, page.as_ref(), window, now)?;
     pause_point("merged");

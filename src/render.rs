@@ -127,6 +127,7 @@ pub fn rss(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, Re
                 value: item.id.clone(),
                 permalink: item.id == item.link,
             }),
+            content: item.content.as_deref().map(xml_safe),
             pub_date: Some(item_date(item, meta).to_rfc2822()),
             ..Default::default()
         })
@@ -181,6 +182,19 @@ pub fn atom(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
                         atom::Text::plain(xml_safe(s))
                     }
                 }),
+                content: item.content.as_ref().map(|html| atom::Content {
+                    value: Some(xml_safe(html)),
+                    content_type: Some("html".to_string()),
+                    ..Default::default()
+                }),
+                authors: item
+                    .author
+                    .iter()
+                    .map(|name| atom::Person {
+                        name: clean_text(name),
+                        ..Default::default()
+                    })
+                    .collect(),
                 ..Default::default()
             }
         })
@@ -266,6 +280,12 @@ struct JsonItem {
     content_html: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     content_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<JsonAuthor>,
     date_published: String,
     date_modified: String,
 }
@@ -297,10 +317,12 @@ pub fn json(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
             .map(|item| {
                 let date = item_date(item, meta);
                 let summary = item.summary.as_deref().map(xml_safe);
-                let (content_html, content_text) = match summary {
-                    Some(html) if meta.summary_is_html => (Some(html), None),
-                    Some(text) => (None, Some(text)),
-                    None => (None, Some(xml_safe(&item.title))),
+                // Full text from the item's page when there is one; the summary then goes with it.
+                let (content_html, content_text, summary) = match (&item.content, summary) {
+                    (Some(content), summary) => (Some(xml_safe(content)), None, summary),
+                    (None, Some(html)) if meta.summary_is_html => (Some(html), None, None),
+                    (None, Some(text)) => (None, Some(text), None),
+                    (None, None) => (None, Some(xml_safe(&item.title)), None),
                 };
                 JsonItem {
                     id: item.id.clone(),
@@ -308,6 +330,15 @@ pub fn json(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
                     title: xml_safe(&item.title),
                     content_html,
                     content_text,
+                    summary,
+                    image: item.image.clone(),
+                    authors: item
+                        .author
+                        .iter()
+                        .map(|name| JsonAuthor {
+                            name: clean_text(name),
+                        })
+                        .collect(),
                     date_published: rfc3339(date),
                     date_modified: rfc3339(item.updated.filter(|u| *u > date).unwrap_or(date)),
                 }
@@ -371,6 +402,10 @@ mod tests {
             date: None,
             updated: None,
             date_inferred: false,
+            content: None,
+            author: None,
+            image: None,
+            detail_done: false,
             position: 1,
         }
     }

@@ -16,10 +16,11 @@ use sha2::{Digest as _, Sha256};
 use crate::item::Item;
 
 /// The schema version this binary writes; older files are migrated forward to it.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Schema steps: entry `n` takes a file from version `n` to `n + 1`. Version 2 keeps the
-/// feed's configuration fingerprint with the page's validators.
+/// feed's configuration fingerprint with the page's validators; version 3 what items' own
+/// pages give (content, author, image) and whether they were read.
 const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE feeds (
@@ -60,6 +61,12 @@ const MIGRATIONS: &[&str] = &[
 ",
     "
     ALTER TABLE feeds ADD COLUMN fingerprint TEXT;
+",
+    "
+    ALTER TABLE items ADD COLUMN content TEXT;
+    ALTER TABLE items ADD COLUMN author TEXT;
+    ALTER TABLE items ADD COLUMN image TEXT;
+    ALTER TABLE items ADD COLUMN detail_done INTEGER NOT NULL DEFAULT 0;
 ",
 ];
 
@@ -472,6 +479,23 @@ impl Store {
             .and_then(|t| parse_date(&t)))
     }
 
+    /// Which of `ids` still need their own page read: not in the history, or not read yet.
+    pub fn needs_detail(&self, feed: &str, ids: &[&str]) -> Result<Vec<bool>, StoreError> {
+        let mut query = self
+            .conn
+            .prepare_cached("SELECT detail_done FROM items WHERE feed = ?1 AND id = ?2")
+            .map_err(|e| self.sqlite(e))?;
+        ids.iter()
+            .map(|id| {
+                let done: Option<bool> = query
+                    .query_row(params![feed, id], |row| row.get(0))
+                    .optional()
+                    .map_err(|e| self.sqlite(e))?;
+                Ok(!done.unwrap_or(false))
+            })
+            .collect()
+    }
+
     /// Appends a run to the log, keeping the newest runs of each feed.
     pub fn log_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         insert_run(&self.conn, run).map_err(|e| self.sqlite(e))
@@ -533,6 +557,8 @@ pub struct PageRead<'a> {
     pub validators: &'a Validators,
     /// The feed's configuration, as [`crate::config::FeedSpec::fingerprint`] gives it.
     pub fingerprint: &'a str,
+    /// Whether summaries come from items' own pages, so one the listing lacks is kept.
+    pub keep_summaries: bool,
 }
 
 /// Which items of the history a feed publishes: the newest `max_items` of those on the page
@@ -565,6 +591,10 @@ fn merge_if_read(
     }
 }
 
+/// What the history knows of an item: date, whether the page dated it, content hash, last
+/// change, summary.
+type Known = (String, bool, String, Option<String>, Option<String>);
+
 fn merge(
     tx: &Transaction<'_>,
     feed: &str,
@@ -574,31 +604,42 @@ fn merge(
     let now_text = timestamp(now);
     let mut merge = Merge::default();
     let mut find = tx.prepare_cached(
-        "SELECT date, dated_by_page, hash, updated FROM items WHERE feed = ?1 AND id = ?2",
+        "SELECT date, dated_by_page, hash, updated, summary FROM items WHERE feed = ?1 AND id = ?2",
     )?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO items (feed, id, title, link, summary, date, date_unix, dated_by_page,
-                            first_seen, last_seen, updated, hash, position)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)
+                            first_seen, last_seen, updated, hash, position, content, author,
+                            image, detail_done)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT (feed, id) DO UPDATE SET
             title = excluded.title, link = excluded.link, summary = excluded.summary,
             date = excluded.date, date_unix = excluded.date_unix,
             dated_by_page = excluded.dated_by_page, last_seen = excluded.last_seen,
-            updated = excluded.updated, hash = excluded.hash, position = excluded.position",
+            updated = excluded.updated, hash = excluded.hash, position = excluded.position,
+            content = coalesce(excluded.content, items.content),
+            author = coalesce(excluded.author, items.author),
+            image = coalesce(excluded.image, items.image),
+            detail_done = max(excluded.detail_done, items.detail_done)",
     )?;
     for item in page.items {
-        let hash = content_hash(&item.title, item.summary.as_deref());
-        let known: Option<(String, bool, String, Option<String>)> = find
+        let known: Option<Known> = find
             .query_row(params![feed, item.id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
             })
             .optional()?;
+        // A summary read from the item's own page (which is read once) is kept.
+        let summary = item.summary.clone().or_else(|| {
+            page.keep_summaries
+                .then(|| known.as_ref().and_then(|k| k.4.clone()))
+                .flatten()
+        });
+        let hash = content_hash(&item.title, summary.as_deref());
         let (date, updated) = match &known {
             None => {
                 merge.new_items += 1;
                 (item.date.unwrap_or_else(|| now.fixed_offset()), None)
             }
-            Some((old_date, _, old_hash, old_updated)) => {
+            Some((old_date, _, old_hash, old_updated, _)) => {
                 // A relative date ("3 hours ago") keeps its first reading; it would drift.
                 let page_date = item.date.filter(|_| !item.date_inferred);
                 let date = page_date
@@ -619,7 +660,7 @@ fn merge(
             item.id,
             item.title,
             item.link,
-            item.summary,
+            summary,
             date.to_rfc3339_opts(SecondsFormat::Secs, true),
             date.timestamp(),
             item.date.is_some() || known.as_ref().is_some_and(|k| k.1),
@@ -627,6 +668,10 @@ fn merge(
             updated,
             hash,
             i64::try_from(item.position).unwrap_or(i64::MAX),
+            item.content,
+            item.author,
+            item.image,
+            item.detail_done,
         ])?;
     }
     tx.execute(
@@ -654,7 +699,8 @@ fn newest(
 ) -> rusqlite::Result<Vec<Item>> {
     let cutoff = timestamp(now - TimeDelta::days(i64::from(window.keep_days)));
     let mut query = conn.prepare_cached(
-        "SELECT id, title, link, summary, date, updated, position FROM items
+        "SELECT id, title, link, summary, date, updated, position, content, author, image,
+                detail_done FROM items
          WHERE feed = ?1 AND (last_seen >= ?2
             OR last_seen >= (SELECT last_page_seen FROM feeds WHERE id = ?1))
          ORDER BY date_unix DESC, position ASC, id ASC
@@ -672,6 +718,10 @@ fn newest(
             date: parse_date(&date),
             updated: updated.as_deref().and_then(parse_date),
             date_inferred: false,
+            content: row.get(7)?,
+            author: row.get(8)?,
+            image: row.get(9)?,
+            detail_done: row.get(10)?,
             position: row.get::<_, i64>(6)?.try_into().unwrap_or(0),
         })
     })?;

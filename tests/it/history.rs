@@ -373,7 +373,7 @@ fn a_state_file_from_a_newer_pressfeed_is_refused() {
     assert_eq!(
         text,
         format!(
-            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (2); run a newer pressfeed, or set `[output] state` to another file\n",
+            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (3); run a newer pressfeed, or set `[output] state` to another file\n",
             site.state().display()
         )
     );
@@ -742,4 +742,103 @@ fn older_pages_fill_the_history_on_the_first_run_and_on_backfill() {
         [1, 1, 0]
     );
     assert_eq!(site.rss_titles().len(), 6);
+}
+
+/// A listing of items `numbers`, each linking to `/item/<n>`.
+fn detail_listing(numbers: &[usize]) -> String {
+    let items: String = numbers
+        .iter()
+        .map(|n| {
+            format!("<li><a href=\"/item/{n}\">Story number {n}</a> <span>{n} Feb 2026</span></li>")
+        })
+        .collect();
+    format!("<html><body><ul>{items}</ul></body></html>")
+}
+
+/// Item `n`'s own page: full text with a relative link, a script, an author and an image.
+fn item_page(n: usize) -> String {
+    format!(
+        "<html><body><article><h1>Story number {n}</h1><p class=\"lead\">The lead of story {n}.</p>\
+         <img class=\"lead\" src=\"/img/{n}.jpg\"><div class=\"body\"><p>Full text of story {n}, \
+         with <a href=\"/more/{n}\">a link</a>.</p><script>alert(1)</script></div>\
+         <span class=\"author\">Ann Author</span></article></body></html>"
+    )
+}
+
+#[test]
+fn item_pages_are_read_once_and_their_full_text_published() {
+    let server = TestServer::start();
+    server.route("/news", vec![Reply::html(detail_listing(&[2, 1]))]);
+    for n in 1..=3 {
+        server.route(&format!("/item/{n}"), vec![Reply::html(item_page(n))]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[output]\ndir = \"public\"\n[fetch]\nhost_delay = 0\nretries = 0\n\n[[feed]]\nid = \"ilo-china\"\n\
+         title = \"Detailed\"\nurl = {:?}\n\n[feed.detail]\ncontent = \"div.body\"\nsummary = \"p.lead\"\n\
+         author = \"span.author\"\nimage = \"img.lead\"\n\n[feed.selectors]\nitem = \"li\"\ntitle = \"a\"\n\
+         link = \"a\"\ndate = \"span\"\n",
+        server.url("/news")
+    );
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, text).unwrap();
+    let site = HttpSite {
+        out: dir.path().join("public"),
+        config,
+        dir,
+    };
+    let counts = || {
+        (1..=3)
+            .map(|n| server.count(&format!("/item/{n}")))
+            .collect::<Vec<_>>()
+    };
+    site.run().success();
+    assert_eq!(counts(), [1, 1, 0]);
+    let feed = parse_atom(&site.out.join("ilo-china.atom"));
+    let entry = &feed.entries[0];
+    assert_eq!(entry.title.as_str(), "Story number 2");
+    let content = entry.content.as_ref().unwrap().value.clone().unwrap();
+    assert_eq!(
+        content,
+        format!(
+            "<p>Full text of story 2, with <a href=\"{}\" rel=\"noopener noreferrer\">a link</a>.</p>",
+            server.url("/more/2")
+        )
+    );
+    assert_eq!(
+        entry.summary.as_ref().unwrap().as_str(),
+        "The lead of story 2."
+    );
+    assert_eq!(entry.authors[0].name, "Ann Author");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.out.join("ilo-china.json")).unwrap()).unwrap();
+    assert_eq!(json["items"][0]["image"], server.url("/img/2.jpg"));
+
+    // A new item: only its page is read; the others keep their full text.
+    server.route("/news", vec![Reply::html(detail_listing(&[3, 2, 1]))]);
+    server.route(
+        "/item/3",
+        vec![Reply::Status(500, vec![]), Reply::html(item_page(3))],
+    );
+    site.run().success();
+    assert_eq!(counts(), [1, 1, 1]);
+    let feed = parse_atom(&site.out.join("ilo-china.atom"));
+    // Its page failed: it is published as the listing gives it...
+    assert_eq!(feed.entries[0].title.as_str(), "Story number 3");
+    assert!(feed.entries[0].content.is_none());
+    assert!(
+        feed.entries[1].content.is_some(),
+        "kept from the first read"
+    );
+    assert_eq!(
+        feed.entries[1].summary.as_ref().unwrap().as_str(),
+        "The lead of story 2."
+    );
+    // ...and tried again next run.
+    site.run().success();
+    assert_eq!(counts(), [1, 1, 2]);
+    let feed = parse_atom(&site.out.join("ilo-china.atom"));
+    assert!(feed.entries[0].content.is_some());
+    site.run().success();
+    assert_eq!(counts(), [1, 1, 2], "no item page is read twice once read");
 }
