@@ -235,7 +235,15 @@ impl FeedSpec {
     /// encoding, dates, how many items): when it changes, the page is fetched whole again
     /// instead of conditionally, so the change shows at once.
     pub fn fingerprint(&self) -> String {
-        let field = |f: &FieldSelector| format!("{}@{}", f.css, f.attr.as_deref().unwrap_or(""));
+        let field = |f: &FieldSelector| {
+            format!(
+                "{}@{}~{}",
+                f.css,
+                f.attr.as_deref().unwrap_or(""),
+                f.regex.as_ref().map(regex::Regex::as_str).unwrap_or("")
+            )
+        };
+        let optional = |f: &Option<FieldSelector>| f.as_ref().map(field).unwrap_or_default();
         let selectors = &self.selectors;
         let text = [
             self.source.to_string(),
@@ -252,6 +260,16 @@ impl FeedSpec {
             self.timezone.name().to_string(),
             format!("{:?}", self.summary_format),
             self.max_items.to_string(),
+            self.detail
+                .as_ref()
+                .map(|d| {
+                    [&d.content, &d.date, &d.summary, &d.author, &d.image]
+                        .into_iter()
+                        .map(optional)
+                        .collect::<Vec<_>>()
+                        .join("\u{1f}")
+                })
+                .unwrap_or_default(),
         ]
         .join("\u{1e}");
         crate::store::content_hash(&text, None)

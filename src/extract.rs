@@ -123,10 +123,7 @@ impl Page {
     /// matches nothing.
     pub fn parse(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Self, ExtractError> {
         let document = Html::parse_document(html);
-        let base_url = base_href(&document)
-            .and_then(|href| page_url.join(&href).ok())
-            .filter(|url| matches!(url.scheme(), "http" | "https"))
-            .unwrap_or_else(|| page_url.clone());
+        let base_url = document_base(&document, page_url);
         let items: Vec<NodeId> = document
             .select(&spec.selectors.item)
             .map(|element| element.id())
@@ -167,14 +164,10 @@ impl Page {
 
     /// Date candidates of item `index` (0-based), in order of preference.
     pub fn dates(&self, index: usize, spec: &FeedSpec) -> Vec<String> {
-        let field = spec.selectors.date.as_ref();
-        self.element(index)
-            .zip(field)
-            .and_then(|(element, f)| {
-                let candidates = date_candidates(field_element(element, f)?, f);
-                Some(candidates.into_iter().filter_map(|c| f.cut(c)).collect())
-            })
-            .unwrap_or_default()
+        match (self.element(index), spec.selectors.date.as_ref()) {
+            (Some(element), Some(field)) => field_dates(element, field),
+            _ => Vec::new(),
+        }
     }
 
     /// Every field of item `index` (0-based).
@@ -261,7 +254,7 @@ impl Page {
 }
 
 /// What an item's own page gives, as found (summary and content not yet cleaned).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detail {
     /// The content element's inner HTML.
     pub content: Option<String>,
@@ -274,16 +267,14 @@ pub struct Detail {
     /// Image address as written (may be relative).
     pub image: Option<String>,
     /// The address relative links are resolved against.
-    pub base_url: Option<Url>,
+    pub base_url: Url,
 }
 
 /// Reads `fields` from an item's own page, `html` at `page_url`.
 pub fn read_detail(html: &str, page_url: &Url, fields: &crate::config::DetailSelectors) -> Detail {
     let document = Html::parse_document(html);
     let root = document.root_element();
-    let base_url = base_href(&document)
-        .and_then(|href| page_url.join(&href).ok())
-        .unwrap_or_else(|| page_url.clone());
+    let base_url = document_base(&document, page_url);
     let text = |field: &Option<FieldSelector>| {
         let field = field.as_ref()?;
         let element = field_element(root, field)?;
@@ -301,19 +292,13 @@ pub fn read_detail(html: &str, page_url: &Url, fields: &crate::config::DetailSel
         dates: fields
             .date
             .as_ref()
-            .and_then(|f| {
-                let candidates = date_candidates(field_element(root, f)?, f);
-                Some(candidates.into_iter().filter_map(|c| f.cut(c)).collect())
-            })
+            .map(|f| field_dates(root, f))
             .unwrap_or_default(),
         summary: text(&fields.summary),
         author: text(&fields.author),
-        image: fields.image.as_ref().and_then(|field| {
-            let element = field_element(root, field)?;
-            let attr = field.attr.as_deref().unwrap_or("src");
-            element.value().attr(attr).map(|v| v.trim().to_string())
-        }),
-        base_url: Some(base_url),
+        // The image's attribute defaults to `src` (see config).
+        image: text(&fields.image),
+        base_url,
     }
 }
 
@@ -321,9 +306,7 @@ pub fn read_detail(html: &str, page_url: &Url, fields: &crate::config::DetailSel
 /// resolved like item links; `None` when there is none or it is not http(s).
 pub fn next_page_url(html: &str, page_url: &Url, next: &Selector) -> Option<Url> {
     let document = Html::parse_document(html);
-    let base = base_href(&document)
-        .and_then(|href| page_url.join(&href).ok())
-        .unwrap_or_else(|| page_url.clone());
+    let base = document_base(&document, page_url);
     let element = document.select(next).next()?;
     let href = element
         .value()
@@ -343,6 +326,25 @@ pub fn next_page_url(html: &str, page_url: &Url, next: &Selector) -> Option<Url>
 pub fn extract(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Extraction, ExtractError> {
     let page = Page::parse(html, page_url, spec)?;
     Ok(page.extraction(0..page.len(), spec))
+}
+
+/// The address a document's relative links are resolved against: its http(s) `<base href>`,
+/// or its own address.
+fn document_base(document: &Html, page_url: &Url) -> Url {
+    base_href(document)
+        .and_then(|href| page_url.join(&href).ok())
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+        .unwrap_or_else(|| page_url.clone())
+}
+
+/// The date candidates `field` finds under `element`, cut by its regex.
+fn field_dates(element: ElementRef<'_>, field: &FieldSelector) -> Vec<String> {
+    field_element(element, field)
+        .map(|e| date_candidates(e, field))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|c| field.cut(c))
+        .collect()
 }
 
 fn base_href(document: &Html) -> Option<String> {

@@ -198,13 +198,19 @@ impl Fetcher {
         self.settings.backfill
     }
 
-    /// Loads another page of `spec`'s listing (an older page), unconditionally.
-    pub async fn fetch_page(&self, spec: &FeedSpec, url: &Url) -> Result<Page, FetchError> {
+    /// Loads another page for `spec` (an older listing page, an item's own page),
+    /// unconditionally; errors name `field`, the config field that led to it.
+    pub async fn fetch_page(
+        &self,
+        spec: &FeedSpec,
+        url: &Url,
+        field: &'static str,
+    ) -> Result<Page, FetchError> {
         match self.fetch_http(spec, url, &Validators::default()).await? {
             Fetched::Page(page) => Ok(page),
             Fetched::NotModified => Err(FetchError::Status {
                 feed: spec.id.clone(),
-                field: "pagination",
+                field,
                 url: url.to_string(),
                 status: StatusCode::NOT_MODIFIED,
                 attempts: " to a request that was not conditional".to_string(),

@@ -310,11 +310,7 @@ pub fn apply_detail(
     spec: &FeedSpec,
     now: DateTime<Utc>,
 ) {
-    let base = detail
-        .base_url
-        .clone()
-        .or_else(|| Url::parse(&item.link).ok())
-        .unwrap_or_else(|| spec.page_url.clone());
+    let base = detail.base_url;
     item.content = detail
         .content
         .map(|html| sanitise_html(&html, &base))
@@ -322,7 +318,11 @@ pub fn apply_detail(
     item.author = detail.author;
     item.image = detail.image.and_then(|src| resolve_link(&base, &src).ok());
     if item.summary.is_none() {
-        item.summary = summary_of(detail.summary, spec, &base);
+        // The page's summary is text: escaped where the feed publishes HTML.
+        item.summary = detail.summary.map(|text| match spec.summary_format {
+            SummaryFormat::Html => escape_html(&text),
+            SummaryFormat::Text => text,
+        });
     }
     if item.date.is_none()
         && let Ok(Some(date)) = parse_dates(&detail.dates, spec, now)

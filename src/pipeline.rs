@@ -541,7 +541,7 @@ async fn older_pages(
         let Some(url) = next.filter(|url| !seen.contains(url)) else {
             break;
         };
-        match fetcher.fetch_page(spec, &url).await {
+        match fetcher.fetch_page(spec, &url, "pagination").await {
             Ok(page) => {
                 seen.push(url);
                 pages.push(page);
@@ -612,18 +612,37 @@ async fn read_item_pages(
             return;
         }
     };
+    // At most `max_items` item pages a run: a first run or a backfill of a long listing
+    // fills in over the next runs rather than all at once.
+    let mut budget = spec.max_items;
     for (item, needed) in built.items.iter_mut().zip(needed) {
         // Items without a link of their own link to the listing: nothing more to read.
-        if !needed || item.id != item.link {
+        if !needed || item.id != item.link || budget == 0 {
             continue;
         }
         let Ok(url) = Url::parse(&item.link) else {
             continue;
         };
-        match fetcher.fetch_page(spec, &url).await {
+        budget -= 1;
+        match fetcher.fetch_page(spec, &url, "detail").await {
             Ok(page) => {
-                let detail = crate::extract::read_detail(&page.text(spec), &page.url, fields);
-                crate::item::apply_detail(item, detail, spec, now);
+                // Parsing runs off the async thread, and a panic in it (a bug) fails nothing.
+                let (owned_spec, owned_fields, owned_item) =
+                    (spec.clone(), fields.clone(), item.clone());
+                let read = tokio::task::spawn_blocking(move || {
+                    let detail = crate::extract::read_detail(
+                        &page.text(&owned_spec),
+                        &page.url,
+                        &owned_fields,
+                    );
+                    let mut item = owned_item;
+                    crate::item::apply_detail(&mut item, detail, &owned_spec, now);
+                    item
+                })
+                .await;
+                if let Ok(read) = read {
+                    *item = read;
+                }
             }
             Err(err) => tracing::warn!(
                 "item {} \"{}\": {}; it is published as the listing gives it and its page is tried again next run",

@@ -319,7 +319,12 @@ pub fn json(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
                 let summary = item.summary.as_deref().map(xml_safe);
                 // Full text from the item's page when there is one; the summary then goes with it.
                 let (content_html, content_text, summary) = match (&item.content, summary) {
-                    (Some(content), summary) => (Some(xml_safe(content)), None, summary),
+                    // JSON Feed's `summary` is plain text.
+                    (Some(content), summary) => (
+                        Some(xml_safe(content)),
+                        None,
+                        summary.filter(|_| !meta.summary_is_html),
+                    ),
                     (None, Some(html)) if meta.summary_is_html => (Some(html), None, None),
                     (None, Some(text)) => (None, Some(text), None),
                     (None, None) => (None, Some(xml_safe(&item.title)), None),

@@ -624,7 +624,13 @@ fn merge(
     for item in page.items {
         let known: Option<Known> = find
             .query_row(params![feed, item.id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
             })
             .optional()?;
         // A summary read from the item's own page (which is read once) is kept.
