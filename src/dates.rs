@@ -7,6 +7,8 @@ use chrono::{
     DateTime, Datelike, FixedOffset, LocalResult, NaiveDateTime, NaiveTime, SubsecRound as _,
     TimeZone, Utc,
 };
+use std::collections::{HashMap, HashSet};
+
 use chrono_tz::Tz;
 
 /// Formats tried after the feed's own, in order (chrono `strftime` syntax). When parsing,
@@ -240,15 +242,22 @@ const DROPPED_WORDS: &[&str] = &[
 /// Reads a word of a date in English: a foreign month becomes its English abbreviation, a
 /// foreign weekday or filler word disappears (`None`).
 fn english_word(core: &str) -> Option<String> {
+    // Numbers and English words pass through without a lookup.
+    if core.is_ascii() && !core.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return Some(core.to_string());
+    }
+    static MONTH_NAMES: std::sync::LazyLock<HashMap<&'static str, &'static str>> =
+        std::sync::LazyLock::new(|| MONTHS.iter().copied().collect());
+    static DROPPED: std::sync::LazyLock<HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| DROPPED_WORDS.iter().copied().collect());
     let lower = core.to_lowercase();
-    if DROPPED_WORDS.contains(&lower.as_str()) {
+    if DROPPED.contains(lower.as_str()) {
         return None;
     }
     Some(
-        MONTHS
-            .iter()
-            .find(|(name, _)| *name == lower)
-            .map_or_else(|| core.to_string(), |(_, english)| (*english).to_string()),
+        MONTH_NAMES
+            .get(lower.as_str())
+            .map_or_else(|| core.to_string(), |english| (*english).to_string()),
     )
 }
 
@@ -552,12 +561,6 @@ pub fn parse_date_at(
     now: DateTime<Utc>,
 ) -> Result<PageDate, DateError> {
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some(date) = parse_relative(&collapsed, tz, now) {
-        return Ok(PageDate {
-            date,
-            inferred: true,
-        });
-    }
     let cleaned = normalise(&cjk_as_dashes(&collapsed));
     // Readers and RFC 3339 need four-digit years; a lenient match outside them is no match.
     let plausible =
@@ -585,6 +588,13 @@ pub fn parse_date_at(
         return Ok(PageDate {
             date,
             inferred: false,
+        });
+    }
+    // Relative dates are read from the text as written ("ago" is no month here).
+    if let Some(date) = parse_relative(&collapsed, tz, now) {
+        return Ok(PageDate {
+            date,
+            inferred: true,
         });
     }
     if let Some(date) = parse_yearless(&cleaned, tz, now) {

@@ -418,6 +418,10 @@ const READ_MORE: &[&str] = &[
 
 /// Whether `title` is only a "read more" link text (arrows, dots and brackets aside).
 pub(crate) fn is_read_more(title: &str) -> bool {
+    // Every such phrase is short: a real title is not looked up.
+    if title.len() > 40 {
+        return false;
+    }
     let core = title
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase();
