@@ -347,12 +347,23 @@ pub fn resolve_link(base: &Url, href: &str) -> Result<String, String> {
 
 /// Escapes text for use as HTML (RSS `description` is HTML).
 pub fn escape_html(text: &str) -> String {
+    escape(text, false)
+}
+
+/// Escapes text for HTML or XML text and attribute values alike (quotes too).
+pub fn escape_attribute(text: &str) -> String {
+    escape(text, true)
+}
+
+fn escape(text: &str, quotes: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            '"' if quotes => out.push_str("&quot;"),
+            '\'' if quotes => out.push_str("&#39;"),
             _ => out.push(c),
         }
     }

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, FixedOffset};
 
 use crate::config::{FeedSpec, Format, OutputSettings};
-use crate::item::{Item, strip_forbidden_chars};
+use crate::item::{Item, escape_attribute, strip_forbidden_chars};
 
 /// The index page's file name.
 pub const INDEX: &str = "index.html";
@@ -45,19 +45,7 @@ impl FeedEntry<'_> {
 /// Escapes text for HTML and XML, text and attribute values alike, dropping characters XML
 /// forbids.
 fn escape(text: &str) -> String {
-    let text = strip_forbidden_chars(text);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    escape_attribute(&strip_forbidden_chars(text))
 }
 
 const STYLE: &str = "
