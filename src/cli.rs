@@ -467,7 +467,7 @@ fn suggest(page: &str, url: Option<&url::Url>, id: &str) -> anyhow::Result<Outco
     };
     let html = loaded.text(spec);
     let now = Utc::now();
-    let found = pressfeed::suggest::suggest(&html, &loaded.url, now, 3);
+    let found = pressfeed::suggest::suggest(&html, now, 3);
     let Some(best) = found.first() else {
         tracing::error!(
             "{page}: no repeated list of linked items found; write the selectors by hand (see README, \"Adding a new site\")"

@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
-use url::Url;
 
 use crate::dates::{matches_format, parse_date_at};
 use crate::extract::{is_placeholder_link, is_read_more, text_of};
@@ -93,9 +92,8 @@ const FORMATS: &[&str] = &[
 ];
 
 /// The best groups of `html` (best first, at most `limit`), read as of `now`.
-pub fn suggest(html: &str, page_url: &Url, now: DateTime<Utc>, limit: usize) -> Vec<Suggestion> {
+pub fn suggest(html: &str, now: DateTime<Utc>, limit: usize) -> Vec<Suggestion> {
     let document = Html::parse_document(html);
-    let _ = page_url;
     let mut groups: HashMap<(String, String), Vec<NodeId>> = HashMap::new();
     for element in document.root_element().descendent_elements() {
         let Some(parent) = element.parent().and_then(ElementRef::wrap) else {

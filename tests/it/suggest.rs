@@ -66,7 +66,7 @@ fn recovered(name: &str, expected: &serde_json::Value) -> (usize, usize, String)
     let url = url::Url::parse(expected["url"].as_str().unwrap()).unwrap();
     let want = expected["items"].as_array().unwrap();
     let now = Utc::now();
-    let Some(best) = pressfeed::suggest::suggest(&html, &url, now, 1)
+    let Some(best) = pressfeed::suggest::suggest(&html, now, 1)
         .into_iter()
         .next()
     else {
@@ -122,7 +122,7 @@ fn suggestions_recover_the_corpus_items() {
 /// The block `suggest` proposes for `html` (at https://example.org/news/).
 fn block_for(html: &str) -> String {
     let url = url::Url::parse("https://example.org/news/").unwrap();
-    let best = pressfeed::suggest::suggest(html, &url, Utc::now(), 1)
+    let best = pressfeed::suggest::suggest(html, Utc::now(), 1)
         .into_iter()
         .next()
         .expect("a suggestion");
