@@ -469,6 +469,10 @@ fn suggest(page: &str, url: Option<&url::Url>, id: &str) -> anyhow::Result<Outco
     let now = Utc::now();
     let found = pressfeed::suggest::suggest(&html, now, 3);
     let Some(best) = found.first() else {
+        if let Err(err) = pressfeed::extract::parse_html(&html) {
+            tracing::error!("{page}: {err}");
+            return Ok(Outcome::FeedFailed);
+        }
         tracing::error!(
             "{page}: no repeated list of linked items found; write the selectors by hand (see README, \"Adding a new site\")"
         );

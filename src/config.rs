@@ -141,14 +141,16 @@ pub enum NextPage {
 }
 
 impl Pagination {
-    /// The address of page `number` (2 or more) by the pattern, when there is one.
+    /// The address of page `number` (2 or more) by the pattern, when there is one; `None`
+    /// also when its offset overflows (a huge `step`).
     pub fn pattern_url(&self, number: usize) -> Option<Url> {
         let NextPage::Pattern { pattern, step } = &self.next else {
             return None;
         };
+        let offset = number.checked_sub(1)?.checked_mul(*step)?;
         let text = pattern
             .replace("{page}", &number.to_string())
-            .replace("{offset}", &((number - 1) * step).to_string());
+            .replace("{offset}", &offset.to_string());
         Url::parse(&text).ok()
     }
 }
@@ -1607,6 +1609,23 @@ summary = "p"
                 .contains("field \"pagination.pattern\"")
         );
         assert!(err(&with("pattern = \"https://e.org/{offset}\"")).contains("needs `step`"));
+    }
+
+    /// Found by fuzzing: the largest `step` overflowed the offset of page 4 (a panic in debug
+    /// builds, a wrong address in release ones); such a page is no page.
+    #[test]
+    fn issue_6_pattern_offsets_that_overflow_are_no_page() {
+        let text = GOOD.replace(
+            "[feed.selectors]",
+            "[feed.pagination]\npattern = \"https://example.org/news/?start={offset}\"\nstep = 9223372036854775807\nmax_pages = 100\n\n[feed.selectors]",
+        );
+        let config = parse(&text, Path::new("p.toml")).unwrap();
+        let pagination = config.feeds[0].pagination.clone().unwrap();
+        assert_eq!(
+            pagination.pattern_url(3).unwrap().as_str(),
+            "https://example.org/news/?start=18446744073709551614"
+        );
+        assert_eq!(pagination.pattern_url(4), None);
     }
 
     #[test]

@@ -96,6 +96,15 @@ pub enum ExtractError {
         /// The configured share.
         share: f64,
     },
+    /// The page nests too deep to be parsed in bounded time.
+    #[error("feed \"{feed}\": field \"url\": {source}")]
+    TooDeep {
+        /// The feed.
+        feed: String,
+        /// How deep, and where.
+        #[source]
+        source: TooDeep,
+    },
     /// Dates parsed in the last good run but none parse now.
     #[error(
         "feed \"{feed}\": field \"selectors.date\": no date parses, where {last} did in the last good run; has the date format changed?"
@@ -106,6 +115,60 @@ pub enum ExtractError {
         /// Dates parsed in the last good run.
         last: u64,
     },
+}
+
+/// The deepest nesting of elements a page may have. html5ever's tree builder scans its stack
+/// of open elements for every start tag, so parsing is quadratic in the depth; browsers stop
+/// nesting at this depth too (Chromium's parser). Real pages stay far below it.
+pub const MAX_DEPTH: usize = 512;
+
+/// Input is handed to the parser in pieces this long, checking the depth between them.
+const PARSE_CHUNK: usize = 16 * 1024;
+
+/// A page whose elements nest deeper than [`MAX_DEPTH`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the page nests elements more than {MAX_DEPTH} levels deep (by byte {at} of {bytes}); it is not read"
+)]
+pub struct TooDeep {
+    /// How far parsing had got.
+    pub at: usize,
+    /// The page's length.
+    pub bytes: usize,
+}
+
+/// Parses an HTML document, refusing one nested deeper than [`MAX_DEPTH`]: the depth is checked
+/// after each [`PARSE_CHUNK`] of input, so time stays linear in the page's length.
+pub fn parse_html(html: &str) -> Result<Html, TooDeep> {
+    use html5ever::tendril::TendrilSink as _;
+    let mut parser = html5ever::driver::parse_document(
+        scraper::HtmlTreeSink::new(Html::new_document()),
+        html5ever::ParseOpts::default(),
+    );
+    let mut start = 0;
+    while start < html.len() {
+        let mut end = (start + PARSE_CHUNK).min(html.len());
+        while !html.is_char_boundary(end) {
+            end -= 1;
+        }
+        parser.process(html[start..end].into());
+        start = end;
+        let depth = {
+            let document = parser.tokenizer.sink.sink.0.borrow();
+            document
+                .tree
+                .nodes()
+                .next_back()
+                .map_or(0, |node| node.ancestors().count())
+        };
+        if depth > MAX_DEPTH {
+            return Err(TooDeep {
+                at: start,
+                bytes: html.len(),
+            });
+        }
+    }
+    Ok(parser.finish())
 }
 
 /// A parsed listing page and the elements its item selector matched, in page order.
@@ -122,7 +185,10 @@ impl Page {
     /// Parses `html`, the page at `page_url`, and finds its items. Fails when the item selector
     /// matches nothing.
     pub fn parse(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Self, ExtractError> {
-        let document = Html::parse_document(html);
+        let document = parse_html(html).map_err(|source| ExtractError::TooDeep {
+            feed: spec.id.clone(),
+            source,
+        })?;
         let base_url = document_base(&document, page_url);
         let items: Vec<NodeId> = document
             .select(&spec.selectors.item)
@@ -271,8 +337,12 @@ pub struct Detail {
 }
 
 /// Reads `fields` from an item's own page, `html` at `page_url`.
+/// A page nested deeper than [`MAX_DEPTH`] yields nothing.
 pub fn read_detail(html: &str, page_url: &Url, fields: &crate::config::DetailSelectors) -> Detail {
-    let document = Html::parse_document(html);
+    let document = parse_html(html).unwrap_or_else(|err| {
+        tracing::warn!("{page_url}: {err}");
+        Html::new_document()
+    });
     let root = document.root_element();
     let base_url = document_base(&document, page_url);
     let text = |field: &Option<FieldSelector>| {
@@ -305,7 +375,7 @@ pub fn read_detail(html: &str, page_url: &Url, fields: &crate::config::DetailSel
 /// The address of the next page of a listing: the `href` of the first element `next` matches,
 /// resolved like item links; `None` when there is none or it is not http(s).
 pub fn next_page_url(html: &str, page_url: &Url, next: &Selector) -> Option<Url> {
-    let document = Html::parse_document(html);
+    let document = parse_html(html).ok()?;
     let base = document_base(&document, page_url);
     let element = document.select(next).next()?;
     let href = element
@@ -349,7 +419,9 @@ fn field_dates(element: ElementRef<'_>, field: &FieldSelector) -> Vec<String> {
 
 fn base_href(document: &Html) -> Option<String> {
     // Parsing a literal selector cannot fail.
-    let selector = Selector::parse("base[href]").ok()?;
+    // Only the head's: a `<base>` further down sits in content the site may not control (a
+    // comment, a summary), and must not move every link on the page elsewhere.
+    let selector = Selector::parse("head base[href]").ok()?;
     document
         .select(&selector)
         .next()
@@ -474,11 +546,15 @@ fn link_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
 /// `href=""`, `href="#"` and `javascript:` links lead nowhere: scripts handle the click.
 pub(crate) fn is_placeholder_link(href: &str) -> bool {
     let href = href.trim();
+    // URL parsers drop tabs and newlines anywhere, so `java\tscript:` is `javascript:`.
+    let mut chars = href.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r'));
     href.is_empty()
         || href == "#"
-        || href
-            .get(..11)
-            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("javascript:"))
+        || "javascript:".chars().all(|expected| {
+            chars
+                .next()
+                .is_some_and(|c| c.eq_ignore_ascii_case(&expected))
+        })
 }
 
 /// Date candidates: the named attribute; otherwise a machine-readable attribute (`datetime` of

@@ -541,7 +541,13 @@ async fn read_response(
     };
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| ReadError::http(&e))? {
+    // A body that breaks off (a reset, a stall past the timeout, a cut) is worth another try,
+    // whatever reqwest files the error under.
+    let broken_body = |err: reqwest::Error| ReadError::Http {
+        reason: describe(&err),
+        transient: true,
+    };
+    while let Some(chunk) = response.chunk().await.map_err(broken_body)? {
         if body.len().saturating_add(chunk.len()) > limit {
             if overflow == Overflow::Fail {
                 return Err(ReadError::TooLarge);

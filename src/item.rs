@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use url::Url;
 
 use crate::config::{FeedSpec, SummaryFormat};
@@ -265,8 +265,8 @@ fn describe_selector(css: &str) -> String {
     }
 }
 
-/// Parses the first date candidate that parses; when none does, the error of the last one (the
-/// text). `Ok(None)` when there is no candidate.
+/// Parses the first date candidate that parses to a year feeds can carry (1000 to 9999); when
+/// none does, the error of the last one (the text). `Ok(None)` when there is no candidate.
 pub fn parse_dates(
     candidates: &[String],
     spec: &FeedSpec,
@@ -275,7 +275,18 @@ pub fn parse_dates(
     let mut last_error = None;
     for candidate in candidates {
         match parse_date_at(candidate, &spec.date_formats, spec.timezone, now) {
-            Ok(date) => return Ok(Some(date)),
+            // RFC 2822 and RFC 3339 have four-digit years, and RSS cannot write a year below 0:
+            // a relative date that far back ("3000 years ago") is no date.
+            Ok(date) if (1000..=9999).contains(&date.date.year()) => return Ok(Some(date)),
+            Ok(date) => {
+                last_error = Some(DateError {
+                    text: candidate.clone(),
+                    tried: format!(
+                        "read as the year {}; feeds carry the years 1000 to 9999 only",
+                        date.date.year()
+                    ),
+                });
+            }
             Err(err) => last_error = Some(err),
         }
     }

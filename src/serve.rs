@@ -47,6 +47,8 @@ struct CachedFile {
     modified: SystemTime,
     /// Its compressed forms, made on first demand and kept with it.
     compressed: Arc<Compressed>,
+    /// Whether it was old enough, when read, for its stamp to be trusted (see [`read`]).
+    settled: bool,
 }
 
 #[derive(Default)]
@@ -114,14 +116,18 @@ fn negotiate(headers: &HeaderMap) -> Option<Coding> {
 type Compressor = fn(&[u8]) -> Vec<u8>;
 
 impl CachedFile {
-    /// The body in `coding`, compressed once per file version on a blocking thread.
-    async fn encoded(&self, coding: Coding) -> Bytes {
+    /// The body in `coding`, compressed once per file version on a blocking thread, at most
+    /// as many at a time as `compressing` allows (a brotli encoder holds megabytes).
+    async fn encoded(&self, coding: Coding, compressing: &tokio::sync::Semaphore) -> Bytes {
         let (cell, make): (_, Compressor) = match coding {
             Coding::Gzip => (&self.compressed.gzip, gzip),
             Coding::Brotli => (&self.compressed.brotli, brotli_bytes),
         };
         let bytes = self.bytes.clone();
         cell.get_or_init(|| async move {
+            let Ok(_permit) = compressing.acquire().await else {
+                return Bytes::new();
+            };
             tokio::task::spawn_blocking(move || Bytes::from(make(&bytes)))
                 .await
                 .unwrap_or_default()
@@ -164,6 +170,8 @@ struct ServeState {
     options: ServeOptions,
     cache_control: HeaderValue,
     files: RwLock<HashMap<String, CachedFile>>,
+    /// Compressions running at once: one per core.
+    compressing: tokio::sync::Semaphore,
 }
 
 /// The router: `GET`/`HEAD` of the output folder's files (`/` is `index.html`) and
@@ -178,6 +186,9 @@ pub fn router(config: Config, options: ServeOptions) -> Router {
         options,
         cache_control,
         files: RwLock::new(HashMap::new()),
+        compressing: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+        ),
     });
     Router::new()
         .route(
@@ -243,7 +254,7 @@ async fn handle(
     } else {
         // Compressed bodies are made once per file version, not per request.
         let body = match coding {
-            Some(coding) => file.encoded(coding).await,
+            Some(coding) => file.encoded(coding, &state.compressing).await,
             None => file.bytes.clone(),
         };
         let mut response = Response::new(Body::from(body));
@@ -318,39 +329,44 @@ async fn read(state: &ServeState, name: &str) -> Option<CachedFile> {
     }
     let modified = meta.modified().ok()?;
     let stamp = (meta.len(), modified, inode(&meta));
-    if let Some(cached) = state
+    let previous = state
         .files
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .get(name)
-        .filter(|c| c.stamp == stamp)
-    {
+        .cloned();
+    if let Some(cached) = previous.as_ref().filter(|c| c.stamp == stamp && c.settled) {
         return Some(cached.clone());
     }
     // Files are replaced by rename, never rewritten in place: what is read is one whole file.
     let bytes = Bytes::from(tokio::fs::read(&path).await.ok()?);
     let digest = Sha256::digest(&bytes);
     let etag: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    let file = CachedFile {
-        stamp,
-        etag: HeaderValue::from_str(&format!("\"{etag}\"")).ok()?,
-        last_modified: HeaderValue::from_str(&httpdate::fmt_http_date(modified)).ok()?,
-        modified,
-        bytes,
-        compressed: Arc::default(),
-    };
+    let etag = HeaderValue::from_str(&format!("\"{etag}\"")).ok()?;
+    // The same content keeps its compressed forms, whatever its stamp says.
+    let compressed = previous
+        .filter(|c| c.etag == etag)
+        .map(|c| c.compressed)
+        .unwrap_or_default();
     // A file changed within the last two seconds may change again within its timestamp's
     // resolution, unseen by size and time: such a file is read afresh until it settles.
     let settled = modified
         .elapsed()
         .is_ok_and(|age| age > Duration::from_secs(2));
-    if settled {
-        state
-            .files
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(name.to_string(), file.clone());
-    }
+    let file = CachedFile {
+        stamp,
+        etag,
+        last_modified: HeaderValue::from_str(&httpdate::fmt_http_date(modified)).ok()?,
+        modified,
+        bytes,
+        compressed,
+        settled,
+    };
+    state
+        .files
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(name.to_string(), file.clone());
     Some(file)
 }
 

@@ -92,8 +92,11 @@ const FORMATS: &[&str] = &[
 ];
 
 /// The best groups of `html` (best first, at most `limit`), read as of `now`.
+/// A page nested deeper than [`crate::extract::MAX_DEPTH`] yields none.
 pub fn suggest(html: &str, now: DateTime<Utc>, limit: usize) -> Vec<Suggestion> {
-    let document = Html::parse_document(html);
+    let Ok(document) = crate::extract::parse_html(html) else {
+        return Vec::new();
+    };
     let mut groups: HashMap<(String, String), Vec<NodeId>> = HashMap::new();
     for element in document.root_element().descendent_elements() {
         let Some(parent) = element.parent().and_then(ElementRef::wrap) else {
@@ -594,7 +597,7 @@ fn summary_selector(links: &[(ElementRef<'_>, ElementRef<'_>, String)]) -> Optio
 
 /// The page's `<title>`, cleaned.
 pub fn page_title(html: &str) -> Option<String> {
-    let document = Html::parse_document(html);
+    let document = crate::extract::parse_html(html).ok()?;
     let selector = Selector::parse("head title").ok()?;
     let title = text_of(document.select(&selector).next()?);
     (!title.is_empty()).then_some(title)

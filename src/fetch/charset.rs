@@ -67,7 +67,7 @@ pub fn decode(
         let lossy = String::from_utf8_lossy(bytes).into_owned();
         // A few bad bytes in a UTF-8 page (a cut-off character in an excerpt) are just that;
         // a page that is mostly not UTF-8 is in another encoding: guess which.
-        if mostly_broken(&lossy) {
+        if not_utf8(&lossy) {
             let guess = detect(bytes);
             let (text, had_errors) = guess.decode_without_bom_handling(bytes);
             if guess != UTF_8 && !had_errors {
@@ -136,6 +136,22 @@ fn finish(
         encoding,
         note,
     }
+}
+
+/// Whether text read as UTF-8 has more replacement characters than well-formed non-ASCII
+/// characters. Text in another encoding almost never forms valid UTF-8 sequences, while stray
+/// bytes in a UTF-8 page sit among many valid ones: one bad sequence on a short page must not
+/// switch the whole page to another encoding.
+fn not_utf8(lossy: &str) -> bool {
+    let (mut replaced, mut valid) = (0usize, 0usize);
+    for c in lossy.chars().filter(|c| !c.is_ascii()) {
+        if c == char::REPLACEMENT_CHARACTER {
+            replaced += 1;
+        } else {
+            valid += 1;
+        }
+    }
+    replaced > valid
 }
 
 /// Whether replacement characters make up a large share (5 % or more) of the text's non-ASCII

@@ -140,3 +140,84 @@ pub fn parse_atom(path: &Path) -> atom_syndication::Feed {
     let bytes = std::fs::read(path).unwrap();
     atom_syndication::Feed::read_from(&bytes[..]).unwrap()
 }
+
+/// Starts `pressfeed serve` on 127.0.0.1 (a free port) with `args`; returns the child and the
+/// address it serves, read from the line it prints first.
+pub fn spawn_serve(config: &Path, args: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pressfeed"))
+        .arg("--config")
+        .arg(config)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("PRESSFEED_LOG")
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .stdout(std::process::Stdio::piped())
+        // Not piped: nothing would read it, and a full pipe would stop the server.
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    assert!(address.starts_with("http://127.0.0.1:"), "{line}");
+    (child, address)
+}
+
+/// A page of `count` compact dated items (`ul > li`: a link, then an `i` date a minute older
+/// than the one before), newest first.
+pub fn compact_page(count: usize) -> String {
+    use std::fmt::Write as _;
+    let mut page = String::from("<!DOCTYPE html><html><body><ul>\n");
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    for i in 0..count {
+        let date = start - chrono::Duration::minutes(i64::try_from(i).unwrap());
+        let _ = writeln!(
+            page,
+            "<li><a href=/n/{i}>T{i}</a><i>{}</i>",
+            date.format("%Y-%m-%d %H:%M")
+        );
+    }
+    page.push_str("</ul></body></html>\n");
+    page
+}
+
+/// A config in `dir` for one feed `x` reading the file `page`, with `item` as its item
+/// selector, `a` as title and link, `date` (in `date_format`), and more lines of feed keys
+/// and of selectors. Returns its path.
+pub fn file_config(
+    dir: &Path,
+    page: &Path,
+    item: &str,
+    (date, date_format): (&str, &str),
+    (feed_keys, selector_keys): (&str, &str),
+) -> PathBuf {
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[output]\ndir = \"public\"\n\n[[feed]]\nid = \"x\"\ntitle = \"X\"\nurl = \"https://example.org/news/\"\nsource = {:?}\ndate_formats = [{date_format:?}]\ntimezone = \"UTC\"\n{feed_keys}\n\n[feed.selectors]\nitem = {item:?}\ntitle = \"a\"\nlink = \"a\"\ndate = {date:?}\n{selector_keys}\n",
+            page.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// [`file_config`] for a page of [`compact_page`] items.
+pub fn compact_config(dir: &Path, page: &Path, item: &str) -> PathBuf {
+    file_config(dir, page, item, ("i", "%Y-%m-%d %H:%M"), ("", ""))
+}

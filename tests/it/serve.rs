@@ -3,7 +3,7 @@
 //! JSON Feed and OPML parsed back, `/healthz`, SIGTERM, WebSub, and the index page in a real
 //! headless browser.
 
-use std::io::{BufRead as _, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use pressfeed::config::{self, Config};
 use pressfeed::serve::{ServeOptions, router};
 use reqwest::header;
 
-use crate::common::{HttpSite, config_for, fixture, parse_atom, pressfeed, stderr};
+use crate::common::{HttpSite, config_for, fixture, parse_atom, pressfeed, spawn_serve, stderr};
 use crate::server::{Background, Reply, TestServer};
 
 /// The ILO feed published into a temporary folder, and its config.
@@ -527,34 +527,6 @@ fn healthz_reports_feeds_and_fails_when_one_fails_too_long() {
             .unwrap()
             .contains("matches nothing")
     );
-}
-
-/// Starts `pressfeed serve` with `args`; returns the child and the address it serves.
-fn spawn_serve(config: &Path, args: &[&str]) -> (std::process::Child, String) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pressfeed"))
-        .arg("--config")
-        .arg(config)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .args(args)
-        .env_remove("PRESSFEED_LOG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
-    assert!(address.starts_with("http://127.0.0.1:"), "{line}");
-    (child, address)
 }
 
 fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {

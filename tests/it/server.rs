@@ -32,6 +32,17 @@ pub enum Reply {
     Slow(Duration, Box<Reply>),
     /// Headers announcing `declared` bytes, then `body` (shorter), then a dropped connection.
     Truncated { body: Vec<u8>, declared: usize },
+    /// `chunk` over and over, made as it is sent, until `total` bytes have gone; the bytes
+    /// sent are counted in `sent`.
+    Endless {
+        chunk: Vec<u8>,
+        total: u64,
+        sent: Arc<std::sync::atomic::AtomicU64>,
+    },
+    /// 200 with these headers and `body` exactly as given (say, already compressed).
+    Raw(Vec<(&'static str, String)>, Vec<u8>),
+    /// `body`, then nothing more, the connection held open for good.
+    Stall { body: Vec<u8> },
 }
 
 impl Reply {
@@ -386,6 +397,42 @@ async fn answer(reply: Reply, request: &HeaderMap) -> Response {
                 .header(header::CONTENT_TYPE, "text/html")
                 .header(header::CONTENT_LENGTH, declared)
                 .body(Body::from_stream(first.chain(then_fail)))
+                .unwrap()
+        }
+        Reply::Endless { chunk, total, sent } => {
+            let chunk = axum::body::Bytes::from(chunk);
+            let body = futures::stream::unfold(0u64, move |done| {
+                let chunk = chunk.clone();
+                let sent = Arc::clone(&sent);
+                async move {
+                    if done >= total {
+                        return None;
+                    }
+                    let len = u64::try_from(chunk.len()).unwrap().min(total - done);
+                    sent.fetch_add(len, Ordering::SeqCst);
+                    let part = chunk.slice(..usize::try_from(len).unwrap());
+                    Some((Ok::<_, std::io::Error>(part), done + len))
+                }
+            });
+            Response::builder()
+                .header(header::CONTENT_TYPE, "text/html")
+                .body(Body::from_stream(body))
+                .unwrap()
+        }
+        Reply::Raw(headers, body) => {
+            let mut builder = Response::builder();
+            for (name, value) in headers {
+                builder = builder.header(name, value);
+            }
+            builder.body(Body::from(body)).unwrap()
+        }
+        Reply::Stall { body } => {
+            use futures::StreamExt as _;
+            let first = futures::stream::iter([Ok::<_, std::io::Error>(body)]);
+            let never = futures::stream::pending();
+            Response::builder()
+                .header(header::CONTENT_TYPE, "text/html")
+                .body(Body::from_stream(first.chain(never)))
                 .unwrap()
         }
         Reply::Slow(..) => unreachable!("unwrapped above"),

@@ -1,0 +1,10 @@
+//! Arbitrary bytes as the page of the shipped ILO feed: decoded, extracted, built into items and rendered in every format; the feeds must read back.
+//! The check is `checks::extract_ilo`, shared with `tests/it/regressions.rs`.
+
+#![no_main]
+
+#[path = "../checks.rs"]
+#[expect(dead_code, reason = "each target uses one of the shared checks")]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::extract_ilo(data));
