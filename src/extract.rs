@@ -138,7 +138,7 @@ pub struct TooDeep {
 }
 
 /// Parses an HTML document, refusing one nested deeper than [`MAX_DEPTH`]: the depth is checked
-/// after each [`PARSE_CHUNK`] of input, so time stays linear in the page's length.
+/// after each 16 KiB of input, so time stays linear in the page's length.
 pub fn parse_html(html: &str) -> Result<Html, TooDeep> {
     use html5ever::tendril::TendrilSink as _;
     let mut parser = html5ever::driver::parse_document(
