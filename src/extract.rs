@@ -145,7 +145,7 @@ pub fn parse_html(html: &str) -> Result<Html, TooDeep> {
         scraper::HtmlTreeSink::new(Html::new_document()),
         html5ever::ParseOpts::default(),
     );
-    let mut start = 0;
+    let (mut start, mut checked) = (0, 0);
     while start < html.len() {
         let mut end = (start + PARSE_CHUNK).min(html.len());
         while !html.is_char_boundary(end) {
@@ -153,15 +153,23 @@ pub fn parse_html(html: &str) -> Result<Html, TooDeep> {
         }
         parser.process(html[start..end].into());
         start = end;
-        let depth = {
+        // Every node made since the last check: the deepest of them is as deep as the stack
+        // of open elements got (the last one alone is not: a comment after `</body>` lands
+        // at the top while the stack stays deep). Each walk stops past the limit: linear.
+        let too_deep = {
             let document = parser.tokenizer.sink.sink.0.borrow();
-            document
-                .tree
-                .nodes()
-                .next_back()
-                .map_or(0, |node| node.ancestors().count())
+            let nodes = document.tree.nodes();
+            let total = nodes.len();
+            // From the back: `Nodes` steps backwards in constant time, but skips forwards one
+            // by one.
+            let deep = nodes
+                .rev()
+                .take(total - checked)
+                .any(|node| node.ancestors().nth(MAX_DEPTH).is_some());
+            checked = total;
+            deep
         };
-        if depth > MAX_DEPTH {
+        if too_deep {
             return Err(TooDeep {
                 at: start,
                 bytes: html.len(),
@@ -339,10 +347,20 @@ pub struct Detail {
 /// Reads `fields` from an item's own page, `html` at `page_url`.
 /// A page nested deeper than [`MAX_DEPTH`] yields nothing.
 pub fn read_detail(html: &str, page_url: &Url, fields: &crate::config::DetailSelectors) -> Detail {
-    let document = parse_html(html).unwrap_or_else(|err| {
-        tracing::warn!("{page_url}: {err}");
-        Html::new_document()
-    });
+    let document = match parse_html(html) {
+        Ok(document) => document,
+        Err(err) => {
+            tracing::warn!("{page_url}: {err}");
+            return Detail {
+                content: None,
+                dates: Vec::new(),
+                summary: None,
+                author: None,
+                image: None,
+                base_url: page_url.clone(),
+            };
+        }
+    };
     let root = document.root_element();
     let base_url = document_base(&document, page_url);
     let text = |field: &Option<FieldSelector>| {

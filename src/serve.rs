@@ -118,19 +118,24 @@ type Compressor = fn(&[u8]) -> Vec<u8>;
 impl CachedFile {
     /// The body in `coding`, compressed once per file version on a blocking thread, at most
     /// as many at a time as `compressing` allows (a brotli encoder holds megabytes).
-    async fn encoded(&self, coding: Coding, compressing: &tokio::sync::Semaphore) -> Bytes {
+    async fn encoded(&self, coding: Coding, compressing: &Arc<tokio::sync::Semaphore>) -> Bytes {
         let (cell, make): (_, Compressor) = match coding {
             Coding::Gzip => (&self.compressed.gzip, gzip),
             Coding::Brotli => (&self.compressed.brotli, brotli_bytes),
         };
         let bytes = self.bytes.clone();
         cell.get_or_init(|| async move {
-            let Ok(_permit) = compressing.acquire().await else {
+            let Ok(permit) = Arc::clone(compressing).acquire_owned().await else {
                 return Bytes::new();
             };
-            tokio::task::spawn_blocking(move || Bytes::from(make(&bytes)))
-                .await
-                .unwrap_or_default()
+            // The permit goes with the job: a request that gives up does not free its slot
+            // while the compression still runs.
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                Bytes::from(make(&bytes))
+            })
+            .await
+            .unwrap_or_default()
         })
         .await
         .clone()
@@ -171,7 +176,7 @@ struct ServeState {
     cache_control: HeaderValue,
     files: RwLock<HashMap<String, CachedFile>>,
     /// Compressions running at once: one per core.
-    compressing: tokio::sync::Semaphore,
+    compressing: Arc<tokio::sync::Semaphore>,
 }
 
 /// The router: `GET`/`HEAD` of the output folder's files (`/` is `index.html`) and
@@ -186,9 +191,9 @@ pub fn router(config: Config, options: ServeOptions) -> Router {
         options,
         cache_control,
         files: RwLock::new(HashMap::new()),
-        compressing: tokio::sync::Semaphore::new(
+        compressing: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
-        ),
+        )),
     });
     Router::new()
         .route(

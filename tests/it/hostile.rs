@@ -247,6 +247,34 @@ fn nesting_100000_levels_deep_is_refused_quickly() {
         good
     );
 
+    // Nor can the depth hide behind a comment after `</body>` at the end of each 16 KiB
+    // piece the parser is given (a comment there lands at the top of the tree while the
+    // elements stay open).
+    let mut sly = String::from("<html><body>");
+    for piece in 1..=40 {
+        let need = 16_384 * piece - sly.len();
+        let divs = (need - 20) / 5;
+        sly.push_str(&"<div>".repeat(divs));
+        sly.push_str("</body><!--");
+        sly.push_str(&"x".repeat(need - divs * 5 - 14));
+        sly.push_str("-->");
+        assert_eq!(sly.len(), 16_384 * piece);
+    }
+    std::fs::write(&page, &sly).unwrap();
+    let started = Instant::now();
+    let assert = pressfeed()
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .assert()
+        .code(1);
+    assert!(
+        stderr(&assert).contains("more than 512 levels deep (by byte 16384 of"),
+        "{}",
+        stderr(&assert)
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+
     // suggest says why it finds nothing.
     let assert = pressfeed().arg("suggest").arg(&page).assert().code(1);
     assert!(
