@@ -292,27 +292,19 @@ fn write_config(dir: &Path, hosts: &[String], feeds: usize) -> PathBuf {
 
 /// Peak resident memory (VmHWM) and open descriptors of a live process, from /proc.
 fn proc_usage(pid: u32) -> Option<(u64, usize)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib = |key: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(key))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u64>().ok())
-    };
     let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count();
-    Some((kib("VmHWM:")? * 1024, fds))
+    Some((proc_status_bytes(pid, "VmHWM:")?, fds))
 }
 
-fn current_rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+/// A memory figure (`VmHWM:`, `VmRSS:`, ...) of a live process from /proc, in bytes.
+fn proc_status_bytes(pid: u32, key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))
+        .find(|l| l.starts_with(key))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse::<u64>().ok())
-        .unwrap()
-        * 1024
+        .map(|kib| kib * 1024)
 }
 
 /// How one `pressfeed run` went.
@@ -674,7 +666,7 @@ fn main() {
             }
         });
         let (_, fds) = proc_usage(serve.id()).unwrap();
-        serve_rss.push(current_rss(serve.id()));
+        serve_rss.push(proc_status_bytes(serve.id(), "VmRSS:").unwrap());
         serve_fds.push(fds);
         lost += verdict.lost;
         // Faults a run counted as failures are survived only if nothing was lost.
