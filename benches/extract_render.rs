@@ -1,17 +1,24 @@
-//! Benchmarks of one feed refresh minus I/O: extract → build items → arrange → render RSS and
-//! Atom, on the ILO fixture and on a generated 1,000-item page of the same shape.
+//! Benchmarks of one feed refresh minus the network and the disk, as the binary runs it: the
+//! page's bytes decoded, parsed and read (`read_page`: every date, the other fields of the
+//! newest `max_items`, the checks), merged into the history and the feed read back
+//! (`Store::preview`, a transaction that is rolled back, so every iteration does the same
+//! work on an empty state file), and rendered in each format the feed writes (`render_feed`).
+//! What is left out: fetching, writing the files, the commit.
 //!
-//! - `ilo_fixture/extract_render`: the whole pipeline on `fixtures/ilo-china-press-releases.html`
-//!   (20 items), with the ILO feed of `config.toml`.
-//! - `page_1000/extract_render`: the whole pipeline on the generated page with the shipped feed
-//!   config: all 1,000 items dated and ordered, the other fields read for the newest
-//!   `max_items` (50), which are rendered.
+//! - `ilo_fixture/extract_render`: `fixtures/ilo-china-press-releases.html` (20 items) with the
+//!   ILO feed of `config.toml` (RSS, Atom and JSON Feed).
+//! - `page_1000/extract_render`: the generated 1,000-item page with the shipped feed config:
+//!   all 1,000 items dated, the other fields read for the newest `max_items` (50), which are
+//!   published.
 //! - `page_1000/extract_render_all`: the same with `max_items` raised to 1,000, so every item is
-//!   rendered into both documents (about 600 KB each).
+//!   read, merged and rendered.
 //! - `page_1000/extract_only`: every field of every item extracted and built (what `check`
-//!   does; no ordering, no rendering).
+//!   does; no history, no rendering).
 //! - `page_1000/floor_parse_select`: the floor any scraper pays, `scraper` parsing the page and
 //!   running the item selector.
+//! - `page_1000/without_history`: the headline job as it was measured before the history was
+//!   part of it (read, order in memory, RSS and Atom only), kept to compare with earlier
+//!   figures.
 //!
 //! The generated page is the fixture with the content of `div.press-releases` replaced by 1,000
 //! copies of its 20 `li.item` blocks (year headings and one `ol.item-list` per year, unique WCMS
@@ -24,16 +31,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use pressfeed::config::{Config, FeedSpec, OutputSettings};
-use pressfeed::extract::{Page, extract};
-use pressfeed::item::{Built, build_items};
-use pressfeed::pipeline::{arrange, read_items};
-use pressfeed::render;
+use pressfeed::{
+    Body, Config, FeedSpec, Format, ListingPage, OutputSettings, PageItems, PageRead, Store,
+    Validators, build_items, extract, read_items, read_page, render, render_feed,
+};
+use pressfeed_testkit::arrange;
+use pressfeed_testkit::pages::{NewItem, PageTemplate, read_fixture};
 use scraper::Html;
-
-mod pages;
-
-use pages::{NewItem, PageTemplate, read_fixture};
 
 /// Items on the generated page.
 const GENERATED_ITEMS: usize = 1000;
@@ -44,7 +48,7 @@ const DAYS_BETWEEN_ITEMS: u64 = 3;
 
 fn load_config() -> Config {
     let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"));
-    pressfeed::config::load(path).expect("config.toml loads")
+    Config::load(path).expect("config.toml loads")
 }
 
 /// A fixed run time, so every iteration does the same work.
@@ -54,30 +58,70 @@ fn fixed_now() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// Extraction and item building, as `pipeline::scrape` does them.
-fn extract_and_build(html: &str, spec: &FeedSpec) -> Built {
-    let page = Page::parse(html, &spec.page_url, spec).expect("the page has items");
-    read_items(&page, spec, fixed_now())
+/// `html` as the fetcher hands a page over.
+fn body(html: &str, spec: &FeedSpec) -> Body {
+    Body {
+        url: spec.page_url.clone(),
+        bytes: html.as_bytes().to_vec(),
+        http_charset: None,
+        validators: Validators::default(),
+    }
 }
 
-/// Extraction of every field of every item, and item building.
-fn extract_all_and_build(html: &str, spec: &FeedSpec) -> Built {
-    let extraction = extract(html, &spec.page_url, spec).expect("the page has items");
-    build_items(extraction, spec, fixed_now())
+/// A state file of its own, in a folder that lives as long as the benchmark.
+fn empty_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let store = Store::open(&dir.path().join("state.sqlite")).expect("the state file opens");
+    (dir, store)
 }
 
-/// The whole pipeline minus I/O: returns the number of items published and both documents.
+/// One refresh minus the network and the disk: returns the items published and the files'
+/// bytes.
 fn extract_render(
+    html: &str,
+    spec: &FeedSpec,
+    output: &OutputSettings,
+    store: &mut Store,
+    now: DateTime<Utc>,
+) -> (usize, Vec<Vec<u8>>) {
+    let read = read_page(spec, body(html, spec), None, now).expect("the page reads");
+    let fingerprint = spec.fingerprint();
+    let page = PageRead {
+        items: &read.items.items,
+        validators: &read.validators,
+        fingerprint: &fingerprint,
+        keep_summaries: false,
+    };
+    let (_, items) = store
+        .preview(&spec.id, Some(&page), spec.window(), now)
+        .expect("the history merges");
+    let files = render_feed(spec, output, &items, now).expect("the feed renders");
+    (
+        items.len(),
+        files.into_iter().map(|(_, bytes)| bytes).collect(),
+    )
+}
+
+/// Extraction and item building as a refresh does them, ordered in memory and rendered as RSS
+/// and Atom: the headline job before the history was part of it.
+fn without_history(
     html: &str,
     spec: &FeedSpec,
     output: &OutputSettings,
     now: DateTime<Utc>,
 ) -> (usize, Vec<u8>, Vec<u8>) {
-    let built = extract_and_build(html, spec);
+    let page = ListingPage::parse(html, &spec.page_url, spec).expect("the page has items");
+    let built = read_items(&page, spec, now);
     let (meta, items) = arrange(spec, output, built.items, now);
-    let rss = render::rss(&spec.id, &meta, &items).expect("RSS renders");
-    let atom = render::atom(&spec.id, &meta, &items).expect("Atom renders");
+    let rss = render(Format::Rss, &meta, &items).expect("RSS renders");
+    let atom = render(Format::Atom, &meta, &items).expect("Atom renders");
     (items.len(), rss, atom)
+}
+
+/// Extraction of every field of every item, and item building.
+fn extract_all_and_build(html: &str, spec: &FeedSpec) -> PageItems {
+    let extraction = extract(html, &spec.page_url, spec).expect("the page has items");
+    build_items(extraction, spec, fixed_now())
 }
 
 /// The fixture page with its listing replaced by `count` items of the same markup.
@@ -90,7 +134,9 @@ fn generated_page(fixture: &str, count: usize) -> String {
             id: FIRST_GENERATED_ID + n,
             label: format!("#{n}"),
             date: first_date
-                .checked_sub_days(Days::new(DAYS_BETWEEN_ITEMS * n as u64))
+                .checked_sub_days(Days::new(
+                    DAYS_BETWEEN_ITEMS * u64::try_from(n).expect("small"),
+                ))
                 .expect("date in range"),
         }
     }))
@@ -101,12 +147,14 @@ fn bench_ilo_fixture(c: &mut Criterion) {
     let spec = &config.feeds[0];
     let html = read_fixture();
     let now = fixed_now();
-    let (published, _, _) = extract_render(&html, spec, &config.output, now);
+    let (_dir, mut store) = empty_store();
+    let (published, files) = extract_render(&html, spec, &config.output, &mut store, now);
     assert_eq!(published, 20, "the fixture yields its 20 items");
+    assert_eq!(files.len(), 3, "RSS, Atom and JSON Feed");
 
     let mut group = c.benchmark_group("ilo_fixture");
     group.bench_function("extract_render", |b| {
-        b.iter(|| extract_render(black_box(&html), spec, &config.output, now));
+        b.iter(|| extract_render(black_box(&html), spec, &config.output, &mut store, now));
     });
     group.finish();
 }
@@ -118,14 +166,19 @@ fn bench_page_1000(c: &mut Criterion) {
     let page = generated_page(&read_fixture(), GENERATED_ITEMS);
     let now = fixed_now();
 
+    let (_dir, mut store) = empty_store();
+
     // Check once, outside the timed loops, that the page is what it claims to be.
-    let built = extract_and_build(&page, &spec);
+    let built = read_page(&spec, body(&page, &spec), None, now)
+        .expect("the page reads")
+        .items;
     assert_eq!(built.items.len(), GENERATED_ITEMS, "{:?}", built.warnings);
     assert!(built.warnings.is_empty(), "{:?}", built.warnings);
     assert_eq!(built.counts.date_parsed, GENERATED_ITEMS);
     assert_eq!(built.counts.summary, GENERATED_ITEMS * 4 / 5);
-    let (published, rss, atom) = extract_render(&page, &spec, &config.output, now);
+    let (published, files) = extract_render(&page, &spec, &config.output, &mut store, now);
     assert_eq!(published, GENERATED_ITEMS);
+    let (rss, atom) = (&files[0], &files[1]);
     let document = Html::parse_document(&page);
     assert_eq!(
         document.select(&spec.selectors.item).count(),
@@ -140,20 +193,23 @@ fn bench_page_1000(c: &mut Criterion) {
     );
 
     let shipped = &config.feeds[0];
-    let (published, rss_50, _) = extract_render(&page, shipped, &config.output, now);
+    let (published, files_50) = extract_render(&page, shipped, &config.output, &mut store, now);
     assert_eq!(published, shipped.max_items);
     // Reading only the newest items publishes what reading them all would.
     let all = extract_all_and_build(&page, shipped);
     let (meta, items) = arrange(shipped, &config.output, all.items, now);
-    let rss_50_from_all = render::rss(&shipped.id, &meta, &items).expect("RSS renders");
-    assert_eq!(rss_50, rss_50_from_all);
+    let rss_50_from_all = render(Format::Rss, &meta, &items).expect("RSS renders");
+    assert_eq!(files_50[0], rss_50_from_all);
 
     let mut group = c.benchmark_group("page_1000");
     group.bench_function("extract_render", |b| {
-        b.iter(|| extract_render(black_box(&page), shipped, &config.output, now));
+        b.iter(|| extract_render(black_box(&page), shipped, &config.output, &mut store, now));
     });
     group.bench_function("extract_render_all", |b| {
-        b.iter(|| extract_render(black_box(&page), &spec, &config.output, now));
+        b.iter(|| extract_render(black_box(&page), &spec, &config.output, &mut store, now));
+    });
+    group.bench_function("without_history", |b| {
+        b.iter(|| without_history(black_box(&page), shipped, &config.output, now));
     });
     group.bench_function("extract_only", |b| {
         b.iter(|| extract_all_and_build(black_box(&page), &spec));

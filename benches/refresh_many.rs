@@ -48,9 +48,7 @@ use axum::routing::get;
 use chrono::{Days, NaiveDate};
 use wait4::Wait4 as _;
 
-mod pages;
-
-use pages::{NewItem, PageTemplate, read_fixture};
+use pressfeed_testkit::pages::{NewItem, PageTemplate, read_fixture};
 
 /// Feeds in the generated config.
 const FEEDS: usize = 1000;
@@ -362,6 +360,10 @@ struct Run {
 }
 
 impl Run {
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "request counts are far below 2^52"
+    )]
     fn requests_per_second(&self) -> f64 {
         self.measure.served.total() as f64 / self.measure.wall.as_secs_f64()
     }

@@ -12,9 +12,7 @@ use std::process::{Child, Command, Stdio};
 
 use chrono::{Days, NaiveDate};
 
-mod pages;
-
-use pages::{NewItem, PageTemplate, read_fixture};
+use pressfeed_testkit::pages::{NewItem, PageTemplate, read_fixture};
 
 /// Items on the page and in the feed.
 const ITEMS: usize = 50;

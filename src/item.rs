@@ -1,20 +1,21 @@
-//! Items: what a listing entry becomes once cleaned, validated, dated and given a stable id.
+//! Items: what a listing entry becomes once cleaned, validated, dated and given a stable id
+//! ([`PageItem`]), and what a feed publishes from the history ([`FeedItem`]).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
 
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use url::Url;
 
-use crate::config::{FeedSpec, SummaryFormat};
-use crate::dates::{DateError, PageDate, parse_date_at};
-pub use crate::extract::clean_text;
-use crate::extract::{Extraction, RawItem, is_xml_char};
+use crate::dates::{DateError, PLAUSIBLE_YEARS, PageDate, Unparsed, parse_date_at};
+use crate::extract::{Detail, Extraction, RawItem};
+use crate::spec::{FeedSpec, SummaryFormat};
+use crate::text::{LinkError, escape_html, resolve_link, sanitise_html};
 
-/// One entry of a feed.
+/// One entry as a page gave it, ready for the history.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
-    /// Stable id: the item's absolute link.
+pub struct PageItem {
+    /// Stable id: the item's absolute link (or, without one, the page's with a hash).
     pub id: String,
     /// Title, plain text.
     pub title: String,
@@ -24,8 +25,6 @@ pub struct Item {
     pub summary: Option<String>,
     /// When the page says the item was published; `None` when it gives no usable date.
     pub date: Option<DateTime<FixedOffset>>,
-    /// When the item's title or summary last changed after it was first seen, if ever.
-    pub updated: Option<DateTime<FixedOffset>>,
     /// Whether `date` was worked out from the run's time (a relative date, a date without a
     /// year): the history keeps the first one instead of letting it drift.
     pub date_inferred: bool,
@@ -39,6 +38,67 @@ pub struct Item {
     pub detail_done: bool,
     /// 1-based position on the page.
     pub position: usize,
+}
+
+/// One entry of a feed, as the history publishes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedItem {
+    /// Stable id.
+    pub id: String,
+    /// Title, plain text.
+    pub title: String,
+    /// Absolute http(s) link.
+    pub link: String,
+    /// Summary: plain text, or sanitised HTML when the feed publishes HTML.
+    pub summary: Option<String>,
+    /// When it was published (by the page, or when first seen); `None` only for a history
+    /// entry that no longer reads as a date.
+    pub date: Option<DateTime<FixedOffset>>,
+    /// When its title or summary last changed after it was first seen, if ever.
+    pub updated: Option<DateTime<FixedOffset>>,
+    /// Full text (sanitised HTML).
+    pub content: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+    /// Image (absolute URL).
+    pub image: Option<String>,
+}
+
+/// Which field made an item unusable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemField {
+    /// The title.
+    Title,
+    /// The link.
+    Link,
+}
+
+impl fmt::Display for ItemField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ItemField::Title => "title",
+            ItemField::Link => "link",
+        })
+    }
+}
+
+/// Why an item was left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The title selector found no text (`None`: the selector is the item element).
+    NoTitle(Option<String>),
+    /// The link is not one a feed can carry.
+    BadLink(LinkError),
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::NoTitle(Some(css)) => write!(f, "\"{css}\" finds no text in the item"),
+            SkipReason::NoTitle(None) => f.write_str("the item element finds no text in the item"),
+            SkipReason::BadLink(error) => write!(f, "{error}"),
+        }
+    }
 }
 
 /// Something wrong with one item; the feed goes on without it (or without its date).
@@ -56,10 +116,10 @@ pub enum ItemWarning {
         title: Option<String>,
         /// The link as written, when there is one.
         link: Option<String>,
-        /// `title` or `link`.
-        field: &'static str,
+        /// The field at fault.
+        field: ItemField,
         /// What is wrong.
-        reason: String,
+        reason: SkipReason,
     },
     /// The item's date could not be parsed; it is kept undated.
     #[error("item {position} \"{title}\": field \"date\": {source}; the item is kept undated")]
@@ -123,27 +183,34 @@ pub struct FieldCounts {
     pub summary: usize,
 }
 
-/// Items built from a page, with what went wrong on the way.
+/// The items a page gave, with what went wrong on the way.
 #[derive(Debug, Clone, Default)]
-pub struct Built {
+pub struct PageItems {
     /// Usable items, in page order, ids unique.
-    pub items: Vec<Item>,
+    pub items: Vec<PageItem>,
     /// Problems with single items.
     pub warnings: Vec<ItemWarning>,
     /// Per-field counts. `matched` and the date counts cover every matched element; the others
     /// cover the items read (all of them, except when a page lists more dated items than the
-    /// feed publishes: then only the newest are read, see `pipeline::read_items`).
+    /// feed publishes: then only the newest are read, see `read_items`).
     pub counts: FieldCounts,
 }
 
+/// The id of an item without a link: the page's address and a hash of its title and date
+/// text, stable across runs.
+fn linkless_id(spec: &FeedSpec, title: &str, date_text: &str) -> String {
+    let hash = crate::digest::content_hash(title, Some(date_text));
+    format!("{}#pressfeed-{hash}", spec.page_url)
+}
+
 /// Cleans, validates and dates what extraction found; relative dates are read as of `now`.
-pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) -> Built {
-    let mut built = Built {
+pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) -> PageItems {
+    let mut built = PageItems {
         counts: FieldCounts {
             matched: extraction.items.len(),
             ..FieldCounts::default()
         },
-        ..Built::default()
+        ..PageItems::default()
     };
     // Link → position of the item that first listed it.
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -162,7 +229,8 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
             // No link at all: the item links to the page, with an id of its own.
             (Some(title), None) => (title, spec.page_url.to_string(), true),
             (title, link) => {
-                built.warnings.push(skipped(&raw, title, link, spec));
+                let error = link.and_then(Result::err);
+                built.warnings.push(skipped(&raw, title, error, spec));
                 continue;
             }
         };
@@ -181,10 +249,7 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
             }
         };
         let id = if linkless {
-            // Stable across runs: the same title and date give the same id.
-            let date_text = raw.dates.first().map(String::as_str).unwrap_or("");
-            let hash = crate::store::content_hash(&title, Some(date_text));
-            format!("{}#pressfeed-{hash}", spec.page_url)
+            linkless_id(spec, &title, raw.dates.first().map_or("", String::as_str))
         } else {
             link.clone()
         };
@@ -204,13 +269,12 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
             });
         }
         seen.insert(id.clone(), raw.position);
-        built.items.push(Item {
+        built.items.push(PageItem {
             id,
             title,
             link,
             summary,
             date: date.map(|d| d.date),
-            updated: None,
             date_inferred: date.is_some_and(|d| d.inferred),
             content: None,
             author: None,
@@ -222,31 +286,22 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
     built
 }
 
+/// The warning for an item left out: `title` when it has one, else the title is at fault.
 fn skipped(
     raw: &RawItem,
     title: Option<String>,
-    link: Option<Result<String, String>>,
+    link: Option<LinkError>,
     spec: &FeedSpec,
 ) -> ItemWarning {
-    let selectors = &spec.selectors;
-    let (field, reason) = match (&title, &link) {
-        (None, _) => (
-            "title",
-            format!(
-                "{} finds no text in the item",
-                describe_selector(&selectors.title.css)
-            ),
-        ),
-        (_, None) => (
-            "link",
-            format!(
-                "{} finds no {} in the item",
-                describe_selector(&selectors.link.css),
-                selectors.link.attr.as_deref().unwrap_or("href")
-            ),
-        ),
-        (_, Some(Err(reason))) => ("link", reason.clone()),
-        (Some(_), Some(Ok(_))) => ("link", "unexpected".to_string()),
+    let (field, reason) = match (&title, link) {
+        (Some(_), Some(error)) => (ItemField::Link, SkipReason::BadLink(error)),
+        _ => {
+            let css = &spec.selectors.title.css;
+            (
+                ItemField::Title,
+                SkipReason::NoTitle((!css.is_empty()).then(|| css.clone())),
+            )
+        }
     };
     ItemWarning::Skipped {
         position: raw.position,
@@ -257,16 +312,9 @@ fn skipped(
     }
 }
 
-fn describe_selector(css: &str) -> String {
-    if css.is_empty() {
-        "the item element".to_string()
-    } else {
-        format!("\"{css}\"")
-    }
-}
-
-/// Parses the first date candidate that parses to a year feeds can carry (1000 to 9999); when
-/// none does, the error of the last one (the text). `Ok(None)` when there is no candidate.
+/// Parses the first date candidate that parses to a year feeds can carry
+/// ([`PLAUSIBLE_YEARS`]); when none does, the error of the last one (the text). `Ok(None)`
+/// when there is no candidate.
 pub fn parse_dates(
     candidates: &[String],
     spec: &FeedSpec,
@@ -275,16 +323,12 @@ pub fn parse_dates(
     let mut last_error = None;
     for candidate in candidates {
         match parse_date_at(candidate, &spec.date_formats, spec.timezone, now) {
-            // RFC 2822 and RFC 3339 have four-digit years, and RSS cannot write a year below 0:
-            // a relative date that far back ("3000 years ago") is no date.
-            Ok(date) if (1000..=9999).contains(&date.date.year()) => return Ok(Some(date)),
+            // A relative date that far back ("3000 years ago") is no date.
+            Ok(date) if PLAUSIBLE_YEARS.contains(&date.date.year()) => return Ok(Some(date)),
             Ok(date) => {
                 last_error = Some(DateError {
                     text: candidate.clone(),
-                    tried: format!(
-                        "read as the year {}; feeds carry the years 1000 to 9999 only",
-                        date.date.year()
-                    ),
+                    why: Unparsed::Year(date.date.year()),
                 });
             }
             Err(err) => last_error = Some(err),
@@ -308,19 +352,14 @@ fn summary_of(summary: Option<String>, spec: &FeedSpec, base: &Url) -> Option<St
         // An attribute's text is text, even in a feed that publishes HTML.
         SummaryFormat::Html => escape_html(&summary),
         // Extraction returns clean text already.
-        _ => summary,
+        SummaryFormat::Text => summary,
     };
     (!cleaned.is_empty()).then_some(cleaned)
 }
 
 /// Completes `item` with what its own page gave: content (sanitised HTML, links and images
 /// made absolute), author, image, and the summary and date when the listing had none.
-pub fn apply_detail(
-    item: &mut Item,
-    detail: crate::extract::Detail,
-    spec: &FeedSpec,
-    now: DateTime<Utc>,
-) {
+pub fn apply_detail(item: &mut PageItem, detail: Detail, spec: &FeedSpec, now: DateTime<Utc>) {
     let base = detail.base_url;
     item.content = detail
         .content
@@ -342,113 +381,4 @@ pub fn apply_detail(
         item.date_inferred = date.inferred;
     }
     item.detail_done = true;
-}
-
-/// Resolves `href` against `base`; only http(s) results are links a feed can carry.
-pub fn resolve_link(base: &Url, href: &str) -> Result<String, String> {
-    let url = base
-        .join(href.trim())
-        .map_err(|err| format!("\"{href}\" is not a valid link: {err}"))?;
-    if matches!(url.scheme(), "http" | "https") {
-        Ok(url.into())
-    } else {
-        Err(format!("\"{href}\" is not an http(s) link"))
-    }
-}
-
-/// Escapes text for use as HTML (RSS `description` is HTML).
-pub fn escape_html(text: &str) -> String {
-    escape(text, false)
-}
-
-/// Escapes text for HTML or XML text and attribute values alike (quotes too).
-pub fn escape_attribute(text: &str) -> String {
-    escape(text, true)
-}
-
-fn escape(text: &str, quotes: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if quotes => out.push_str("&quot;"),
-            '\'' if quotes => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Removes the characters XML 1.0 forbids (most C0 controls, U+FFFE, U+FFFF) and the C1
-/// controls, which readers show as garbage; borrows when there is nothing to remove.
-pub fn strip_forbidden_chars(text: &str) -> Cow<'_, str> {
-    if text.chars().all(is_xml_char) {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.chars().filter(|&c| is_xml_char(c)).collect())
-    }
-}
-
-/// Sanitises summary HTML with ammonia: scripts, styles, event handlers and unsafe URLs go;
-/// relative links and images become absolute.
-pub fn sanitise_html(html: &str, base: &Url) -> String {
-    let cleaned = ammonia::Builder::default()
-        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
-        .link_rel(Some("noopener noreferrer"))
-        .clean(&strip_forbidden_chars(html))
-        .to_string();
-    cleaned.trim().to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_resolve_against_the_base() {
-        let base = Url::parse("https://www.ilo.org/beijing/press/lang--en/index.htm").unwrap();
-        assert_eq!(
-            resolve_link(&base, "/global/WCMS_1/lang--en/index.htm").unwrap(),
-            "https://www.ilo.org/global/WCMS_1/lang--en/index.htm"
-        );
-        assert_eq!(
-            resolve_link(&base, "../x.pdf").unwrap(),
-            "https://www.ilo.org/beijing/press/x.pdf"
-        );
-        assert_eq!(
-            resolve_link(&base, "//cdn.example.org/a").unwrap(),
-            "https://cdn.example.org/a"
-        );
-        assert_eq!(
-            resolve_link(&base, "#top").unwrap(),
-            "https://www.ilo.org/beijing/press/lang--en/index.htm#top"
-        );
-        assert!(resolve_link(&base, "javascript:void(0)").is_err());
-        assert!(resolve_link(&base, "mailto:a@b.c").is_err());
-        assert!(resolve_link(&base, "http://[bad").is_err());
-    }
-
-    #[test]
-    fn text_is_cleaned_for_xml() {
-        assert_eq!(clean_text("  a\u{0}b\u{8}\n\t c\u{FFFF}\u{85}d "), "ab cd");
-        assert_eq!(
-            clean_text("Rock\u{A0}&\u{A0}roll ]]> 👍"),
-            "Rock & roll ]]> 👍"
-        );
-    }
-
-    #[test]
-    fn html_summaries_are_sanitised() {
-        let base = Url::parse("https://example.org/news/").unwrap();
-        let html = sanitise_html(
-            r#"<p onclick="x()">Hi <a href="a.htm">there</a><script>alert(1)</script><img src="/i.png" onerror="y()"><iframe src="//evil"></iframe></p>"#,
-            &base,
-        );
-        assert_eq!(
-            html,
-            r#"<p>Hi <a href="https://example.org/news/a.htm" rel="noopener noreferrer">there</a><img src="https://example.org/i.png"></p>"#
-        );
-    }
 }

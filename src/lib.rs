@@ -1,23 +1,92 @@
-//! pressfeed turns news listing pages that have no feed into RSS 2.0 and Atom 1.0 feeds.
+//! pressfeed turns news listing pages that have no feed into RSS 2.0, Atom 1.0 and JSON Feed
+//! 1.1 feeds.
 //!
-//! The data flow, one module per step: [`config`] → [`fetch`] → [`extract`] → [`item`]
-//! (with [`dates`]) → [`store`] → [`render`] → [`output`], driven by [`pipeline`].
+//! The data flows one way, one module per step, and only [`pipeline`](crate::run) knows the
+//! order:
+//!
+//! ```text
+//! config.toml ─config─▶ Config/FeedSpec (spec) ─fetch─▶ Body ─decode (fetch::charset)─▶ text
+//!   ─extract─▶ RawItem ─item (dates)─▶ PageItem ─checks─▶ ─store (History)─▶ FeedItem
+//!   ─render─▶ bytes ─output─▶ <dir>/<id>.{rss,atom,json}, index.html, feeds.opml (site) ─serve─▶ readers
+//! ```
+//!
+//! The modules are private; what the binary, the tests, the benchmarks and the fuzz targets use
+//! is re-exported here.
 
-pub mod config;
-pub mod dates;
-pub mod error;
-pub mod extract;
-pub mod fetch;
-pub mod item;
-pub mod notify;
-pub mod output;
-pub mod pipeline;
-pub mod render;
-pub mod serve;
-pub mod site;
-pub mod store;
-pub mod suggest;
+// The pedantic lints worth having, for the shipped code: lossy casts, `format!` appended to a
+// String, and functions too long to read (over 120 lines, clippy.toml).
+#![warn(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    clippy::format_push_string,
+    clippy::too_many_lines
+)]
 
-pub use config::{Config, FeedSpec};
-pub use error::{Error, Result};
-pub use item::Item;
+mod checks;
+mod config;
+mod dates;
+mod digest;
+mod error;
+mod extract;
+mod faults;
+mod fetch;
+mod item;
+mod notify;
+mod output;
+mod pipeline;
+mod render;
+mod serve;
+mod site;
+mod spec;
+mod store;
+mod suggest;
+mod text;
+
+pub use checks::CheckError;
+pub use config::defaults::{
+    DEFAULT_KEEP_DAYS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ITEMS, DEFAULT_MIN_ITEM_SHARE,
+    DEFAULT_USER_AGENT,
+};
+pub use config::{ConfigError, Location, Problem};
+pub use dates::{
+    DateError, DateFormat, PLAUSIBLE_YEARS, PageDate, Unparsed, matches_format, parse_date_at,
+    parse_relative,
+};
+pub use digest::{content_hash, hex16};
+pub use error::{Error, FeedError, FeedErrorKind, Result, chain};
+pub use extract::{
+    Detail, ExtractError, Extraction, ListingPage, MAX_DEPTH, RawItem, TooDeep, extract,
+    parse_html, read_detail,
+};
+pub use fetch::charset::Decoded;
+pub use fetch::{
+    Body, ClientError, FetchError, Fetched, Fetcher, Request, RetryPolicy, Target, Unanswered,
+    Validators,
+};
+pub use item::{
+    FeedItem, FieldCounts, ItemField, ItemWarning, PageItem, PageItems, SkipReason, apply_detail,
+    build_items, parse_dates,
+};
+pub use notify::HubFailure;
+pub use output::{OutputError, WriteOutcome, publish, remove_stale_temps};
+pub use pipeline::{
+    FeedReport, FeedResult, ListingRead, Preview, SuggestError, Suggested, forget, preview,
+    read_items, read_page, render_feed, run, run_until, statuses, suggest_page,
+};
+pub use render::{FeedMeta, RenderError, render};
+pub use serve::{DEFAULT_BIND, ServeOptions, router, serve};
+pub use site::{FeedEntry, INDEX, OPML, index_html, opml};
+pub use spec::{
+    Config, DetailSelectors, FeedSpec, FetchSettings, Field, FieldSelector, Format, NextPage,
+    OutputSettings, Pagination, RunSettings, Selectors, Source, SummaryFormat, Window,
+};
+pub use store::{
+    FeedStatus, GoodRun, History, Merge, Outcome, PageRead, RunRecord, SCHEMA_VERSION, StateLock,
+    Store, StoreError,
+};
+pub use suggest::{DateField, Suggestion, feed_block, page_title, suggest, toml_string};
+pub use text::{
+    LinkError, clean_text, escape_attribute, escape_html, resolve_link, sanitise_html,
+    strip_forbidden_chars, text_of,
+};

@@ -1,34 +1,65 @@
-//! WebSub: after a run that changed a feed, tell the hub named in `[output] websub_hub`, so
-//! subscribers get the new items at once. A hub that fails is logged, never fails the run.
+//! WebSub (W3C WebSub §6): after a run that changed a feed, tell the hub named in
+//! `[output] websub_hub`, so subscribers get the new items at once. A hub that fails is
+//! logged, never fails the run. Requests go through the same client settings and retry policy
+//! as pages.
 
-use std::time::Duration;
+use std::time::Instant;
 
+use reqwest::StatusCode;
 use url::Url;
 
-/// Attempts per notification.
-const ATTEMPTS: u32 = 3;
-/// Pause before the first retry; it doubles.
-const FIRST_PAUSE: Duration = Duration::from_millis(500);
+use crate::fetch::{ClientError, RetryPolicy, Unanswered, http_client};
+use crate::spec::{FetchSettings, RunSettings};
 
-/// POSTs `hub.mode=publish` for each of `topics` (feed URLs) to `hub`, retrying a few times.
-/// Returns the topics the hub did not accept, with why.
-pub async fn publish(hub: &Url, topics: &[String], user_agent: &str) -> Vec<(String, String)> {
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .build()
-    {
+/// Attempts per notification: a hub that is down is not waited for as long as a page.
+const HUB_ATTEMPTS: u32 = 3;
+
+/// The retry policy for the hub: the run's, with at most [`HUB_ATTEMPTS`] attempts.
+pub(crate) fn hub_policy(run: &RunSettings) -> RetryPolicy {
+    let policy = RetryPolicy::of_run(run);
+    RetryPolicy {
+        retries: policy.retries.min(HUB_ATTEMPTS - 1),
+        ..policy
+    }
+}
+
+/// Why the hub did not take a notification.
+#[derive(Debug, thiserror::Error)]
+pub enum HubFailure {
+    /// It answered with this status (after the attempts the policy allows).
+    #[error("HTTP {0}")]
+    Status(StatusCode),
+    /// It could not be reached.
+    #[error(transparent)]
+    Unreachable(Unanswered),
+    /// No HTTP client could be built.
+    #[error(transparent)]
+    Client(ClientError),
+}
+
+/// POSTs `hub.mode=publish` for each of `topics` (feed URLs) to `hub` with `settings` (the
+/// `[fetch]` defaults: user agent, timeouts), retrying as `policy` says. Returns the topics
+/// the hub did not take, with why.
+pub(crate) async fn publish(
+    hub: &Url,
+    topics: &[String],
+    settings: &FetchSettings,
+    policy: RetryPolicy,
+) -> Vec<(String, HubFailure)> {
+    let client = match http_client(settings.connect_timeout) {
         Ok(client) => client,
         Err(err) => {
-            let why = crate::error::chain(&err);
-            return topics.iter().map(|t| (t.clone(), why.clone())).collect();
+            return topics
+                .iter()
+                .map(|topic| (topic.clone(), HubFailure::Client(err.clone())))
+                .collect();
         }
     };
     // Topics go out together: one slow hub answer does not hold up the others.
     let results = futures::future::join_all(topics.iter().map(|topic| {
         let client = &client;
         async move {
-            let outcome = notify_one(client, hub, topic, user_agent).await;
+            let outcome = notify_one(client, hub, topic, settings, policy).await;
             outcome.err().map(|why| (topic.clone(), why))
         }
     }))
@@ -36,23 +67,26 @@ pub async fn publish(hub: &Url, topics: &[String], user_agent: &str) -> Vec<(Str
     results.into_iter().flatten().collect()
 }
 
-/// One topic, a few attempts; a 4xx answer is not retried (the hub refused it).
+/// One topic, tried as the policy allows; a 4xx answer is final (the hub refused it).
 async fn notify_one(
     client: &reqwest::Client,
     hub: &Url,
     topic: &str,
-    user_agent: &str,
-) -> Result<(), String> {
+    settings: &FetchSettings,
+    policy: RetryPolicy,
+) -> Result<(), HubFailure> {
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("hub.mode", "publish")
         .append_pair("hub.url", topic)
         .finish();
-    let mut pause = FIRST_PAUSE;
-    let mut last_error = String::new();
-    for attempt in 1..=ATTEMPTS {
+    let started = Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
         let sent = client
             .post(hub.clone())
-            .header(reqwest::header::USER_AGENT, user_agent)
+            .timeout(settings.timeout)
+            .header(reqwest::header::USER_AGENT, &settings.user_agent)
             .header(
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
@@ -60,18 +94,21 @@ async fn notify_one(
             .body(body.clone())
             .send()
             .await;
-        match sent {
+        let failure = match sent {
             Ok(response) if response.status().is_success() => return Ok(()),
-            Ok(response) if response.status().is_client_error() => {
-                return Err(format!("HTTP {}", response.status()));
+            Ok(response) if !RetryPolicy::retryable(response.status()) => {
+                return Err(HubFailure::Status(response.status()));
             }
-            Ok(response) => last_error = format!("HTTP {}", response.status()),
-            Err(err) => last_error = crate::error::chain(&err),
+            Ok(response) => HubFailure::Status(response.status()),
+            Err(err) if err.is_builder() || err.is_redirect() => {
+                return Err(HubFailure::Unreachable(Unanswered::new(err, attempt)));
+            }
+            Err(err) => HubFailure::Unreachable(Unanswered::new(err, attempt)),
+        };
+        let pause = policy.pause(attempt, None);
+        if !policy.allows(attempt, started.elapsed(), pause) {
+            return Err(failure);
         }
-        if attempt < ATTEMPTS {
-            tokio::time::sleep(pause).await;
-            pause *= 2;
-        }
+        tokio::time::sleep(pause).await;
     }
-    Err(last_error)
 }

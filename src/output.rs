@@ -1,4 +1,5 @@
 //! Publishing files: atomic replacement, and no write at all when the bytes are unchanged.
+//! The guarantee is in [`publish`]'s doc.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,10 +15,8 @@ pub enum WriteOutcome {
 
 /// A file that could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("feed \"{feed}\": cannot write {}", path.display())]
+#[error("cannot write {}", path.display())]
 pub struct OutputError {
-    /// The feed.
-    pub feed: String,
     /// The file.
     pub path: PathBuf,
     /// The I/O error.
@@ -25,13 +24,12 @@ pub struct OutputError {
     pub source: std::io::Error,
 }
 
-/// Publishes a feed's files together: each file whose bytes differ is written to a temporary
-/// file in its folder and synced, and only when all are ready are they renamed into place, so
-/// a failure leaves every old file as it was. Files that already hold their bytes are not
-/// touched.
-pub fn publish(feed: &str, files: &[(PathBuf, Vec<u8>)]) -> Result<Vec<WriteOutcome>, OutputError> {
+/// Publishes files together (a feed's formats, or the discovery files): each file whose bytes
+/// differ is written to a temporary file in its folder and synced, and only when all are ready
+/// are they renamed into place, so a failure leaves every old file as it was. Files that
+/// already hold their bytes are not touched.
+pub fn publish(files: &[(PathBuf, Vec<u8>)]) -> Result<Vec<WriteOutcome>, OutputError> {
     let fail = |path: &Path, source| OutputError {
-        feed: feed.to_string(),
         path: path.to_path_buf(),
         source,
     };
@@ -48,7 +46,7 @@ pub fn publish(feed: &str, files: &[(PathBuf, Vec<u8>)]) -> Result<Vec<WriteOutc
     }
     for (path, temp) in staged {
         temp.persist(path).map_err(|e| fail(path, e.error))?;
-        crate::pipeline::pause_point("renamed-one");
+        crate::faults::pause_point("renamed-one");
         // Make the rename itself durable.
         #[cfg(unix)]
         if let Some(dir) = path
@@ -127,7 +125,7 @@ mod tests {
     fn writes_then_leaves_identical_bytes_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/feed.rss");
-        let write = |bytes: &[u8]| publish("t", &[(path.clone(), bytes.to_vec())]).unwrap()[0];
+        let write = |bytes: &[u8]| publish(&[(path.clone(), bytes.to_vec())]).unwrap()[0];
         assert_eq!(write(b"one"), WriteOutcome::Written);
         let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
         assert_eq!(write(b"one"), WriteOutcome::Unchanged);

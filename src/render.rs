@@ -1,16 +1,19 @@
-//! Rendering: items to RSS 2.0 and Atom 1.0 documents. Pure: the same input gives the same bytes.
+//! Rendering: a feed's items to RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents. Pure: the same
+//! input gives the same bytes.
 
 use atom_syndication as atom;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, SubsecRound as _, Utc};
 use rss::extension::atom as rss_atom;
 use serde::Serialize;
 
-use crate::item::{Item, clean_text, escape_html, strip_forbidden_chars};
+use crate::item::FeedItem;
+use crate::spec::{FeedSpec, Format, OutputSettings, SummaryFormat};
+use crate::text::{clean_text, escape_html, strip_forbidden_chars};
 
 /// The name and address pressfeed writes into feeds' `generator`.
-pub const GENERATOR: &str = "pressfeed";
+pub(crate) const GENERATOR: &str = "pressfeed";
 /// pressfeed's home page, for `generator` and the `User-Agent`.
-pub const HOME_PAGE: &str = env!("CARGO_PKG_REPOSITORY");
+pub(crate) const HOME_PAGE: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// What a feed says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,40 +42,54 @@ pub struct FeedMeta {
     pub updated: DateTime<FixedOffset>,
 }
 
+impl FeedMeta {
+    /// What `spec`'s feed says about itself when it publishes `items` (newest first); its
+    /// `updated` is its newest item date or change, or `now` without items.
+    pub fn of(
+        spec: &FeedSpec,
+        output: &OutputSettings,
+        items: &[FeedItem],
+        now: DateTime<Utc>,
+    ) -> FeedMeta {
+        let updated = items
+            .iter()
+            .flat_map(|i| [i.date, i.updated])
+            .flatten()
+            .max()
+            .unwrap_or_else(|| now.trunc_subsecs(0).fixed_offset());
+        let served = |format| output.served_url(&spec.file_name(format)).map(String::from);
+        FeedMeta {
+            title: spec.title.clone(),
+            description: spec.description.clone(),
+            page_url: spec.page_url.to_string(),
+            language: spec.language.clone(),
+            author: spec.author.clone(),
+            rss_url: served(Format::Rss),
+            atom_url: served(Format::Atom),
+            json_url: served(Format::Json),
+            hub: output.websub_hub.as_ref().map(url::Url::to_string),
+            summary_is_html: spec.summary_format == SummaryFormat::Html,
+            updated,
+        }
+    }
+}
+
 /// A feed that cannot be serialised.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     /// The RSS writer failed.
-    #[error("feed \"{feed}\": cannot write RSS")]
-    Rss {
-        /// The feed.
-        feed: String,
-        /// The writer's error.
-        #[source]
-        source: rss::Error,
-    },
+    #[error("cannot write RSS")]
+    Rss(#[source] rss::Error),
     /// The Atom writer failed.
-    #[error("feed \"{feed}\": cannot write Atom")]
-    Atom {
-        /// The feed.
-        feed: String,
-        /// The writer's error.
-        #[source]
-        source: atom::Error,
-    },
+    #[error("cannot write Atom")]
+    Atom(#[source] atom::Error),
     /// The JSON writer failed.
-    #[error("feed \"{feed}\": cannot write JSON Feed")]
-    Json {
-        /// The feed.
-        feed: String,
-        /// The writer's error.
-        #[source]
-        source: serde_json::Error,
-    },
+    #[error("cannot write JSON Feed")]
+    Json(#[source] serde_json::Error),
 }
 
 /// The date an item is published under: its own, or the feed's when it has none.
-fn item_date(item: &Item, meta: &FeedMeta) -> DateTime<FixedOffset> {
+fn item_date(item: &FeedItem, meta: &FeedMeta) -> DateTime<FixedOffset> {
     item.date.unwrap_or(meta.updated)
 }
 
@@ -82,7 +99,7 @@ fn xml_safe(value: &str) -> String {
 }
 
 /// Writes `items` as an RSS 2.0 document.
-pub fn rss(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, RenderError> {
+fn rss(meta: &FeedMeta, items: &[FeedItem]) -> Result<Vec<u8>, RenderError> {
     let mut channel = rss::Channel {
         title: clean_text(&meta.title),
         link: meta.page_url.clone(),
@@ -134,15 +151,12 @@ pub fn rss(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, Re
         .collect();
     let out = channel
         .pretty_write_to(Vec::new(), b' ', 2)
-        .map_err(|source| RenderError::Rss {
-            feed: feed_id.to_string(),
-            source,
-        })?;
+        .map_err(RenderError::Rss)?;
     Ok(with_final_newline(out))
 }
 
 /// Writes `items` as an Atom 1.0 document.
-pub fn atom(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, RenderError> {
+fn atom(meta: &FeedMeta, items: &[FeedItem]) -> Result<Vec<u8>, RenderError> {
     let mut links = vec![atom::Link {
         href: meta.page_url.clone(),
         rel: "alternate".to_string(),
@@ -227,10 +241,7 @@ pub fn atom(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
     };
     let out = feed
         .write_with_config(Vec::new(), config)
-        .map_err(|source| RenderError::Atom {
-            feed: feed_id.to_string(),
-            source,
-        })?;
+        .map_err(RenderError::Atom)?;
     Ok(with_final_newline(out))
 }
 
@@ -292,7 +303,7 @@ struct JsonItem {
 
 /// Writes `items` as a JSON Feed 1.1 document. An item's content is its summary, or its title
 /// when it has none (the format requires content).
-pub fn json(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, RenderError> {
+fn json(meta: &FeedMeta, items: &[FeedItem]) -> Result<Vec<u8>, RenderError> {
     let rfc3339 = |d: DateTime<FixedOffset>| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let document = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
@@ -350,24 +361,16 @@ pub fn json(feed_id: &str, meta: &FeedMeta, items: &[Item]) -> Result<Vec<u8>, R
             })
             .collect(),
     };
-    let out = serde_json::to_vec_pretty(&document).map_err(|source| RenderError::Json {
-        feed: feed_id.to_string(),
-        source,
-    })?;
+    let out = serde_json::to_vec_pretty(&document).map_err(RenderError::Json)?;
     Ok(with_final_newline(out))
 }
 
-/// Renders `items` in `format`.
-pub fn document(
-    format: crate::config::Format,
-    feed_id: &str,
-    meta: &FeedMeta,
-    items: &[Item],
-) -> Result<Vec<u8>, RenderError> {
+/// Renders `items` (newest first) in `format`, the feed described by `meta`.
+pub fn render(format: Format, meta: &FeedMeta, items: &[FeedItem]) -> Result<Vec<u8>, RenderError> {
     match format {
-        crate::config::Format::Rss => rss(feed_id, meta, items),
-        crate::config::Format::Atom => atom(feed_id, meta, items),
-        crate::config::Format::Json => json(feed_id, meta, items),
+        Format::Rss => rss(meta, items),
+        Format::Atom => atom(meta, items),
+        Format::Json => json(meta, items),
     }
 }
 
@@ -398,26 +401,23 @@ mod tests {
         }
     }
 
-    fn hostile_item() -> Item {
-        Item {
+    fn hostile_item() -> FeedItem {
+        FeedItem {
             id: "https://example.org/a?x=1&y=2".into(),
             title: "Tom & Jerry <b>\u{0}\u{B}]]> \"q\"".into(),
             link: "https://example.org/a?x=1&y=2".into(),
             summary: Some("a < b && c ]]> d\u{FFFE}".into()),
             date: None,
             updated: None,
-            date_inferred: false,
             content: None,
             author: None,
             image: None,
-            detail_done: false,
-            position: 1,
         }
     }
 
     #[test]
     fn rss_escapes_and_parses_back() {
-        let bytes = rss("t", &meta(), &[hostile_item()]).unwrap();
+        let bytes = rss(&meta(), &[hostile_item()]).unwrap();
         let channel = rss::Channel::read_from(&bytes[..]).unwrap();
         assert_eq!(channel.title, "T & <T>");
         assert_eq!(channel.description, "D");
@@ -437,7 +437,7 @@ mod tests {
 
     #[test]
     fn atom_escapes_and_parses_back() {
-        let bytes = atom("t", &meta(), &[hostile_item()]).unwrap();
+        let bytes = atom(&meta(), &[hostile_item()]).unwrap();
         let feed = atom::Feed::read_from(&bytes[..]).unwrap();
         assert_eq!(feed.title.as_str(), "T & <T>");
         assert_eq!(feed.id, "https://feeds.example.org/t.atom");
@@ -462,7 +462,7 @@ mod tests {
 
     #[test]
     fn json_feed_escapes_nothing_and_keeps_values() {
-        let bytes = json("t", &meta(), &[hostile_item()]).unwrap();
+        let bytes = json(&meta(), &[hostile_item()]).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(value["version"], "https://jsonfeed.org/version/1.1");
         assert_eq!(value["title"], "T & <T>");
@@ -479,13 +479,10 @@ mod tests {
     #[test]
     fn rendering_is_deterministic() {
         let items = [hostile_item()];
+        assert_eq!(rss(&meta(), &items).unwrap(), rss(&meta(), &items).unwrap());
         assert_eq!(
-            rss("t", &meta(), &items).unwrap(),
-            rss("t", &meta(), &items).unwrap()
-        );
-        assert_eq!(
-            atom("t", &meta(), &items).unwrap(),
-            atom("t", &meta(), &items).unwrap()
+            atom(&meta(), &items).unwrap(),
+            atom(&meta(), &items).unwrap()
         );
     }
 }

@@ -7,8 +7,9 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::config::{FeedSpec, Format, OutputSettings};
-use crate::item::{Item, escape_attribute, strip_forbidden_chars};
+use crate::item::FeedItem;
+use crate::spec::{FeedSpec, Format, OutputSettings};
+use crate::text::{escape_attribute, strip_forbidden_chars};
 
 /// The index page's file name.
 pub const INDEX: &str = "index.html";
@@ -21,7 +22,7 @@ pub struct FeedEntry<'a> {
     /// The feed's configuration.
     pub spec: &'a FeedSpec,
     /// The items it publishes now, newest first (empty when it has never been published).
-    pub items: &'a [Item],
+    pub items: &'a [FeedItem],
     /// Its last change: when an item was last first seen or changed.
     pub updated: Option<DateTime<FixedOffset>>,
 }
@@ -30,11 +31,7 @@ impl FeedEntry<'_> {
     /// Where the feed's file in `format` is: absolute under `base_url`, else relative.
     fn href(&self, output: &OutputSettings, format: Format) -> String {
         let name = self.spec.file_name(format);
-        output
-            .base_url
-            .as_ref()
-            .and_then(|base| base.join(&name).ok())
-            .map_or(name, String::from)
+        output.served_url(&name).map_or(name, String::from)
     }
 
     fn published(&self) -> bool {

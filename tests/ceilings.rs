@@ -1,6 +1,6 @@
 //! Resource ceilings: the peak memory of `pressfeed` (the debug build `cargo test` makes) on
 //! the heaviest inputs it is meant to take. Each ceiling is asserted here and listed in the
-//! README ("Reliability"), with the release build's figures from the benchmarks.
+//! `docs/reliability.md`, with the release build's figures from the benchmarks.
 //!
 //! Peak memory is the child's `ru_maxrss` (`wait4`). Linux counts into it the peak memory of
 //! the process that started the child (the child begins as its copy), so a figure here is an
@@ -20,17 +20,9 @@ use std::time::{Duration, Instant};
 
 use wait4::Wait4 as _;
 
-#[path = "it/common.rs"]
-#[allow(dead_code, reason = "only some helpers are used here")]
-mod common;
-#[path = "../benches/pages.rs"]
-#[allow(dead_code, reason = "only some helpers are used here")]
-mod pages;
-#[path = "it/server.rs"]
-#[allow(dead_code, reason = "only some replies are used here")]
-mod server;
-
-use server::{Reply, TestServer};
+use pressfeed_testkit as common;
+use pressfeed_testkit::pages;
+use pressfeed_testkit::server::{Reply, TestServer};
 
 const MIB: u64 = 1024 * 1024;
 

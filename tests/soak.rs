@@ -25,9 +25,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
-#[path = "it/common.rs"]
-#[allow(dead_code, reason = "the soak uses only some helpers")]
-mod common;
+use pressfeed_testkit as common;
 
 /// Feeds per loopback host (127.0.0.1, .2, ...): pressfeed asks one host one thing at a time,
 /// so few feeds per host keep a hanging host from holding up the cycle.

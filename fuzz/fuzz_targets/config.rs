@@ -3,8 +3,6 @@
 
 #![no_main]
 
-#[path = "../checks.rs"]
-#[expect(dead_code, reason = "each target uses one of the shared checks")]
-mod checks;
+use pressfeed_testkit::checks;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::config(data));

@@ -40,7 +40,7 @@ impl Origin {
 
 /// Decodes `bytes`. `http_charset` is the `charset` parameter of the response's
 /// `Content-Type`; `override_encoding` is the feed's `encoding`.
-pub fn decode(
+pub(crate) fn decode(
     bytes: &[u8],
     http_charset: Option<&str>,
     override_encoding: Option<&'static Encoding>,
@@ -178,7 +178,7 @@ fn detect(bytes: &[u8]) -> &'static Encoding {
 }
 
 /// The `charset` parameter of a `Content-Type` value.
-pub fn charset_param(content_type: &str) -> Option<&str> {
+pub(crate) fn charset_param(content_type: &str) -> Option<&str> {
     content_type.split(';').skip(1).find_map(|param| {
         let (name, value) = param.split_once('=')?;
         name.trim()

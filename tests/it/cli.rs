@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::common::{config_for, fixture, parse_atom, parse_rss, pressfeed, root, stderr};
+use pressfeed_testkit::{config_for, fixture, parse_atom, parse_rss, pressfeed, root, stderr};
 
 struct Site {
     _dir: tempfile::TempDir,

@@ -1,17 +1,14 @@
 //! The ILO fixture through the library: items, then the feeds parsed back and pinned.
 
 use chrono::{TimeZone, Utc};
-use pressfeed::config;
-use pressfeed::extract::extract;
-use pressfeed::item::build_items;
-use pressfeed::pipeline;
+use pressfeed::{Config, build_items, extract};
 
-use crate::common::{config_for, fixture, parse_atom, parse_rss, root};
+use pressfeed_testkit::{config_for, fixture, parse_atom, parse_rss, root};
 
 const BASE: &str = "https://www.ilo.org";
 
-fn ilo_items() -> Vec<pressfeed::Item> {
-    let config = config::load(&root().join("config.toml")).unwrap();
+fn ilo_items() -> Vec<pressfeed::PageItem> {
+    let config = Config::load(&root().join("config.toml")).unwrap();
     let spec = &config.feeds[0];
     let html = std::fs::read_to_string(fixture("ilo-china-press-releases.html")).unwrap();
     let extraction = extract(&html, &spec.page_url, spec).unwrap();
@@ -21,8 +18,8 @@ fn ilo_items() -> Vec<pressfeed::Item> {
 }
 
 /// Items from `html` with the one feed configured in `config_text`.
-fn build_from(config_text: &str, html: &str) -> pressfeed::item::Built {
-    let config = config::parse(config_text, std::path::Path::new("test.toml")).unwrap();
+fn build_from(config_text: &str, html: &str) -> pressfeed::PageItems {
+    let config = Config::parse(config_text, std::path::Path::new("test.toml")).unwrap();
     let spec = &config.feeds[0];
     build_items(
         extract(html, &spec.page_url, spec).unwrap(),
@@ -122,14 +119,14 @@ fn written_feeds_parse_back_with_the_same_values() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
     let config_path = config_for(dir.path(), &fixture("ilo-china-press-releases.html"), &out);
-    let config = config::load(&config_path).unwrap();
+    let config = Config::load(&config_path).unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     let feeds: Vec<_> = config.feeds.iter().collect();
     let mut results = runtime
-        .block_on(pipeline::run(&config, &feeds, now, &|_| {}))
+        .block_on(pressfeed::run(&config, &feeds, now, &|_| {}))
         .unwrap();
     let report = results.pop().unwrap().result.unwrap();
     assert_eq!(report.items, 20);
@@ -223,7 +220,7 @@ fn base_href_and_html_summaries() {
         "summary_format = \"html\"",
         "date = \"time\"\nsummary = \"div.s\"",
     );
-    let config = config::parse(&text, std::path::Path::new("demo.toml")).unwrap();
+    let config = Config::parse(&text, std::path::Path::new("demo.toml")).unwrap();
     let spec = &config.feeds[0];
     let extraction = extract(html, &spec.page_url, spec).unwrap();
     assert_eq!(
@@ -356,19 +353,19 @@ fn reading_only_the_newest_items_publishes_the_same_feed() {
 <li><a href="/f">F</a><span>02 May 2024</span></li>
 </ul></body></html>"#;
     let text = demo_feed("max_items = 3", "date = \"span\"");
-    let config = config::parse(&text, std::path::Path::new("demo.toml")).unwrap();
+    let config = Config::parse(&text, std::path::Path::new("demo.toml")).unwrap();
     let spec = &config.feeds[0];
     let now = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
 
-    let page = pressfeed::extract::Page::parse(html, &spec.page_url, spec).unwrap();
-    let lazy = pipeline::read_items(&page, spec, now);
-    let (_, lazy_items) = pipeline::arrange(spec, &config.output, lazy.items, now);
+    let page = pressfeed::ListingPage::parse(html, &spec.page_url, spec).unwrap();
+    let lazy = pressfeed::read_items(&page, spec, now);
+    let (_, lazy_items) = pressfeed_testkit::arrange(spec, &config.output, lazy.items, now);
     let all = build_items(
         extract(html, &spec.page_url, spec).unwrap(),
         spec,
         Utc::now(),
     );
-    let (_, all_items) = pipeline::arrange(spec, &config.output, all.items, now);
+    let (_, all_items) = pressfeed_testkit::arrange(spec, &config.output, all.items, now);
 
     let titles: Vec<&str> = lazy_items.iter().map(|i| i.title.as_str()).collect();
     // C is undated (dated by the run), the third item has no link, "B again" repeats B.
@@ -450,16 +447,16 @@ fn messy_items_read_more_titles_missing_links_and_regex_cuts() {
 fn selectors_matching_several_elements_per_item_are_pointed_out() {
     let html = r#"<ul><li><a href="/a">First story here</a> <a href="/a#c">3 comments</a></li>
 <li><a href="/b">Second story here</a></li></ul>"#;
-    let config = config::parse(&demo_feed("", ""), std::path::Path::new("demo.toml")).unwrap();
+    let config = Config::parse(&demo_feed("", ""), std::path::Path::new("demo.toml")).unwrap();
     let spec = &config.feeds[0];
-    let page = pressfeed::extract::Page::parse(html, &spec.page_url, spec).unwrap();
+    let page = pressfeed::ListingPage::parse(html, &spec.page_url, spec).unwrap();
     assert_eq!(page.ambiguous_fields(spec), [("title", 1), ("link", 1)]);
 }
 
 #[test]
 fn a_page_nested_almost_as_deep_as_allowed_is_read_on_a_small_stack() {
     // Just under `MAX_DEPTH` (deeper pages are refused, see `hostile`).
-    let depth = pressfeed::extract::MAX_DEPTH - 8;
+    let depth = pressfeed::MAX_DEPTH - 8;
     let html = format!(
         "<html><body><ul><li><a href=\"/deep\">Deep story</a><p>{}deep text{}</p></li>\
          <li><a href=\"/flat\">Flat story</a><p>flat text</p></li></ul></body></html>",

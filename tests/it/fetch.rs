@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{HttpSite, fixture, parse_rss, stderr};
-use crate::server::{Reply, TestServer};
+use pressfeed_testkit::server::{Reply, TestServer};
+use pressfeed_testkit::{HttpSite, fixture, parse_rss, stderr};
 
 const UA: &str = "pressfeed/0.1.0 (+https://github.com/pressfeed/pressfeed)";
 

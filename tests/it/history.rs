@@ -8,14 +8,11 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use pressfeed::config::{self, Config};
-use pressfeed::output::WriteOutcome;
-use pressfeed::pipeline::{self, FeedReport};
-use pressfeed::store::StateLock;
+use pressfeed::{Config, FeedReport, StateLock, WriteOutcome};
 use rusqlite::Connection;
 
-use crate::common::{HttpSite, fixture, parse_atom, parse_rss, stderr};
-use crate::server::{Reply, TestServer};
+use pressfeed_testkit::server::{Reply, TestServer};
+use pressfeed_testkit::{HttpSite, fixture, parse_atom, parse_rss, stderr};
 
 /// One `li` item: title, link and an optional date.
 type Entry<'a> = (&'a str, &'a str, Option<&'a str>);
@@ -52,7 +49,7 @@ impl Scenario {
         );
         let path = dir.path().join("config.toml");
         std::fs::write(&path, text).unwrap();
-        let config = config::load(&path).unwrap();
+        let config = Config::load(&path).unwrap();
         Scenario { dir, config }
     }
 
@@ -67,7 +64,7 @@ impl Scenario {
             .build()
             .unwrap();
         let mut results = runtime
-            .block_on(pipeline::run(&self.config, &feeds, now, &|_| {}))
+            .block_on(pressfeed::run(&self.config, &feeds, now, &|_| {}))
             .unwrap();
         results.pop().unwrap().result.unwrap()
     }
@@ -397,7 +394,7 @@ fn an_empty_state_file_is_migrated() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, pressfeed::store::SCHEMA_VERSION);
+    assert_eq!(version, pressfeed::SCHEMA_VERSION);
     let items: i64 = conn
         .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
         .unwrap();
@@ -497,6 +494,10 @@ fn kill_run(site: &HttpSite, pause: Option<&str>, after: Duration) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs the pause points of `--features fault-injection`"
+)]
 fn runs_killed_at_any_step_leave_valid_feeds_and_converge() {
     let before: Vec<String>;
     let after: Vec<String>;
@@ -651,7 +652,7 @@ fn a_format_switched_off_is_removed() {
     )
     .unwrap();
     let s = Scenario {
-        config: config::load(&path).unwrap(),
+        config: Config::load(&path).unwrap(),
         dir: s.dir,
     };
     s.run(at(6, 0));

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone as _, Utc};
 
-use crate::common::{
+use pressfeed_testkit::server::{Reply, TestServer};
+use pressfeed_testkit::{
     HttpSite, compact_config, compact_page, file_config, fixture, parse_atom, parse_rss, pressfeed,
     stderr,
 };
-use crate::server::{Reply, TestServer};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -287,7 +287,7 @@ fn nesting_100000_levels_deep_is_refused_quickly() {
 #[test]
 fn invalid_utf8_in_every_position_is_replaced_in_place() {
     let page = std::fs::read(fixture("hostile/listing.html")).unwrap();
-    let config = pressfeed::config::parse(
+    let config = pressfeed::Config::parse(
         "[[feed]]\nid = \"x\"\ntitle = \"X\"\nurl = \"https://example.org/fr/\"\ndate_formats = [\"%d %B %Y\"]\n\n[feed.selectors]\nitem = \"ul.news > li\"\ntitle = \"a\"\nlink = \"a\"\ndate = \"span\"\nsummary = \"p\"\n",
         Path::new("config.toml"),
     )
@@ -295,34 +295,26 @@ fn invalid_utf8_in_every_position_is_replaced_in_place() {
     let spec = &config.feeds[0];
     let now = Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap();
     let feed_of = |bytes: Vec<u8>| {
-        let page = pressfeed::fetch::Page {
+        let page = pressfeed::Body {
             url: spec.page_url.clone(),
             bytes,
             http_charset: None,
             validators: Default::default(),
         };
         // The page keeps its encoding: the bad bytes are replaced, nothing else changes.
-        let text = page.text(spec);
+        let text = page.decode(spec.encoding).text;
         assert_eq!(text, String::from_utf8_lossy(&page.bytes));
-        let extraction = pressfeed::extract::extract(&text, &page.url, spec)?;
-        let built = pressfeed::item::build_items(extraction, spec, now);
-        let meta = pressfeed::pipeline::feed_meta(spec, &config.output, &built.items, now);
-        for format in [
-            pressfeed::config::Format::Rss,
-            pressfeed::config::Format::Atom,
-        ] {
-            let bytes = pressfeed::render::document(format, &spec.id, &meta, &built.items).unwrap();
+        let extraction = pressfeed::extract(&text, &page.url, spec)?;
+        let built = pressfeed::build_items(extraction, spec, now);
+        let (meta, items) =
+            pressfeed_testkit::arrange(spec, &config.output, built.items.clone(), now);
+        for format in [pressfeed::Format::Rss, pressfeed::Format::Atom] {
+            let bytes = pressfeed::render(format, &meta, &items).unwrap();
             roxmltree::Document::parse(std::str::from_utf8(&bytes).unwrap()).unwrap();
         }
-        let json = pressfeed::render::document(
-            pressfeed::config::Format::Json,
-            &spec.id,
-            &meta,
-            &built.items,
-        )
-        .unwrap();
+        let json = pressfeed::render(pressfeed::Format::Json, &meta, &items).unwrap();
         serde_json::from_slice::<serde_json::Value>(&json).unwrap();
-        Ok::<_, pressfeed::extract::ExtractError>(built.items)
+        Ok::<_, pressfeed::ExtractError>(built.items)
     };
     let expected: Vec<(String, String)> = feed_of(page.clone())
         .unwrap()

@@ -6,7 +6,6 @@
 )]
 
 mod cli;
-mod common;
 mod feeds;
 mod fetch;
 mod history;
@@ -15,5 +14,4 @@ mod properties;
 mod readme;
 mod regressions;
 mod serve;
-mod server;
 mod suggest;

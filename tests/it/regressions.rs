@@ -1,13 +1,12 @@
 //! The fuzz targets' inputs kept under `fixtures/fuzz/<target>/` (crashes found and fixed, and
-//! hand-made hostile inputs), replayed through the targets' own checks (`fuzz/checks.rs`).
+//! hand-made hostile inputs), replayed through the targets' own checks (`testkit/src/checks.rs`).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-use crate::common::fixture;
+use pressfeed_testkit::fixture;
 
-#[path = "../../fuzz/checks.rs"]
-mod checks;
+use pressfeed_testkit::checks;
 
 /// Runs `check` on every file under `fixtures/fuzz/<target>/` and names each one that fails.
 fn replay(target: &str, check: fn(&[u8])) {

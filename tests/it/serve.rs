@@ -7,12 +7,13 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use pressfeed::config::{self, Config};
-use pressfeed::serve::{ServeOptions, router};
+use pressfeed::{Config, ServeOptions, router};
 use reqwest::header;
 
-use crate::common::{HttpSite, config_for, fixture, parse_atom, pressfeed, spawn_serve, stderr};
-use crate::server::{Background, Reply, TestServer};
+use pressfeed_testkit::server::{Background, Reply, TestServer};
+use pressfeed_testkit::{
+    HttpSite, config_for, fixture, parse_atom, pressfeed, spawn_serve, stderr,
+};
 
 /// The ILO feed published into a temporary folder, and its config.
 struct Published {
@@ -32,7 +33,7 @@ fn published() -> Published {
         .assert()
         .success();
     Published {
-        config: config::load(&path).unwrap(),
+        config: Config::load(&path).unwrap(),
         out,
         _dir: dir,
     }
@@ -287,7 +288,7 @@ fn readers_never_see_a_partial_file_while_feeds_are_replaced() {
         std::thread::spawn(move || {
             for round in 0..200 {
                 let bytes = if round % 2 == 0 { &second } else { &first };
-                pressfeed::output::publish("ilo-china", &[(path.clone(), bytes.clone())]).unwrap();
+                pressfeed::publish(&[(path.clone(), bytes.clone())]).unwrap();
             }
         })
     };
@@ -365,7 +366,7 @@ fn json_feed_and_opml_parse_back() {
         "ILO Country Office for China and Mongolia"
     );
     assert_eq!(feed.items.len(), 20);
-    let rss = crate::common::parse_rss(&site.out.join("ilo-china.rss"));
+    let rss = pressfeed_testkit::parse_rss(&site.out.join("ilo-china.rss"));
     for (item, rss_item) in feed.items.iter().zip(&rss.items) {
         assert_eq!(Some(item.title.as_str()), rss_item.title.as_deref());
         assert_eq!(Some(item.url.as_str()), rss_item.link.as_deref());

@@ -4,11 +4,9 @@
 use std::path::Path;
 
 use chrono::Utc;
-use pressfeed::config;
-use pressfeed::extract::extract;
-use pressfeed::item::build_items;
+use pressfeed::{Config, Source, build_items, extract};
 
-use crate::common::{fixture, pressfeed, root};
+use pressfeed_testkit::{fixture, pressfeed, root};
 
 const ILO_URL: &str = "https://www.ilo.org/beijing/information-resources/public-information/press-releases/lang--en/index.htm";
 
@@ -31,11 +29,11 @@ fn suggested_block(page: &Path, url: &str) -> String {
 
 /// (title, link, date) of every item `config_text` reads from its source.
 fn items_of(config_text: &str) -> Vec<(String, String, Option<String>)> {
-    let config = config::parse(config_text, &root().join("suggest.toml")).unwrap();
+    let config = Config::parse(config_text, &root().join("suggest.toml")).unwrap();
     let spec = &config.feeds[0];
     let html = match &spec.source {
-        config::Source::File(path) => std::fs::read_to_string(path).unwrap(),
-        config::Source::Http(url) => panic!("not a file: {url}"),
+        Source::File(path) => std::fs::read_to_string(path).unwrap(),
+        Source::Http(url) => panic!("not a file: {url}"),
     };
     let built = build_items(
         extract(&html, &spec.page_url, spec).unwrap(),
@@ -66,14 +64,11 @@ fn recovered(name: &str, expected: &serde_json::Value) -> (usize, usize, String)
     let url = url::Url::parse(expected["url"].as_str().unwrap()).unwrap();
     let want = expected["items"].as_array().unwrap();
     let now = Utc::now();
-    let Some(best) = pressfeed::suggest::suggest(&html, now, 1)
-        .into_iter()
-        .next()
-    else {
+    let Some(best) = pressfeed::suggest(&html, now, 1).into_iter().next() else {
         return (0, want.len(), "no suggestion".into());
     };
-    let block = pressfeed::suggest::feed_block(&best, "corpus", "Corpus", url.as_str(), None);
-    let config = config::parse(&block, Path::new("corpus.toml")).unwrap();
+    let block = pressfeed::feed_block(&best, "corpus", "Corpus", url.as_str(), None);
+    let config = Config::parse(&block, Path::new("corpus.toml")).unwrap();
     let spec = &config.feeds[0];
     let got = match extract(&html, &spec.page_url, spec) {
         Ok(extraction) => build_items(extraction, spec, now).items,
@@ -122,11 +117,11 @@ fn suggestions_recover_the_corpus_items() {
 /// The block `suggest` proposes for `html` (at https://example.org/news/).
 fn block_for(html: &str) -> String {
     let url = url::Url::parse("https://example.org/news/").unwrap();
-    let best = pressfeed::suggest::suggest(html, Utc::now(), 1)
+    let best = pressfeed::suggest(html, Utc::now(), 1)
         .into_iter()
         .next()
         .expect("a suggestion");
-    pressfeed::suggest::feed_block(&best, "t", "T", url.as_str(), None)
+    pressfeed::feed_block(&best, "t", "T", url.as_str(), None)
 }
 
 #[test]

@@ -1,0 +1,167 @@
+//! The command line: arguments, one file per subcommand, logging, and exit codes. The library
+//! does the work and returns data; this prints it and says how the command ended.
+
+mod check;
+pub(crate) mod exit;
+pub(crate) mod logging;
+mod reset;
+mod run;
+mod serve;
+mod status;
+mod suggest;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use pressfeed::{Config, FeedSpec};
+
+use exit::Outcome;
+
+/// Turn news listing pages that have no feed into RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds.
+#[derive(Debug, Parser)]
+#[command(name = "pressfeed", version, about)]
+pub(crate) struct Cli {
+    /// The configuration file.
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "PRESSFEED_CONFIG",
+        default_value = "config.toml"
+    )]
+    pub(crate) config: PathBuf,
+    /// Say more: -v reports each feed, -vv adds debugging detail.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// Say only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+    /// What to do (default: `run`).
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Refresh feeds and write their files (all feeds unless --feed is given).
+    Run {
+        /// Only this feed (repeatable).
+        #[arg(long = "feed", value_name = "ID")]
+        feeds: Vec<String>,
+        /// Read every page of feeds with `[feed.pagination]` (up to `max_pages`), not only the
+        /// first, to fill their history.
+        #[arg(long)]
+        backfill: bool,
+    },
+    /// Show what a feed's selectors extract from its page, as a table; writes nothing.
+    Check {
+        /// The feed's id.
+        id: String,
+    },
+    /// Show each feed's state: last success, last failure and its error, items in history,
+    /// items on the page last time.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find the repeated items of a listing page (a URL or a saved file) and print a
+    /// ready-to-paste `[[feed]]` block, with a preview of what it reads. Needs no config file.
+    Suggest {
+        /// The page: an http(s) URL, or a saved HTML file.
+        page: String,
+        /// The page's public address, for links and the feed (for a file; default: a
+        /// placeholder to replace).
+        #[arg(long)]
+        url: Option<url::Url>,
+        /// The id to give the feed.
+        #[arg(long, default_value = "news")]
+        id: String,
+    },
+    /// Serve the output folder over HTTP (and, with --refresh, refresh the feeds on a
+    /// schedule).
+    Serve {
+        /// Address to listen on (loopback unless told otherwise).
+        #[arg(long, default_value_t = pressfeed::DEFAULT_BIND)]
+        bind: std::net::SocketAddr,
+        /// Refresh every feed at start and then this often (e.g. 30m, 1h), with ±10 % jitter.
+        #[arg(long, value_parser = serve::parse_duration)]
+        refresh: Option<std::time::Duration>,
+        /// /healthz answers 503 when a feed has been failing for longer than this.
+        #[arg(long, default_value = "6h", value_parser = serve::parse_duration)]
+        unhealthy_after: std::time::Duration,
+    },
+    /// Forget feeds' item history and page validators (after fixing a selector that took the
+    /// wrong items); their next run starts afresh. Feed files stay until that run.
+    Reset {
+        /// The feeds' ids.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+}
+
+/// Runs the command line.
+pub(crate) fn run(cli: &Cli) -> anyhow::Result<Outcome> {
+    // Every command but `suggest` reads the configuration first; a bad one ends with 2.
+    let config = || Config::load(&cli.config).map_err(|err| exit::failed(&err, Outcome::Usage));
+    let outcome = match &cli.command {
+        None => config().map(|config| run::run(config, &[], false)),
+        Some(Command::Run { feeds, backfill }) => {
+            config().map(|config| run::run(config, feeds, *backfill))
+        }
+        Some(Command::Check { id }) => config().map(|config| check::check(&config, id)),
+        Some(Command::Status { json }) => config().map(|config| status::status(&config, *json)),
+        Some(Command::Reset { ids }) => config().map(|config| reset::reset(&config, ids)),
+        Some(Command::Serve {
+            bind,
+            refresh,
+            unhealthy_after,
+        }) => config().map(|config| serve::serve(config, *bind, *refresh, *unhealthy_after)),
+        Some(Command::Suggest { page, url, id }) => Ok(suggest::suggest(page, url.as_ref(), id)),
+    };
+    outcome.unwrap_or_else(Ok)
+}
+
+/// The feed `id` of `config`; when there is none, says so with the feeds there are.
+fn find_feed<'a>(config: &'a Config, id: &str) -> Option<&'a FeedSpec> {
+    let found = config.feed(id);
+    if found.is_none() {
+        let known: Vec<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
+        tracing::error!(
+            "{}: no feed with id \"{id}\" (feeds: {})",
+            config.path.display(),
+            known.join(", ")
+        );
+    }
+    found
+}
+
+/// Writes `text` to standard output.
+fn print(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write to standard output")
+}
+
+/// A runtime on this thread, for the commands that fetch.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Shortens `text` to `width` characters, marking the cut with "…".
+fn shorten(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(width.saturating_sub(1)).collect();
+    short.push('…');
+    short
+}

@@ -1,0 +1,132 @@
+//! `pressfeed serve`: binds, says where on stdout, and serves until Ctrl-C or SIGTERM.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use pressfeed::{Config, ServeOptions};
+
+use super::exit::Outcome;
+
+/// Serves `config`'s output folder on `bind`, refreshing every `refresh` when given.
+pub(crate) fn serve(
+    config: Config,
+    bind: SocketAddr,
+    refresh: Option<Duration>,
+    unhealthy_after: Duration,
+) -> anyhow::Result<Outcome> {
+    let options = ServeOptions {
+        refresh,
+        unhealthy_after,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(bind).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                tracing::error!("cannot listen on {bind}: {err}");
+                return Ok(Outcome::Usage);
+            }
+        };
+        let address = listener.local_addr().context("no local address")?;
+        // The address goes to stdout, for whoever started the server (and tests on port 0).
+        let mut stdout = std::io::stdout().lock();
+        writeln!(
+            stdout,
+            "pressfeed: serving {} on http://{address}/",
+            config.output.dir.display()
+        )
+        .and_then(|()| stdout.flush())
+        .context("cannot write to standard output")?;
+        drop(stdout);
+        pressfeed::serve(config, options, listener, shutdown_signal())
+            .await
+            .context("the server failed")?;
+        Ok(Outcome::Success)
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing what is in progress");
+}
+
+/// Parses a duration such as `30m`, `1h`, `90s`, `1h30m` or a plain number of seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    const MAX: u64 = 366 * 86_400;
+    let text = text.trim();
+    let bad = || format!("\"{text}\" is not a duration from 1s to 366d such as 30m, 1h or 90s");
+    if let Ok(seconds) = text.parse::<u64>() {
+        return (1..=MAX)
+            .contains(&seconds)
+            .then(|| Duration::from_secs(seconds))
+            .ok_or_else(bad);
+    }
+    let mut total = 0u64;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => {
+                return Err(format!(
+                    "\"{text}\" is not a duration such as 30m, 1h or 90s"
+                ));
+            }
+        };
+        let value: u64 = number
+            .parse()
+            .map_err(|_| format!("\"{text}\" is not a duration such as 30m, 1h or 90s"))?;
+        total = total.saturating_add(value.saturating_mul(unit));
+        number.clear();
+    }
+    if !number.is_empty() || total == 0 || total > MAX {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("10x").is_err());
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("100000d").is_err());
+    }
+}

@@ -1,0 +1,237 @@
+//! `[[feed]]`: one listing page and how to read it.
+
+use std::path::Path;
+
+use chrono_tz::Tz;
+use encoding_rs::Encoding;
+use toml::Spanned;
+use url::Url;
+
+use super::defaults::{DEFAULT_KEEP_DAYS, DEFAULT_MAX_ITEMS, DEFAULT_MIN_ITEM_SHARE, KEEP_DAYS};
+use super::location::Document;
+use super::raw::RawFeed;
+use super::{Bounds, ConfigError, Ctx, Problem, fetch, pagination, selectors};
+use crate::dates::DateFormat;
+use crate::spec::{FeedSpec, FetchSettings, Format, Source};
+use crate::text::clean_text;
+
+/// What a feed takes from the rest of the file when it does not say.
+pub(super) struct Defaults<'a> {
+    /// The config file's folder: relative `source` paths are taken from it.
+    pub(super) base_dir: &'a Path,
+    /// `[fetch]`'s per-feed settings.
+    pub(super) fetch: &'a FetchSettings,
+    /// `[output] formats`.
+    pub(super) formats: &'a [Format],
+}
+
+/// Compiles one `[[feed]]`.
+pub(super) fn compile(
+    doc: Document<'_>,
+    raw: RawFeed,
+    defaults: &Defaults<'_>,
+) -> Result<FeedSpec, ConfigError> {
+    let id = raw.id.get_ref().trim().to_string();
+    let ctx = Ctx {
+        doc,
+        feed: Some(&id),
+    };
+    let valid_id = !id.is_empty()
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !valid_id {
+        return ctx.invalid(raw.id.span(), "id", Problem::BadId(id.clone()));
+    }
+    let title = clean_text(raw.title.get_ref());
+    if title.is_empty() {
+        return ctx.invalid(raw.title.span(), "title", Problem::Empty);
+    }
+    let page_url = page_url(ctx, &raw.url)?;
+    let source = match &raw.source {
+        None => Source::Http(page_url.clone()),
+        Some(spanned) => source(ctx, spanned, defaults.base_dir)?,
+    };
+    let language = language(ctx, raw.language.as_ref())?;
+    let timezone = match &raw.timezone {
+        Some(tz) => tz.get_ref().trim().parse::<Tz>().or_else(|_| {
+            ctx.invalid(
+                tz.span(),
+                "timezone",
+                Problem::BadTimezone(tz.get_ref().clone()),
+            )
+        })?,
+        None => Tz::UTC,
+    };
+    let date_formats = date_formats(ctx, &raw.date_formats)?;
+    let max_items = match &raw.max_items {
+        Some(n) => match usize::try_from(*n.get_ref()) {
+            Ok(v) if v > 0 => v,
+            _ => return ctx.invalid(n.span(), "max_items", Problem::NotPositive(*n.get_ref())),
+        },
+        None => DEFAULT_MAX_ITEMS,
+    };
+    let selectors = selectors::compile(ctx, &raw.selectors)?;
+    let fetch = fetch::for_feed(ctx, &raw, defaults.fetch)?;
+    let encoding = match &raw.encoding {
+        Some(label) => Some(encoding(ctx, label)?),
+        None => None,
+    };
+    let keep_days = ctx.count(
+        &raw.keep_days,
+        "keep_days",
+        Bounds::Within(KEEP_DAYS),
+        DEFAULT_KEEP_DAYS,
+    )?;
+    let formats = match &raw.formats {
+        Some(formats) => ctx.formats(formats, "formats")?,
+        None => defaults.formats.to_vec(),
+    };
+    let pagination = match &raw.pagination {
+        Some(raw) => Some(pagination::compile(ctx, raw)?),
+        None => None,
+    };
+    let detail = match &raw.detail {
+        Some(detail) => Some(selectors::detail(ctx, detail)?),
+        None => None,
+    };
+    let min_item_share = match &raw.min_item_share {
+        Some(share) if (0.0..=1.0).contains(share.get_ref()) => *share.get_ref(),
+        Some(share) => {
+            return ctx.invalid(
+                share.span(),
+                "min_item_share",
+                Problem::NotShare(*share.get_ref()),
+            );
+        }
+        None => DEFAULT_MIN_ITEM_SHARE,
+    };
+    let author = raw
+        .author
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .or_else(|| page_url.host_str().map(str::to_string))
+        .unwrap_or_else(|| title.clone());
+    let description = raw
+        .description
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| title.clone());
+    Ok(FeedSpec {
+        description,
+        id,
+        title,
+        language,
+        page_url,
+        source,
+        author,
+        timezone,
+        date_formats,
+        max_items,
+        summary_format: raw.summary_format,
+        selectors,
+        fetch,
+        encoding,
+        keep_days,
+        min_item_share,
+        formats,
+        pagination,
+        detail,
+    })
+}
+
+fn page_url(ctx: Ctx<'_>, raw: &Spanned<String>) -> Result<Url, ConfigError> {
+    let text = raw.get_ref().trim();
+    match Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+        Ok(_) => ctx.invalid(raw.span(), "url", Problem::NotHttpUrl(text.to_string())),
+        Err(error) => ctx.invalid(
+            raw.span(),
+            "url",
+            Problem::InvalidUrl {
+                value: text.to_string(),
+                error,
+            },
+        ),
+    }
+}
+
+/// `source`: an http(s) address, a `file:` URL, or a path from the config file's folder.
+fn source(ctx: Ctx<'_>, raw: &Spanned<String>, base_dir: &Path) -> Result<Source, ConfigError> {
+    let text = raw.get_ref().trim();
+    if text.is_empty() {
+        return ctx.invalid(raw.span(), "source", Problem::EmptySource);
+    }
+    if text.starts_with("http://") || text.starts_with("https://") {
+        return match Url::parse(text) {
+            Ok(url) => Ok(Source::Http(url)),
+            Err(error) => ctx.invalid(
+                raw.span(),
+                "source",
+                Problem::InvalidUrl {
+                    value: text.to_string(),
+                    error,
+                },
+            ),
+        };
+    }
+    if text.starts_with("file:") {
+        return match Url::parse(text).ok().and_then(|u| u.to_file_path().ok()) {
+            Some(path) => Ok(Source::File(path)),
+            None => ctx.invalid(raw.span(), "source", Problem::BadFileUrl(text.to_string())),
+        };
+    }
+    Ok(Source::File(base_dir.join(text)))
+}
+
+/// A language tag: letters and digits in parts of 1 to 8, joined by `-`.
+fn language(ctx: Ctx<'_>, raw: Option<&Spanned<String>>) -> Result<Option<String>, ConfigError> {
+    let Some(lang) = raw else {
+        return Ok(None);
+    };
+    let value = lang.get_ref().trim();
+    let valid = !value.is_empty()
+        && value.split('-').all(|part| {
+            (1..=8).contains(&part.len()) && part.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+    if !valid {
+        return ctx.invalid(
+            lang.span(),
+            "language",
+            Problem::BadLanguage(value.to_string()),
+        );
+    }
+    Ok(Some(value.to_string()))
+}
+
+fn date_formats(ctx: Ctx<'_>, raw: &[Spanned<String>]) -> Result<Vec<DateFormat>, ConfigError> {
+    raw.iter()
+        .map(|format| {
+            let text = format.get_ref();
+            DateFormat::new(text).map_or_else(
+                || {
+                    ctx.invalid(
+                        format.span(),
+                        "date_formats",
+                        Problem::BadDateFormat(text.clone()),
+                    )
+                },
+                Ok,
+            )
+        })
+        .collect()
+}
+
+fn encoding(ctx: Ctx<'_>, label: &Spanned<String>) -> Result<&'static Encoding, ConfigError> {
+    Encoding::for_label(label.get_ref().trim().as_bytes()).map_or_else(
+        || {
+            ctx.invalid(
+                label.span(),
+                "encoding",
+                Problem::UnknownEncoding(label.get_ref().clone()),
+            )
+        },
+        Ok,
+    )
+}

@@ -1,0 +1,174 @@
+//! What can be wrong with a value of the configuration, one variant per kind of mistake. The
+//! messages quote the value as written.
+
+use std::fmt;
+
+use super::defaults::DAY_SECONDS;
+
+/// What is wrong with a well-formed value.
+#[derive(Debug, Clone)]
+pub enum Problem {
+    /// A text that must say something is blank.
+    Empty,
+    /// `source = ""`.
+    EmptySource,
+    /// An id that cannot name files.
+    BadId(String),
+    /// Not an address at all.
+    InvalidUrl {
+        /// The value.
+        value: String,
+        /// Why it does not parse.
+        error: url::ParseError,
+    },
+    /// An address, but not http(s) with a host.
+    NotHttpUrl(String),
+    /// A `file:` source that names no file.
+    BadFileUrl(String),
+    /// A whole number outside its range.
+    OutOfRange {
+        /// The value.
+        value: i64,
+        /// The smallest allowed.
+        min: u64,
+        /// The largest allowed, when the range has a meaningful top.
+        max: Option<u64>,
+    },
+    /// A whole number that must be positive.
+    NotPositive(i64),
+    /// A duration outside its range (or not finite).
+    NotSeconds {
+        /// The value.
+        value: f64,
+        /// The smallest allowed.
+        min: f64,
+    },
+    /// A share outside 0.0 to 1.0.
+    NotShare(f64),
+    /// A `User-Agent` that cannot be sent.
+    BadUserAgent(String),
+    /// An empty list of formats.
+    NoFormats,
+    /// Not a language tag.
+    BadLanguage(String),
+    /// Not an IANA time zone.
+    BadTimezone(String),
+    /// A `date_formats` entry chrono cannot use.
+    BadDateFormat(String),
+    /// An encoding label `encoding_rs` does not know.
+    UnknownEncoding(String),
+    /// An id an earlier feed has.
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// The earlier feed's title.
+        first_title: String,
+    },
+    /// `websub_hub` without `base_url`.
+    HubNeedsBaseUrl,
+    /// A selector that is blank.
+    EmptySelector,
+    /// A selector that does not parse.
+    BadSelector {
+        /// The selector.
+        css: String,
+        /// scraper's reason, in words (its error borrows the text, so it is described here).
+        reason: String,
+    },
+    /// `attr = ""`.
+    EmptyAttr,
+    /// A `regex` that does not compile.
+    BadRegex {
+        /// The pattern.
+        pattern: String,
+        /// Why.
+        error: regex::Error,
+    },
+    /// `[feed.pagination]` with neither `next` nor `pattern`, or both.
+    PaginationNeedsOne,
+    /// A pattern with `{offset}` and no `step`.
+    PaginationNeedsStep,
+    /// A pattern that is not an http(s) address with `{page}` or `{offset}`.
+    BadPattern(String),
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Empty => f.write_str("must not be empty"),
+            Problem::EmptySource => {
+                f.write_str("must not be empty (remove the line to fetch `url`)")
+            }
+            Problem::BadId(id) => write!(
+                f,
+                "\"{id}\" is not a usable id: use letters, digits, '-', '_' or '.' (it names the feed files)"
+            ),
+            Problem::InvalidUrl { value, error } => {
+                write!(f, "\"{value}\" is not a valid URL: {error}")
+            }
+            Problem::NotHttpUrl(value) => write!(f, "\"{value}\" is not an http(s) URL"),
+            Problem::BadFileUrl(value) => write!(f, "\"{value}\" is not a valid file: URL"),
+            Problem::OutOfRange { value, min, max } => {
+                write!(f, "{value} is out of range (at least {min}")?;
+                if let Some(max) = max {
+                    write!(f, ", at most {max}")?;
+                }
+                f.write_str(")")
+            }
+            Problem::NotPositive(value) => write!(f, "{value} is not a positive number"),
+            Problem::NotSeconds { value, min } => write!(
+                f,
+                "{value} is not a number of seconds from {min} to {DAY_SECONDS}"
+            ),
+            Problem::NotShare(value) => write!(f, "{value} is not a share from 0.0 to 1.0"),
+            Problem::BadUserAgent(value) => write!(
+                f,
+                "\"{value}\" is not a usable User-Agent (printable ASCII, not empty)"
+            ),
+            Problem::NoFormats => {
+                f.write_str("must name at least one of \"rss\", \"atom\", \"json\"")
+            }
+            Problem::BadLanguage(value) => write!(
+                f,
+                "\"{value}\" is not a language tag such as \"en\" or \"zh-CN\""
+            ),
+            Problem::BadTimezone(value) => write!(
+                f,
+                "\"{value}\" is not an IANA time zone name such as \"Asia/Shanghai\" or \"UTC\""
+            ),
+            Problem::BadDateFormat(value) => write!(
+                f,
+                "\"{value}\" is not a valid chrono date format (e.g. \"%d %B %Y\")"
+            ),
+            Problem::UnknownEncoding(value) => write!(
+                f,
+                "\"{value}\" is not a known character encoding (e.g. \"utf-8\", \"gbk\", \"windows-1252\")"
+            ),
+            Problem::DuplicateId { id, first_title } => write!(
+                f,
+                "\"{id}\" is already the id of an earlier feed (\"{first_title}\"); each feed needs its own"
+            ),
+            Problem::HubNeedsBaseUrl => {
+                f.write_str("needs `output.base_url`: the hub is told the feeds' public addresses")
+            }
+            Problem::EmptySelector => f.write_str("the CSS selector is empty"),
+            Problem::BadSelector { css, reason } => {
+                write!(f, "\"{css}\" is not a valid CSS selector: {reason}")
+            }
+            Problem::EmptyAttr => f.write_str("attr must not be empty"),
+            Problem::BadRegex { pattern, error } => {
+                write!(f, "regex \"{pattern}\" is not valid: {error}")
+            }
+            Problem::PaginationNeedsOne => {
+                f.write_str("needs one of `next` (a selector) or `pattern` (an address)")
+            }
+            Problem::PaginationNeedsStep => {
+                f.write_str("a pattern with {offset} needs `step` (items per page)")
+            }
+            Problem::BadPattern(pattern) => write!(
+                f,
+                "\"{pattern}\" is not an http(s) URL with {{page}} or {{offset}} in it"
+            ),
+        }
+    }
+}

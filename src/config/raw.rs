@@ -1,0 +1,196 @@
+//! The configuration as written: serde shapes of `config.toml`, before any check. Unknown keys
+//! are errors (`deny_unknown_fields`); values keep their spans for messages.
+
+use std::fmt;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::spec::{Format, SummaryFormat};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    #[serde(default)]
+    pub(super) output: RawOutput,
+    #[serde(default)]
+    pub(super) fetch: RawFetch,
+    #[serde(rename = "feed", default)]
+    pub(super) feeds: Vec<RawFeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOutput {
+    #[serde(default = "default_output_dir")]
+    pub(super) dir: String,
+    pub(super) base_url: Option<Spanned<String>>,
+    pub(super) state: Option<String>,
+    pub(super) formats: Option<Spanned<Vec<Format>>>,
+    pub(super) websub_hub: Option<Spanned<String>>,
+}
+
+impl Default for RawOutput {
+    fn default() -> Self {
+        RawOutput {
+            dir: default_output_dir(),
+            base_url: None,
+            state: None,
+            formats: None,
+            websub_hub: None,
+        }
+    }
+}
+
+/// `[fetch]`: run-wide settings and defaults for the per-feed ones.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFetch {
+    pub(super) concurrency: Option<Spanned<i64>>,
+    pub(super) host_delay: Option<Spanned<Seconds>>,
+    pub(super) retries: Option<Spanned<i64>>,
+    pub(super) retry_time: Option<Spanned<Seconds>>,
+    pub(super) user_agent: Option<Spanned<String>>,
+    pub(super) connect_timeout: Option<Spanned<Seconds>>,
+    pub(super) timeout: Option<Spanned<Seconds>>,
+    pub(super) max_body_bytes: Option<Spanned<i64>>,
+    pub(super) robots_txt: Option<bool>,
+}
+
+/// A duration in seconds, written as an integer or a decimal.
+#[derive(Clone, Copy)]
+pub(super) struct Seconds(pub(super) f64);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SecondsVisitor;
+        impl serde::de::Visitor<'_> for SecondsVisitor {
+            type Value = Seconds;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number of seconds")
+            }
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "a number of seconds beyond 2^52 is out of range whatever it rounds to"
+            )]
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Seconds, E> {
+                Ok(Seconds(v as f64))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Seconds, E> {
+                Ok(Seconds(v))
+            }
+        }
+        deserializer.deserialize_any(SecondsVisitor)
+    }
+}
+
+pub(super) fn default_output_dir() -> String {
+    super::defaults::DEFAULT_OUTPUT_DIR.to_string()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFeed {
+    pub(super) id: Spanned<String>,
+    pub(super) title: Spanned<String>,
+    pub(super) description: Option<String>,
+    pub(super) language: Option<Spanned<String>>,
+    pub(super) url: Spanned<String>,
+    pub(super) source: Option<Spanned<String>>,
+    pub(super) author: Option<String>,
+    pub(super) timezone: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) date_formats: Vec<Spanned<String>>,
+    pub(super) max_items: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(super) summary_format: SummaryFormat,
+    pub(super) encoding: Option<Spanned<String>>,
+    pub(super) keep_days: Option<Spanned<i64>>,
+    pub(super) min_item_share: Option<Spanned<f64>>,
+    pub(super) user_agent: Option<Spanned<String>>,
+    pub(super) connect_timeout: Option<Spanned<Seconds>>,
+    pub(super) timeout: Option<Spanned<Seconds>>,
+    pub(super) max_body_bytes: Option<Spanned<i64>>,
+    pub(super) robots_txt: Option<bool>,
+    pub(super) formats: Option<Spanned<Vec<Format>>>,
+    pub(super) pagination: Option<Spanned<RawPagination>>,
+    pub(super) detail: Option<RawDetail>,
+    pub(super) selectors: RawSelectors,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSelectors {
+    pub(super) item: Spanned<String>,
+    pub(super) title: Spanned<RawField>,
+    pub(super) link: Spanned<RawField>,
+    pub(super) date: Option<Spanned<RawField>>,
+    pub(super) summary: Option<Spanned<RawField>>,
+}
+
+/// `[feed.detail]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDetail {
+    pub(super) content: Option<Spanned<RawField>>,
+    pub(super) date: Option<Spanned<RawField>>,
+    pub(super) summary: Option<Spanned<RawField>>,
+    pub(super) author: Option<Spanned<RawField>>,
+    pub(super) image: Option<Spanned<RawField>>,
+}
+
+/// `[feed.pagination]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPagination {
+    pub(super) next: Option<String>,
+    pub(super) pattern: Option<String>,
+    pub(super) step: Option<i64>,
+    pub(super) max_pages: Option<i64>,
+}
+
+/// A field selector as written: `"css"` or `{ selector = "css", attr = "name", regex = "…" }`.
+pub(super) struct RawField {
+    pub(super) selector: Option<String>,
+    pub(super) attr: Option<String>,
+    pub(super) regex: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFieldTable {
+    pub(super) selector: Option<String>,
+    pub(super) attr: Option<String>,
+    pub(super) regex: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawField {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl<'de> serde::de::Visitor<'de> for FieldVisitor {
+            type Value = RawField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a CSS selector string or a table { selector = \"...\", attr = \"...\" }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawField, E> {
+                Ok(RawField {
+                    selector: Some(v.to_string()),
+                    attr: None,
+                    regex: None,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawField, A::Error> {
+                let table =
+                    RawFieldTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawField {
+                    selector: table.selector,
+                    attr: table.attr,
+                    regex: table.regex,
+                })
+            }
+        }
+        deserializer.deserialize_any(FieldVisitor)
+    }
+}

@@ -1,0 +1,128 @@
+//! `[feed.selectors]` and `[feed.detail]`: CSS selectors compiled once, with their attribute
+//! and `regex`.
+
+use std::ops::Range;
+
+use scraper::Selector;
+use toml::Spanned;
+
+use super::raw::{RawDetail, RawField, RawSelectors};
+use super::{ConfigError, Ctx, Problem};
+use crate::spec::{DetailSelectors, FieldSelector, Selectors};
+
+/// The listing's selectors.
+pub(super) fn compile(ctx: Ctx<'_>, raw: &RawSelectors) -> Result<Selectors, ConfigError> {
+    let item_css = raw.item.get_ref().trim().to_string();
+    let item = ctx.css(&item_css, raw.item.span(), "selectors.item")?;
+    let optional = |raw: &Option<Spanned<RawField>>, name| {
+        raw.as_ref().map(|f| ctx.field(f, name, None)).transpose()
+    };
+    Ok(Selectors {
+        item,
+        item_css,
+        title: ctx.field(&raw.title, "selectors.title", None)?,
+        link: ctx.field(&raw.link, "selectors.link", Some("href"))?,
+        date: optional(&raw.date, "selectors.date")?,
+        summary: optional(&raw.summary, "selectors.summary")?,
+    })
+}
+
+/// The selectors of items' own pages.
+pub(super) fn detail(ctx: Ctx<'_>, raw: &RawDetail) -> Result<DetailSelectors, ConfigError> {
+    let field = |raw: &Option<Spanned<RawField>>, name, attr| {
+        raw.as_ref().map(|f| ctx.field(f, name, attr)).transpose()
+    };
+    Ok(DetailSelectors {
+        content: field(&raw.content, "detail.content", None)?,
+        date: field(&raw.date, "detail.date", None)?,
+        summary: field(&raw.summary, "detail.summary", None)?,
+        author: field(&raw.author, "detail.author", None)?,
+        image: field(&raw.image, "detail.image", Some("src"))?,
+    })
+}
+
+impl Ctx<'_> {
+    /// One field: its selector (none: the item itself), attribute and regex.
+    fn field(
+        &self,
+        raw: &Spanned<RawField>,
+        name: &'static str,
+        default_attr: Option<&str>,
+    ) -> Result<FieldSelector, ConfigError> {
+        let value = raw.get_ref();
+        let css = value.selector.as_deref().unwrap_or("").trim().to_string();
+        let selector = if css.is_empty() {
+            None
+        } else {
+            Some(self.css(&css, raw.span(), name)?)
+        };
+        let attr = match value.attr.as_deref().map(str::trim) {
+            Some("") => return self.invalid(raw.span(), name, Problem::EmptyAttr),
+            Some(a) => Some(a.to_ascii_lowercase()),
+            None => default_attr.map(str::to_string),
+        };
+        let regex = match value.regex.as_deref() {
+            Some(pattern) => Some(regex::Regex::new(pattern).or_else(|error| {
+                self.invalid(
+                    raw.span(),
+                    name,
+                    Problem::BadRegex {
+                        pattern: pattern.to_string(),
+                        error,
+                    },
+                )
+            })?),
+            None => None,
+        };
+        Ok(FieldSelector {
+            selector,
+            css,
+            attr,
+            regex,
+        })
+    }
+
+    /// A CSS selector, compiled.
+    pub(super) fn css(
+        &self,
+        css: &str,
+        span: Range<usize>,
+        field: &'static str,
+    ) -> Result<Selector, ConfigError> {
+        if css.is_empty() {
+            return self.invalid(span, field, Problem::EmptySelector);
+        }
+        Selector::parse(css).or_else(|err| {
+            self.invalid(
+                span,
+                field,
+                Problem::BadSelector {
+                    css: css.to_string(),
+                    reason: describe_selector_error(&err),
+                },
+            )
+        })
+    }
+}
+
+/// A readable reason for a selector parse failure (scraper's own text for some kinds is a
+/// debug dump).
+fn describe_selector_error(err: &scraper::error::SelectorErrorKind) -> String {
+    use scraper::error::SelectorErrorKind;
+    match err {
+        SelectorErrorKind::UnexpectedSelectorParseError(kind) => {
+            let name = format!("{kind:?}");
+            let name = name.split(['(', ' ', '{']).next().unwrap_or(&name);
+            let mut words = String::new();
+            for (i, c) in name.chars().enumerate() {
+                if c.is_uppercase() && i > 0 {
+                    words.push(' ');
+                }
+                words.push(c.to_ascii_lowercase());
+            }
+            words
+        }
+        SelectorErrorKind::EndOfLine => "it ends too early".to_string(),
+        other => other.to_string().to_lowercase(),
+    }
+}

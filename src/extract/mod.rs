@@ -1,0 +1,415 @@
+//! Extraction: runs a feed's selectors over a page and returns what it finds as plain strings.
+//!
+//! Synchronous and the only user of `scraper`'s documents: a parsed document never outlives a
+//! call, and never crosses an `.await`.
+
+mod html;
+
+use ego_tree::NodeId;
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+use html::document_base;
+pub use html::{MAX_DEPTH, TooDeep, parse_html};
+
+use crate::spec::{DetailSelectors, FeedSpec, Field, FieldSelector, SummaryFormat};
+use crate::text::{clean_text, is_placeholder_link, is_read_more, text_of};
+
+/// One item as found on the page, before cleaning and validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawItem {
+    /// 1-based position among the elements the item selector matched.
+    pub position: usize,
+    /// Title text (whitespace collapsed), if found.
+    pub title: Option<String>,
+    /// Link as written in the page (may be relative), if found.
+    pub link: Option<String>,
+    /// Date candidates in order of preference (a `datetime` attribute, then the text).
+    pub dates: Vec<String>,
+    /// Summary: plain text, or the element's inner HTML when the feed publishes HTML.
+    pub summary: Option<String>,
+}
+
+/// What a page yielded.
+#[derive(Debug, Clone)]
+pub struct Extraction {
+    /// The URL relative links are resolved against (`<base href>` or the page's address).
+    pub base_url: Url,
+    /// The items, in page order.
+    pub items: Vec<RawItem>,
+}
+
+/// A page that cannot be read for items.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// The item selector matched no element.
+    #[error("\"{selector}\" matches nothing on the page ({bytes} bytes; has its layout changed?)")]
+    NoItems {
+        /// The item selector.
+        selector: String,
+        /// Size of the page, to tell an empty or cut-off page from a changed one.
+        bytes: usize,
+    },
+    /// The page nests too deep to be parsed in bounded time.
+    #[error(transparent)]
+    TooDeep(#[from] TooDeep),
+}
+
+impl ExtractError {
+    /// The configuration field the failure concerns.
+    pub fn field(&self) -> Field {
+        match self {
+            ExtractError::NoItems { .. } => Field::Item,
+            ExtractError::TooDeep(_) => Field::Url,
+        }
+    }
+}
+
+/// A parsed listing page and the elements its item selector matched, in page order.
+///
+/// Fields are read per item on demand, so a caller can read dates everywhere and the other
+/// fields only where it needs them.
+#[derive(Debug)]
+pub struct ListingPage {
+    document: Html,
+    base_url: Url,
+    items: Vec<NodeId>,
+}
+
+impl ListingPage {
+    /// Parses `html`, the page at `page_url`, and finds its items. Fails when the item selector
+    /// matches nothing.
+    pub fn parse(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Self, ExtractError> {
+        let document = parse_html(html)?;
+        let base_url = document_base(&document, page_url);
+        let items: Vec<NodeId> = document
+            .select(&spec.selectors.item)
+            .map(|element| element.id())
+            .collect();
+        if items.is_empty() {
+            return Err(ExtractError::NoItems {
+                selector: spec.selectors.item_css.clone(),
+                bytes: html.len(),
+            });
+        }
+        Ok(Self {
+            document,
+            base_url,
+            items,
+        })
+    }
+
+    /// How many elements the item selector matched (never 0).
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Always false: a page without items fails to parse.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The URL relative links are resolved against (`<base href>` or the page's address).
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    fn element(&self, index: usize) -> Option<ElementRef<'_>> {
+        let id = *self.items.get(index)?;
+        self.document.tree.get(id).and_then(ElementRef::wrap)
+    }
+
+    /// Date candidates of item `index` (0-based), in order of preference.
+    pub fn dates(&self, index: usize, spec: &FeedSpec) -> Vec<String> {
+        match (self.element(index), spec.selectors.date.as_ref()) {
+            (Some(element), Some(field)) => field_dates(element, field),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every field of item `index` (0-based).
+    pub fn item(&self, index: usize, spec: &FeedSpec) -> RawItem {
+        let position = index + 1;
+        let Some(element) = self.element(index) else {
+            return RawItem {
+                position,
+                ..RawItem::default()
+            };
+        };
+        let selectors = &spec.selectors;
+        let title_element = field_element(element, &selectors.title);
+        // Title and link are often the same element: find it once.
+        let link_element = if selectors.link.css == selectors.title.css {
+            title_element
+        } else {
+            field_element(element, &selectors.link)
+        };
+        let title = title_element
+            .and_then(|e| title_of(e, &selectors.title))
+            .and_then(|t| selectors.title.cut(t));
+        // A "Read more" link is no title, and an item without a title link (often one without
+        // a link) still has a heading: the item's heading says what it is.
+        let title = match title {
+            Some(text) if is_read_more(&text) => heading_of(element).or(Some(text)),
+            Some(text) => Some(text),
+            None => heading_of(element),
+        };
+        RawItem {
+            position,
+            title,
+            link: link_element
+                .and_then(|e| link_of(e, &selectors.link))
+                .and_then(|l| selectors.link.cut(l)),
+            dates: self.dates(index, spec),
+            summary: selectors.summary.as_ref().and_then(|f| {
+                let e = field_element(element, f)?;
+                let text = match (&f.attr, spec.summary_format) {
+                    (Some(attr), _) => attr_text(e, attr),
+                    (None, SummaryFormat::Text) => non_empty(text_of(e)),
+                    (None, SummaryFormat::Html) => non_empty(e.inner_html().trim().to_string()),
+                };
+                text.and_then(|t| f.cut(t))
+            }),
+        }
+    }
+
+    /// For each field whose selector matches more than one element in some items: the field's
+    /// name and in how many items (only the first match is read; a narrower selector may be
+    /// meant).
+    pub fn ambiguous_fields(&self, spec: &FeedSpec) -> Vec<(&'static str, usize)> {
+        let selectors = &spec.selectors;
+        let fields = [
+            ("title", Some(&selectors.title)),
+            ("link", Some(&selectors.link)),
+            ("date", selectors.date.as_ref()),
+            ("summary", selectors.summary.as_ref()),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(name, field)| {
+                let selector = field?.selector.as_ref()?;
+                let items = (0..self.len())
+                    .filter_map(|i| self.element(i))
+                    .filter(|item| item.select(selector).nth(1).is_some())
+                    .count();
+                (items > 0).then_some((name, items))
+            })
+            .collect()
+    }
+
+    /// The items at `indices` (0-based, in the order given) with every field read.
+    pub fn extraction(
+        &self,
+        indices: impl IntoIterator<Item = usize>,
+        spec: &FeedSpec,
+    ) -> Extraction {
+        Extraction {
+            base_url: self.base_url.clone(),
+            items: indices.into_iter().map(|i| self.item(i, spec)).collect(),
+        }
+    }
+
+    /// Every item with every field read.
+    pub fn extract_all(&self, spec: &FeedSpec) -> Extraction {
+        self.extraction(0..self.len(), spec)
+    }
+
+    /// The address of the listing's next page, as [`next_page_url`] finds it.
+    pub(crate) fn next_page_url(&self, next: &Selector, page_url: &Url) -> Option<Url> {
+        next_link(&self.document, &self.base_url, next, page_url)
+    }
+}
+
+/// What an item's own page gives, as found (summary and content not yet cleaned).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    /// The content element's inner HTML.
+    pub content: Option<String>,
+    /// Date candidates, in order of preference.
+    pub dates: Vec<String>,
+    /// Summary text.
+    pub summary: Option<String>,
+    /// Author text.
+    pub author: Option<String>,
+    /// Image address as written (may be relative).
+    pub image: Option<String>,
+    /// The address relative links are resolved against.
+    pub base_url: Url,
+}
+
+/// Reads `fields` from an item's own page, `html` at `page_url`.
+/// A page nested deeper than [`MAX_DEPTH`] yields nothing.
+pub fn read_detail(html: &str, page_url: &Url, fields: &DetailSelectors) -> Detail {
+    let document = match parse_html(html) {
+        Ok(document) => document,
+        Err(err) => {
+            tracing::warn!("{page_url}: {err}");
+            return Detail {
+                content: None,
+                dates: Vec::new(),
+                summary: None,
+                author: None,
+                image: None,
+                base_url: page_url.clone(),
+            };
+        }
+    };
+    let root = document.root_element();
+    let base_url = document_base(&document, page_url);
+    let text = |field: &Option<FieldSelector>| {
+        let field = field.as_ref()?;
+        let element = field_element(root, field)?;
+        let value = match &field.attr {
+            Some(attr) => attr_text(element, attr),
+            None => non_empty(text_of(element)),
+        };
+        value.and_then(|v| field.cut(v))
+    };
+    Detail {
+        content: fields.content.as_ref().and_then(|field| {
+            let element = field_element(root, field)?;
+            non_empty(element.inner_html().trim().to_string())
+        }),
+        dates: fields
+            .date
+            .as_ref()
+            .map(|f| field_dates(root, f))
+            .unwrap_or_default(),
+        summary: text(&fields.summary),
+        author: text(&fields.author),
+        // The image's attribute defaults to `src` (see config).
+        image: text(&fields.image),
+        base_url,
+    }
+}
+
+/// The address of the next page of a listing, `html` at `page_url`, when it has no items to
+/// read (a listing page with items gives it with [`ListingPage::next_page_url`]): the `href`
+/// of the first element `next` matches, resolved like item links; `None` when there is none,
+/// it is not http(s), or it is this page.
+pub(crate) fn next_page_url(html: &str, page_url: &Url, next: &Selector) -> Option<Url> {
+    let document = parse_html(html).ok()?;
+    let base = document_base(&document, page_url);
+    next_link(&document, &base, next, page_url)
+}
+
+fn next_link(document: &Html, base: &Url, next: &Selector, page_url: &Url) -> Option<Url> {
+    let element = document.select(next).next()?;
+    let href = element
+        .value()
+        .attr("href")
+        .or_else(|| {
+            element
+                .descendent_elements()
+                .find_map(|e| e.value().attr("href"))
+        })
+        .filter(|h| !is_placeholder_link(h))?;
+    base.join(href.trim())
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url != page_url)
+}
+
+/// Runs `spec`'s selectors over `html`, a page whose address is `page_url`, reading every item.
+pub fn extract(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Extraction, ExtractError> {
+    Ok(ListingPage::parse(html, page_url, spec)?.extract_all(spec))
+}
+
+/// The date candidates `field` finds under `element`, cut by its regex.
+fn field_dates(element: ElementRef<'_>, field: &FieldSelector) -> Vec<String> {
+    field_element(element, field)
+        .map(|e| date_candidates(e, field))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|c| field.cut(c))
+        .collect()
+}
+
+/// The element a field is read from: the first match under the item, or the item itself.
+fn field_element<'a>(item: ElementRef<'a>, field: &FieldSelector) -> Option<ElementRef<'a>> {
+    match &field.selector {
+        Some(selector) => item.select(selector).next(),
+        None => Some(item),
+    }
+}
+
+fn non_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
+fn attr_text(element: ElementRef<'_>, attr: &str) -> Option<String> {
+    element
+        .value()
+        .attr(attr)
+        .map(clean_text)
+        .and_then(non_empty)
+}
+
+/// The text of the item's first heading (`h1`–`h6`), if it has one with text.
+fn heading_of(item: ElementRef<'_>) -> Option<String> {
+    item.descendent_elements()
+        .filter(|e| matches!(e.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+        .find_map(|e| non_empty(text_of(e)))
+}
+
+fn title_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
+    match &field.attr {
+        Some(attr) => attr_text(element, attr),
+        None => non_empty(text_of(element))
+            .or_else(|| attr_text(element, "title"))
+            .or_else(|| attr_text(element, "aria-label"))
+            .or_else(|| {
+                element
+                    .descendent_elements()
+                    .find(|e| e.value().name() == "img")
+                    .and_then(|img| attr_text(img, "alt"))
+            }),
+    }
+}
+
+/// The link of a field: its attribute (default `href`), or, when the element has none, that of
+/// the first link inside it.
+fn link_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
+    let attr = field.attr.as_deref().unwrap_or("href");
+    let own = element
+        .value()
+        .attr(attr)
+        .filter(|v| !is_placeholder_link(v));
+    let raw = own.or_else(|| {
+        if attr != "href" {
+            return None;
+        }
+        element
+            .descendent_elements()
+            .filter(|e| e.value().name() == "a")
+            .filter_map(|e| e.value().attr("href"))
+            .find(|href| !is_placeholder_link(href))
+    })?;
+    Some(raw.trim().to_string())
+}
+
+/// Date candidates: the named attribute; otherwise a machine-readable attribute (`datetime` of
+/// the element or a `<time>` inside it, `content`), then the text.
+fn date_candidates(element: ElementRef<'_>, field: &FieldSelector) -> Vec<String> {
+    if let Some(attr) = &field.attr {
+        return attr_text(element, attr).into_iter().collect();
+    }
+    let mut candidates = Vec::new();
+    let machine = element
+        .value()
+        .attr("datetime")
+        .or_else(|| element.value().attr("content"))
+        .or_else(|| {
+            element
+                .descendent_elements()
+                .find(|e| e.value().name() == "time")
+                .and_then(|e| e.value().attr("datetime"))
+        });
+    if let Some(value) = machine.map(clean_text).filter(|v| !v.is_empty()) {
+        candidates.push(value);
+    }
+    let text = text_of(element);
+    if !text.is_empty() && !candidates.contains(&text) {
+        candidates.push(text);
+    }
+    candidates
+}

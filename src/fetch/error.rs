@@ -1,0 +1,136 @@
+//! What goes wrong loading a page, in words that name the address and the cause.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use url::Url;
+
+/// Why a request got no answer worth reading, in plain words: what kind of failure, its
+/// deepest cause, and how many attempts were made.
+#[derive(Debug, Clone)]
+pub struct Unanswered {
+    pub(super) error: Arc<reqwest::Error>,
+    pub(super) attempts: u32,
+}
+
+impl Unanswered {
+    /// `error`, after `attempts` attempts.
+    pub fn new(error: reqwest::Error, attempts: u32) -> Self {
+        Unanswered {
+            error: Arc::new(error),
+            attempts,
+        }
+    }
+}
+
+impl fmt::Display for Unanswered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let err = &*self.error;
+        let kind = if err.is_timeout() {
+            "timed out"
+        } else if err.is_redirect() {
+            "too many redirects"
+        } else if err.is_connect() {
+            "cannot connect"
+        } else if err.is_body() || err.is_decode() {
+            "the body was cut off or could not be decoded"
+        } else {
+            "request failed"
+        };
+        // reqwest's own text repeats the URL; the deepest cause says what happened.
+        let mut cause: &dyn std::error::Error = err;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        write!(f, "{kind} ({cause})")?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+// Its text holds the deepest cause already: it is the end of the chain.
+impl std::error::Error for Unanswered {}
+
+/// A page that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// A local file could not be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The page is larger than the feed's `max_body_bytes`.
+    #[error("the page at {location} is larger than {limit} bytes (`max_body_bytes`)")]
+    TooLarge {
+        /// Where the page came from.
+        location: String,
+        /// The cap.
+        limit: u64,
+    },
+    /// The request failed: connection, TLS, timeout, redirects, a cut-off body.
+    #[error("cannot fetch {url}")]
+    Request {
+        /// The address.
+        url: Url,
+        /// What went wrong, with the attempts made.
+        #[source]
+        source: Unanswered,
+    },
+    /// The server answered with a status that is not 2xx or 304.
+    #[error("{url} answered HTTP {status}{}", Attempts(*attempts))]
+    Status {
+        /// The address.
+        url: Url,
+        /// The status.
+        status: StatusCode,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// The server answered 304 to a request without validators.
+    #[error("{url} answered HTTP 304 Not Modified to a request that was not conditional")]
+    NotConditional {
+        /// The address.
+        url: Url,
+    },
+    /// The host's `robots.txt` does not allow the page.
+    #[error(
+        "{url} is disallowed for pressfeed by {}/robots.txt{}; set `robots_txt = false` for this feed to fetch it anyway",
+        url.origin().ascii_serialization(),
+        unreachable.map(|status| format!(" (robots.txt answered HTTP {status})")).unwrap_or_default()
+    )]
+    Robots {
+        /// The address (its origin's `robots.txt` forbids it).
+        url: Url,
+        /// The server error that answered for `robots.txt`, which forbids everything
+        /// (RFC 9309 §2.3.1.4), when that is why.
+        unreachable: Option<StatusCode>,
+    },
+    /// The HTTP client could not be built (a broken TLS setup).
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// The HTTP client could not be built (a broken TLS setup).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot start the HTTP client")]
+pub struct ClientError(#[source] pub(super) Arc<reqwest::Error>);
+
+/// ` (after N attempts)` when there was more than one.
+struct Attempts(u32);
+
+impl fmt::Display for Attempts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 > 1 {
+            write!(f, " (after {} attempts)", self.0)?;
+        }
+        Ok(())
+    }
+}

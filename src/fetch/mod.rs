@@ -1,0 +1,489 @@
+//! Loading pages: over HTTP(S) politely, or from a local file (fixtures, mirrors).
+//!
+//! One [`Fetcher`] per run holds the HTTP clients, the per-host gates (one request in flight
+//! per host, a pause between requests) and the `robots.txt` rules read so far. A fetch takes a
+//! narrow [`Request`]: what to load, with which settings and validators.
+
+pub(crate) mod charset;
+mod error;
+mod retry;
+mod robots;
+
+use std::collections::HashMap;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::{
+    CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER, USER_AGENT,
+};
+use url::Url;
+
+pub use error::{ClientError, FetchError, Unanswered};
+pub use retry::RetryPolicy;
+use retry::parse_retry_after;
+use robots::RobotsCache;
+
+use crate::spec::{FeedSpec, FetchSettings, Field, RunSettings, Source};
+
+/// Redirects followed at most.
+const MAX_REDIRECTS: usize = 5;
+
+/// The HTTP validators of a page, sent back as `If-None-Match` / `If-Modified-Since`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// The `ETag` the server last sent.
+    pub etag: Option<String>,
+    /// The `Last-Modified` the server last sent.
+    pub last_modified: Option<String>,
+}
+
+/// Where a page's bytes are.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// At an http(s) address.
+    Http(&'a Url),
+    /// In a local file, standing for the page at `url`.
+    File {
+        /// The file.
+        path: &'a Path,
+        /// The page's public address (its links are relative to it).
+        url: &'a Url,
+    },
+}
+
+/// One page to load: what, for which feed and configuration field, how.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The feed the page is for (log lines name it).
+    pub feed: &'a str,
+    /// The configuration field that led to the page; errors are reported under it.
+    pub field: Field,
+    /// Where the page is.
+    pub target: Target<'a>,
+    /// Timeouts, size cap, user agent, `robots.txt`.
+    pub settings: &'a FetchSettings,
+    /// Validators for a conditional request (none: an unconditional one).
+    pub validators: &'a Validators,
+}
+
+/// No validators: an unconditional request.
+static NO_VALIDATORS: Validators = Validators {
+    etag: None,
+    last_modified: None,
+};
+
+impl<'a> Request<'a> {
+    /// The listing page of `spec`, conditional on `validators`.
+    pub fn listing(spec: &'a FeedSpec, validators: &'a Validators) -> Self {
+        let (target, field) = match &spec.source {
+            Source::Http(url) if *url == spec.page_url => (Target::Http(url), Field::Url),
+            Source::Http(url) => (Target::Http(url), Field::Source),
+            Source::File(path) => (
+                Target::File {
+                    path,
+                    url: &spec.page_url,
+                },
+                Field::Source,
+            ),
+        };
+        Request {
+            feed: &spec.id,
+            field,
+            target,
+            settings: &spec.fetch,
+            validators,
+        }
+    }
+
+    /// Another page for `spec` at `url` (an older listing page, an item's own page), read
+    /// whole; `field` is the configuration that led to it.
+    pub fn page(spec: &'a FeedSpec, url: &'a Url, field: Field) -> Self {
+        Request {
+            feed: &spec.id,
+            field,
+            target: Target::Http(url),
+            settings: &spec.fetch,
+            validators: &NO_VALIDATORS,
+        }
+    }
+
+    /// The page at `target` for nobody's feed (`suggest`), read whole with `settings`.
+    pub fn plain(target: Target<'a>, settings: &'a FetchSettings) -> Self {
+        Request {
+            feed: "",
+            field: match target {
+                Target::Http(_) => Field::Url,
+                Target::File { .. } => Field::Source,
+            },
+            target,
+            settings,
+            validators: &NO_VALIDATORS,
+        }
+    }
+}
+
+/// A page's bytes, what the server said of their encoding, and the address its links are
+/// relative to.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// The address the page was read from (after redirects), or its public address for files.
+    pub url: Url,
+    /// The body, decompressed but not decoded.
+    pub bytes: Vec<u8>,
+    /// The `charset` of the response's `Content-Type`, if any.
+    pub http_charset: Option<String>,
+    /// The validators to send next time.
+    pub validators: Validators,
+}
+
+impl Body {
+    /// The page's text: the byte order mark, then `encoding` (the feed's override), then the
+    /// HTTP `charset`, then `<meta charset>`, then UTF-8, a plainly wrong declaration losing to
+    /// a clean reading; with a note when a declaration was overruled or bytes were replaced.
+    pub fn decode(&self, encoding: Option<&'static encoding_rs::Encoding>) -> charset::Decoded {
+        charset::decode(&self.bytes, self.http_charset.as_deref(), encoding)
+    }
+}
+
+/// What fetching a page gave.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    /// The page.
+    Page(Body),
+    /// The server says the page has not changed since the validators were stored.
+    NotModified,
+}
+
+/// The HTTP client every request of pressfeed goes through: `connect_timeout`, at most five
+/// redirects, compression as the server offers it.
+pub(crate) fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, ClientError> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+        .build()
+        .map_err(|e| ClientError(Arc::new(e)))
+}
+
+/// One host's gate: held while a request to the host is in flight; remembers when the last
+/// one ended.
+type HostGate = Arc<tokio::sync::Mutex<Option<Instant>>>;
+
+/// Fetches pages for one run.
+#[derive(Debug)]
+pub struct Fetcher {
+    host_delay: Duration,
+    retry: RetryPolicy,
+    /// Clients by connect timeout (a client-wide setting); usually just one.
+    clients: Mutex<HashMap<Duration, reqwest::Client>>,
+    hosts: Mutex<HashMap<String, HostGate>>,
+    robots: RobotsCache,
+}
+
+impl Fetcher {
+    /// A fetcher with the run-wide settings of `[fetch]`.
+    pub fn new(settings: &RunSettings) -> Self {
+        Fetcher {
+            host_delay: settings.host_delay,
+            retry: RetryPolicy::of_run(settings),
+            clients: Mutex::new(HashMap::new()),
+            hosts: Mutex::new(HashMap::new()),
+            robots: RobotsCache::default(),
+        }
+    }
+
+    fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client, FetchError> {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = clients.get(&connect_timeout) {
+            return Ok(client.clone());
+        }
+        let client = http_client(connect_timeout)?;
+        clients.insert(connect_timeout, client.clone());
+        Ok(client)
+    }
+
+    /// The gate of `url`'s host (whatever the scheme or port: it is one machine to spare).
+    fn gate(&self, url: &Url) -> HostGate {
+        let key = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        hosts.entry(key).or_default().clone()
+    }
+
+    /// Loads the page `request` names; with validators, an unchanged page costs a 304.
+    pub async fn get(&self, request: &Request<'_>) -> Result<Fetched, FetchError> {
+        match request.target {
+            Target::File { path, url } => load_file(path, url, request.settings)
+                .await
+                .map(Fetched::Page),
+            Target::Http(url) => self.get_http(request, url).await,
+        }
+    }
+
+    /// Loads the page `request` names, unconditionally: a 304 is the server's mistake.
+    pub async fn get_body(&self, request: &Request<'_>) -> Result<Body, FetchError> {
+        match self.get(request).await? {
+            Fetched::Page(body) => Ok(body),
+            Fetched::NotModified => Err(FetchError::NotConditional {
+                url: match request.target {
+                    Target::Http(url) | Target::File { url, .. } => url.clone(),
+                },
+            }),
+        }
+    }
+
+    async fn get_http(&self, request: &Request<'_>, url: &Url) -> Result<Fetched, FetchError> {
+        let settings = request.settings;
+        let client = self.client(settings.connect_timeout)?;
+        if settings.robots_txt {
+            self.check_robots(&client, request, url).await?;
+        }
+        let gate = self.gate(url);
+        let mut last_request = gate.lock().await;
+        let label = format!("feed \"{}\": {url}", request.feed);
+        let last = self
+            .with_retries(
+                &label,
+                settings.max_body_bytes,
+                Overflow::Fail,
+                &mut last_request,
+                || {
+                    let mut builder = client
+                        .get(url.clone())
+                        .timeout(settings.timeout)
+                        .header(USER_AGENT, &settings.user_agent);
+                    if let Some(etag) = &request.validators.etag {
+                        builder = builder.header(IF_NONE_MATCH, etag);
+                    }
+                    if let Some(date) = &request.validators.last_modified {
+                        builder = builder.header(IF_MODIFIED_SINCE, date);
+                    }
+                    builder
+                },
+            )
+            .await;
+        drop(last_request);
+        let (head, body) = match last {
+            Final::Response(head, body, attempts) => {
+                let status = head.status;
+                if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
+                    return Err(FetchError::Status {
+                        url: url.clone(),
+                        status,
+                        attempts,
+                    });
+                }
+                (head, body)
+            }
+            Final::Failed(ReadError::TooLarge, _) => {
+                return Err(FetchError::TooLarge {
+                    location: url.to_string(),
+                    limit: settings.max_body_bytes,
+                });
+            }
+            Final::Failed(ReadError::Http { error, .. }, attempts) => {
+                return Err(FetchError::Request {
+                    url: url.clone(),
+                    source: Unanswered { error, attempts },
+                });
+            }
+        };
+        if head.status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        Ok(Fetched::Page(Body {
+            url: head.url,
+            http_charset: head
+                .content_type
+                .as_deref()
+                .and_then(charset::charset_param)
+                .map(str::to_string),
+            bytes: body,
+            validators: head.validators,
+        }))
+    }
+
+    /// Sends the request `build` makes until it gets an answer worth keeping, as the run's
+    /// [`RetryPolicy`] says. Returns the last response (whatever its status) or the last
+    /// failure, with the attempts made.
+    async fn with_retries(
+        &self,
+        label: &str,
+        limit: u64,
+        overflow: Overflow,
+        last_request: &mut Option<Instant>,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Final {
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            if let Some(last) = *last_request {
+                let pause = self.host_delay.saturating_sub(last.elapsed());
+                tokio::time::sleep(pause).await;
+            }
+            let outcome = read_response(build(), limit, overflow).await;
+            *last_request = Some(Instant::now());
+            let retry_after = match &outcome {
+                Ok((head, _)) if RetryPolicy::retryable(head.status) => head.retry_after,
+                Err(ReadError::Http {
+                    transient: true, ..
+                }) => None,
+                _ => break final_of(outcome, attempt),
+            };
+            let pause = self.retry.pause(attempt, retry_after);
+            // The budget covers the whole fetch: attempts and pauses.
+            if !self.retry.allows(attempt, started.elapsed(), pause) {
+                break final_of(outcome, attempt);
+            }
+            let why = match &outcome {
+                Ok((head, _)) => format!("HTTP {}", head.status),
+                Err(ReadError::Http { error, .. }) => Unanswered {
+                    error: Arc::clone(error),
+                    attempts: 1,
+                }
+                .to_string(),
+                Err(ReadError::TooLarge) => String::new(),
+            };
+            tracing::debug!(
+                "{label}: attempt {attempt} failed ({why}); retrying in {:.1} s",
+                pause.as_secs_f64()
+            );
+            tokio::time::sleep(pause).await;
+        }
+    }
+}
+
+/// The parts of a response pressfeed keeps.
+#[derive(Debug, Clone)]
+struct ResponseHead {
+    status: StatusCode,
+    url: Url,
+    content_type: Option<String>,
+    validators: Validators,
+    retry_after: Option<Duration>,
+}
+
+/// How a fetch with retries ended.
+enum Final {
+    /// A response (any status) and its body, after this many attempts.
+    Response(ResponseHead, Vec<u8>, u32),
+    /// No usable response, after this many attempts.
+    Failed(ReadError, u32),
+}
+
+fn final_of(outcome: Result<(ResponseHead, Vec<u8>), ReadError>, attempts: u32) -> Final {
+    match outcome {
+        Ok((head, body)) => Final::Response(head, body, attempts),
+        Err(err) => Final::Failed(err, attempts),
+    }
+}
+
+/// Why one attempt gave no response to keep.
+enum ReadError {
+    /// The body passed the limit.
+    TooLarge,
+    /// The request failed.
+    Http {
+        error: Arc<reqwest::Error>,
+        /// Connect errors, timeouts and cut-off bodies are worth another try; redirect loops
+        /// and the like are not.
+        transient: bool,
+    },
+}
+
+impl ReadError {
+    fn http(err: reqwest::Error) -> Self {
+        let transient = !(err.is_redirect() || err.is_builder() || err.is_decode());
+        ReadError::Http {
+            error: Arc::new(err),
+            transient,
+        }
+    }
+}
+
+/// What to do with a body longer than the limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Overflow {
+    /// Fail: a page cut short is not the page.
+    Fail,
+    /// Keep what fits, up to its last line (for `robots.txt`).
+    Truncate,
+}
+
+/// Sends `request` and reads the body, decompressed, stopping as soon as it passes `limit`.
+async fn read_response(
+    request: reqwest::RequestBuilder,
+    limit: u64,
+    overflow: Overflow,
+) -> Result<(ResponseHead, Vec<u8>), ReadError> {
+    let mut response = request.send().await.map_err(ReadError::http)?;
+    let headers = response.headers();
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let head = ResponseHead {
+        status: response.status(),
+        url: response.url().clone(),
+        content_type: text(CONTENT_TYPE),
+        validators: Validators {
+            etag: text(ETAG),
+            last_modified: text(LAST_MODIFIED),
+        },
+        retry_after: text(RETRY_AFTER).and_then(|v| parse_retry_after(&v)),
+    };
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut body = Vec::new();
+    // A body that breaks off (a reset, a stall past the timeout, a cut) is worth another try,
+    // whatever reqwest files the error under.
+    let broken_body = |err: reqwest::Error| ReadError::Http {
+        error: Arc::new(err),
+        transient: true,
+    };
+    while let Some(chunk) = response.chunk().await.map_err(broken_body)? {
+        if body.len().saturating_add(chunk.len()) > limit {
+            if overflow == Overflow::Fail {
+                return Err(ReadError::TooLarge);
+            }
+            body.extend_from_slice(&chunk[..limit - body.len()]);
+            let last_line = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            body.truncate(last_line);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((head, body))
+}
+
+/// Reads a local page (decoded later as a served page would be: BOM, override, `<meta>`),
+/// never more than the cap, whatever the file is.
+async fn load_file(path: &Path, url: &Url, settings: &FetchSettings) -> Result<Body, FetchError> {
+    use tokio::io::AsyncReadExt as _;
+    let read_error = |source| FetchError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let limit = settings.max_body_bytes;
+    let file = tokio::fs::File::open(path).await.map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(read_error)?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+        return Err(FetchError::TooLarge {
+            location: path.display().to_string(),
+            limit,
+        });
+    }
+    Ok(Body {
+        url: url.clone(),
+        bytes,
+        http_charset: None,
+        validators: Validators::default(),
+    })
+}

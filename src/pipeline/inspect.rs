@@ -1,0 +1,229 @@
+//! Operations that read without publishing: what a feed's selectors find (`check`), a proposed
+//! feed for an unknown page (`suggest`), each feed's state (`status`), and forgetting a feed's
+//! history (`reset`).
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use super::{blocking, decode};
+use crate::checks::check_page;
+use crate::error::FeedError;
+use crate::extract::{ListingPage, TooDeep, parse_html};
+use crate::fetch::{Fetched, Fetcher, Request, Target};
+use crate::item::{PageItems, build_items};
+use crate::spec::{Config, FeedSpec, RunSettings};
+use crate::store::{FeedStatus, StateLock, Store, StoreError};
+use crate::suggest::{Suggestion, feed_block, page_title, suggest};
+
+/// What `check` shows of a page.
+#[derive(Debug)]
+pub struct Preview {
+    /// Every item, with per-item warnings and counts.
+    pub items: PageItems,
+    /// Why a run would fail on this page alone (no usable item, no date parsed), if it would.
+    pub problem: Option<FeedError>,
+    /// Fields whose selector matches more than one element in some items, and in how many.
+    pub ambiguous: Vec<(&'static str, usize)>,
+}
+
+/// Loads and reads `spec`'s page without touching history or files (what `check` shows), as
+/// of `now`. Fails when the page cannot be loaded or its item selector matches nothing.
+pub async fn preview(
+    spec: &FeedSpec,
+    run: &RunSettings,
+    now: DateTime<Utc>,
+) -> Result<Preview, FeedError> {
+    let fetcher = Fetcher::new(run);
+    let validators = crate::fetch::Validators::default();
+    let request = Request::listing(spec, &validators);
+    let body = fetcher
+        .get_body(&request)
+        .await
+        .map_err(|e| FeedError::new(&spec.id, Some(request.field), e))?;
+    let spec = spec.clone();
+    blocking(&spec.id.clone(), move || {
+        let text = decode(&spec, &body);
+        let page = ListingPage::parse(&text, &body.url, &spec)
+            .map_err(|e| FeedError::extract(&spec.id, e))?;
+        let items = build_items(page.extract_all(&spec), &spec, now);
+        let problem = check_page(&spec, &items)
+            .err()
+            .map(|e| FeedError::check(&spec.id, e));
+        Ok(Preview {
+            ambiguous: page.ambiguous_fields(&spec),
+            items,
+            problem,
+        })
+    })
+    .await
+}
+
+/// What `suggest` found on a page.
+#[derive(Debug)]
+pub struct Suggested {
+    /// The page's public address, as the block says it.
+    pub page_url: String,
+    /// Whether the page was fetched (else read from a file).
+    pub remote: bool,
+    /// The best guess as a `[[feed]]` block, ready to paste.
+    pub block: String,
+    /// The best guess and the others, best first.
+    pub suggestions: Vec<Suggestion>,
+    /// The block's feed and what it reads from the page, when the block loads and reads
+    /// items.
+    pub preview: Option<(FeedSpec, PageItems)>,
+}
+
+/// Why `suggest` has nothing to propose.
+#[derive(Debug, thiserror::Error)]
+pub enum SuggestError {
+    /// The page's address is not an http(s) URL.
+    #[error("\"{page}\" is not an http(s) URL")]
+    BadUrl {
+        /// The address as given.
+        page: String,
+    },
+    /// The page could not be loaded.
+    #[error(transparent)]
+    Fetch(FeedError),
+    /// The server answered a plain request with 304.
+    #[error("{page} answered 304 Not Modified to a plain request")]
+    NotModified {
+        /// The page as given.
+        page: String,
+    },
+    /// The page nests too deep to be read.
+    #[error("{page}: {error}")]
+    TooDeep {
+        /// The page as given.
+        page: String,
+        /// How deep, and where.
+        error: TooDeep,
+    },
+    /// No repeated list of linked items is on the page.
+    #[error(
+        "{page}: no repeated list of linked items found; write the selectors by hand (see docs/configuration.md, \"Adding a new site\")"
+    )]
+    NoList {
+        /// The page as given.
+        page: String,
+    },
+}
+
+/// Loads `page` (an http(s) URL or a saved file whose public address is `url`) and proposes
+/// a feed `id` for it, as of `now`: the best groups of repeated items, the best as a block,
+/// and what that block reads.
+pub async fn suggest_page(
+    page: &str,
+    url: Option<&Url>,
+    id: &str,
+    run: &RunSettings,
+    defaults: &crate::spec::FetchSettings,
+    now: DateTime<Utc>,
+) -> Result<Suggested, SuggestError> {
+    let remote = page.starts_with("http://") || page.starts_with("https://");
+    let page_url = match (remote, url) {
+        (_, Some(url)) => url.to_string(),
+        (true, None) => page.to_string(),
+        (false, None) => "https://example.org/news/".to_string(),
+    };
+    let bad_url = || SuggestError::BadUrl {
+        page: page_url.clone(),
+    };
+    let public = Url::parse(&page_url).map_err(|_| bad_url())?;
+    if !matches!(public.scheme(), "http" | "https") || public.host().is_none() {
+        return Err(bad_url());
+    }
+    let fetcher = Fetcher::new(run);
+    let validators = crate::fetch::Validators::default();
+    let file = std::path::absolute(page).unwrap_or_else(|_| PathBuf::from(page));
+    let source = if remote {
+        Some(Url::parse(page).map_err(|_| SuggestError::BadUrl {
+            page: page.to_string(),
+        })?)
+    } else {
+        None
+    };
+    let target = match &source {
+        Some(source) => Target::Http(source),
+        None => Target::File {
+            path: Path::new(&file),
+            url: &public,
+        },
+    };
+    let mut request = Request::plain(target, defaults);
+    request.validators = &validators;
+    if source.as_ref().is_some_and(|source| *source != public) {
+        request.field = crate::spec::Field::Source;
+    }
+    // Errors name the feed "probe", as `suggest` always has.
+    let fetched = fetcher
+        .get(&request)
+        .await
+        .map_err(|e| SuggestError::Fetch(FeedError::new("probe", Some(request.field), e)))?;
+    let body = match fetched {
+        Fetched::Page(body) => body,
+        Fetched::NotModified => {
+            return Err(SuggestError::NotModified {
+                page: page.to_string(),
+            });
+        }
+    };
+    let text = body.decode(None).text;
+    let (page, id) = (page.to_string(), id.to_string());
+    let file_source = (!remote).then(|| page.clone());
+    let read = tokio::task::spawn_blocking(move || {
+        let suggestions = suggest(&text, now, 3);
+        let Some(best) = suggestions.first() else {
+            return Err(match parse_html(&text) {
+                Err(error) => SuggestError::TooDeep { page, error },
+                Ok(_) => SuggestError::NoList { page },
+            });
+        };
+        let title = page_title(&text).unwrap_or_else(|| id.clone());
+        let block = feed_block(best, &id, &title, &page_url, file_source.as_deref());
+        let preview = Config::parse(&block, Path::new("suggest.toml"))
+            .ok()
+            .and_then(|config| config.feeds.into_iter().next())
+            .and_then(|spec| {
+                let listing = ListingPage::parse(&text, &body.url, &spec).ok()?;
+                let items = build_items(listing.extract_all(&spec), &spec, now);
+                Some((spec, items))
+            });
+        Ok(Suggested {
+            page_url,
+            remote,
+            block,
+            suggestions,
+            preview,
+        })
+    })
+    .await;
+    read.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))
+}
+
+/// Each feed's state, from the state file (read only; a feed never run has an empty state).
+pub fn statuses(config: &Config) -> Result<Vec<FeedStatus>, StoreError> {
+    let store = Store::open_read_only(&config.output.state)?;
+    config
+        .feeds
+        .iter()
+        .map(|spec| match &store {
+            Some(store) => store.status(&spec.id),
+            None => Ok(FeedStatus {
+                feed: spec.id.clone(),
+                ..FeedStatus::default()
+            }),
+        })
+        .collect()
+}
+
+/// Forgets the history of the feeds `ids` of `config` (items and validators; run logs stay),
+/// under the run lock. Returns how many items each had.
+pub fn forget(config: &Config, ids: &[&str]) -> Result<Vec<usize>, StoreError> {
+    let _lock = StateLock::acquire(&config.output.state)?;
+    let mut store = Store::open(&config.output.state)?;
+    ids.iter().map(|id| store.forget(id)).collect()
+}

@@ -1,0 +1,72 @@
+//! The refresh of feeds, step by step: fetch, decode, extract, build items, check against the
+//! last good run, merge into the history, render, publish. Only this module knows the order of
+//! the steps; `now` comes in from the caller.
+//!
+//! [`mod@run`] refreshes feeds ([`refresh`] is one feed, [`read`] its pages); [`inspect`] holds the
+//! operations that read without publishing (`check`, `suggest`, `status`, `reset`).
+
+mod inspect;
+mod read;
+mod refresh;
+mod run;
+
+use std::path::PathBuf;
+
+pub use inspect::{Preview, SuggestError, Suggested, forget, preview, statuses, suggest_page};
+pub use read::{ListingRead, read_items, read_page};
+pub use refresh::render_feed;
+pub use run::{run, run_until};
+
+use crate::error::FeedError;
+use crate::fetch::Body;
+use crate::item::ItemWarning;
+use crate::output::WriteOutcome;
+use crate::spec::FeedSpec;
+
+/// What a successful refresh did.
+#[derive(Debug, Clone)]
+pub struct FeedReport {
+    /// The feed.
+    pub feed: String,
+    /// Whether the page was read (else the server said it had not changed).
+    pub page_read: bool,
+    /// Items published.
+    pub items: usize,
+    /// Items new to the history.
+    pub new_items: u64,
+    /// Item-level problems on the page.
+    pub warnings: Vec<ItemWarning>,
+    /// The files and whether each was rewritten.
+    pub files: Vec<(PathBuf, WriteOutcome)>,
+}
+
+/// One feed's result in a run.
+#[derive(Debug)]
+pub struct FeedResult {
+    /// The feed.
+    pub feed: String,
+    /// What the refresh did, or why it failed (files and history untouched).
+    pub result: Result<FeedReport, FeedError>,
+}
+
+/// Runs `work` on a blocking thread (parsing, SQLite, rendering, writing); a panic in it (a
+/// bug) fails `feed` only.
+async fn blocking<T, F>(feed: &str, work: F) -> Result<T, FeedError>
+where
+    F: FnOnce() -> Result<T, FeedError> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|_| Err(FeedError::panicked(feed)))
+}
+
+/// The text of `body`, a page of `spec`'s: decoded as the feed says, with a note in the log
+/// when a declaration was overruled or bytes were replaced.
+fn decode(spec: &FeedSpec, body: &Body) -> String {
+    let decoded = body.decode(spec.encoding);
+    if let Some(note) = decoded.note {
+        tracing::info!("feed \"{}\": {note}", spec.id);
+    }
+    decoded.text
+}

@@ -1,0 +1,271 @@
+//! Reading a feed's pages: the listing (decoded and parsed once, its items read date first,
+//! checked), its older pages when the history is being filled, and items' own pages.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use url::Url;
+
+use super::{blocking, decode};
+use crate::checks::{CheckError, check_against_history, check_dates, check_usable};
+use crate::error::FeedError;
+use crate::extract::{ListingPage, next_page_url, read_detail};
+use crate::fetch::{Body, Fetcher, Request, Validators};
+use crate::item::{PageItems, apply_detail, build_items, parse_dates};
+use crate::spec::{FeedSpec, Field, NextPage};
+use crate::store::{GoodRun, History};
+
+/// A listing page, read and checked.
+#[derive(Debug)]
+pub struct ListingRead {
+    /// Its items.
+    pub items: PageItems,
+    /// The validators to keep for it.
+    pub validators: Validators,
+    /// The address it was read from.
+    pub url: Url,
+    /// The next page's address, when pagination follows a next link and the page has one.
+    pub next: Option<Url>,
+}
+
+/// Decodes, parses and reads the listing `body` on a blocking thread (see [`read_page`]).
+pub(super) async fn read_listing(
+    spec: &FeedSpec,
+    body: Body,
+    last: Option<GoodRun>,
+    now: DateTime<Utc>,
+) -> Result<ListingRead, FeedError> {
+    let spec = spec.clone();
+    blocking(&spec.id.clone(), move || read_page(&spec, body, last, now)).await
+}
+
+/// Decodes, parses and reads the listing `body` of `spec`'s feed as of `now`, and checks its
+/// items against what the page alone shows and against `last`, the last good run. Synchronous:
+/// call it off the async threads.
+pub fn read_page(
+    spec: &FeedSpec,
+    body: Body,
+    last: Option<GoodRun>,
+    now: DateTime<Utc>,
+) -> Result<ListingRead, FeedError> {
+    let text = decode(spec, &body);
+    let page =
+        ListingPage::parse(&text, &body.url, spec).map_err(|e| FeedError::extract(&spec.id, e))?;
+    let items = read_items(&page, spec, now);
+    let check = |result: Result<(), CheckError>| result.map_err(|e| FeedError::check(&spec.id, e));
+    check(check_usable(spec, &items))?;
+    // The history's judgement first: it can say more ("where 20 did last time").
+    check(check_against_history(spec, &items, last))?;
+    check(check_dates(spec, &items))?;
+    let next = next_selector(spec).and_then(|next| page.next_page_url(next, &body.url));
+    Ok(ListingRead {
+        items,
+        validators: body.validators,
+        url: body.url,
+        next,
+    })
+}
+
+/// The next-link selector of the feed's pagination, if it follows links.
+fn next_selector(spec: &FeedSpec) -> Option<&scraper::Selector> {
+    match &spec.pagination.as_ref()?.next {
+        NextPage::Selector(selector) => Some(selector),
+        NextPage::Pattern { .. } => None,
+    }
+}
+
+/// Reads the items of `page` that the feed can publish.
+///
+/// Every item's date is read; when the page lists more items than the feed publishes and has a
+/// date selector, the other fields are read only for the newest `max_items` candidates (undated
+/// items first, as they are dated by the run), plus as many more as are needed to replace
+/// candidates that turn out unusable or repeated. Otherwise every item is read.
+pub fn read_items(page: &ListingPage, spec: &FeedSpec, now: DateTime<Utc>) -> PageItems {
+    let wanted = spec.max_items;
+    if spec.selectors.date.is_none() || page.len() <= wanted {
+        return build_items(page.extract_all(spec), spec, now);
+    }
+    let mut date_found = 0;
+    let mut order: Vec<(usize, Option<DateTime<FixedOffset>>)> = (0..page.len())
+        .map(|index| {
+            let candidates = page.dates(index, spec);
+            date_found += usize::from(!candidates.is_empty());
+            let date = parse_dates(&candidates, spec, now).ok().flatten();
+            (index, date.map(|d| d.date))
+        })
+        .collect();
+    let date_parsed = order.iter().filter(|(_, date)| date.is_some()).count();
+    // Undated first, then newest first; the sort is stable, so ties keep page order.
+    order.sort_by_key(|&(_, date)| (date.is_some(), std::cmp::Reverse(date)));
+    let mut take = wanted;
+    loop {
+        let mut chosen: Vec<usize> = order[..take].iter().map(|&(index, _)| index).collect();
+        chosen.sort_unstable();
+        let mut built = build_items(page.extraction(chosen, spec), spec, now);
+        if built.items.len() >= wanted || take == order.len() {
+            built.counts.matched = page.len();
+            built.counts.date_found = date_found;
+            built.counts.date_parsed = date_parsed;
+            return built;
+        }
+        take = (take + wanted - built.items.len()).min(order.len());
+    }
+}
+
+/// An older page of the listing, read.
+struct OlderPage {
+    /// Its items (none when its item selector matched nothing).
+    items: Option<PageItems>,
+    /// The next page's address, when pagination follows a next link and the page has one.
+    next: Option<Url>,
+}
+
+/// Adds the items of the listing's older pages to `first` (after its own, in page order; items
+/// already listed are not repeated), reading at most `max_pages` pages in all. A page that
+/// cannot be loaded ends the walk, with a warning; what was read is kept.
+pub(super) async fn add_older_pages(
+    spec: &FeedSpec,
+    fetcher: &Fetcher,
+    first: &mut ListingRead,
+    now: DateTime<Utc>,
+) {
+    let Some(pagination) = &spec.pagination else {
+        return;
+    };
+    let mut seen = vec![first.url.clone()];
+    let mut ids: HashSet<String> = first.items.items.iter().map(|i| i.id.clone()).collect();
+    let mut offset = first.items.counts.matched;
+    let mut next = first.next.take();
+    for number in 2..=pagination.max_pages {
+        let url = match &pagination.next {
+            NextPage::Pattern { .. } => pagination.pattern_url(number),
+            NextPage::Selector(_) => next.take(),
+        };
+        let Some(url) = url.filter(|url| !seen.contains(url)) else {
+            break;
+        };
+        let request = Request::page(spec, &url, Field::Pagination);
+        let body = match fetcher.get_body(&request).await {
+            Ok(body) => body,
+            Err(err) => {
+                let err = FeedError::new(&spec.id, Some(Field::Pagination), err);
+                tracing::warn!(
+                    "{}; the history is filled from the pages before it",
+                    crate::error::chain(&err)
+                );
+                break;
+            }
+        };
+        seen.push(url);
+        let Ok(older) = read_older_page(spec, body, now).await else {
+            break;
+        };
+        if let Some(items) = older.items {
+            for mut item in items.items {
+                if ids.insert(item.id.clone()) {
+                    item.position += offset;
+                    first.items.items.push(item);
+                }
+            }
+            offset += items.counts.matched;
+        }
+        next = older.next;
+    }
+}
+
+/// Decodes, parses and reads an older listing page on a blocking thread: every item, and the
+/// next page's address.
+async fn read_older_page(
+    spec: &FeedSpec,
+    body: Body,
+    now: DateTime<Utc>,
+) -> Result<OlderPage, FeedError> {
+    let spec = spec.clone();
+    blocking(&spec.id.clone(), move || {
+        let text = decode(&spec, &body);
+        let next_link = next_selector(&spec);
+        Ok(match ListingPage::parse(&text, &body.url, &spec) {
+            Ok(page) => OlderPage {
+                items: Some(build_items(page.extract_all(&spec), &spec, now)),
+                next: next_link.and_then(|next| page.next_page_url(next, &body.url)),
+            },
+            // A page without items may still lead on.
+            Err(_) => OlderPage {
+                items: None,
+                next: next_link.and_then(|next| next_page_url(&text, &body.url, next)),
+            },
+        })
+    })
+    .await
+}
+
+/// Reads the own pages of items that need it (new to the history, or not read yet) when the
+/// feed has `[feed.detail]`, with the fetcher's politeness and at most
+/// [`FeedSpec::detail_budget`] a run. A page that cannot be read leaves its item as the listing
+/// gave it, to be tried again next run.
+pub(super) async fn read_item_pages(
+    spec: &FeedSpec,
+    fetcher: &Fetcher,
+    history: &History,
+    items: &mut PageItems,
+    now: DateTime<Utc>,
+) {
+    let Some(fields) = &spec.detail else {
+        return;
+    };
+    let feed = spec.id.clone();
+    let ids: Vec<String> = items.items.iter().map(|i| i.id.clone()).collect();
+    let needed = history
+        .call(move |store| {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            store.needs_detail(&feed, &ids)
+        })
+        .await;
+    let needed = match needed {
+        Ok(Ok(needed)) => needed,
+        Ok(Err(err)) => {
+            tracing::warn!("feed \"{}\": {}", spec.id, crate::error::chain(&err));
+            return;
+        }
+        Err(_) => return,
+    };
+    let mut budget = spec.detail_budget();
+    for (item, needed) in items.items.iter_mut().zip(needed) {
+        // Items without a link of their own link to the listing: nothing more to read.
+        if !needed || item.id != item.link || budget == 0 {
+            continue;
+        }
+        let Ok(url) = Url::parse(&item.link) else {
+            continue;
+        };
+        budget -= 1;
+        let body = match fetcher
+            .get_body(&Request::page(spec, &url, Field::Detail))
+            .await
+        {
+            Ok(body) => body,
+            Err(err) => {
+                let err = FeedError::new(&spec.id, Some(Field::Detail), err);
+                tracing::warn!(
+                    "item {} \"{}\": {}; it is published as the listing gives it and its page is tried again next run",
+                    item.position,
+                    item.title,
+                    crate::error::chain(&err)
+                );
+                continue;
+            }
+        };
+        // Parsing runs off the async thread, and a panic in it (a bug) fails nothing.
+        let (owned_spec, owned_fields, mut owned_item) =
+            (spec.clone(), fields.clone(), item.clone());
+        let read = blocking(&spec.id, move || {
+            let detail = read_detail(&decode(&owned_spec, &body), &body.url, &owned_fields);
+            apply_detail(&mut owned_item, detail, &owned_spec, now);
+            Ok(owned_item)
+        })
+        .await;
+        if let Ok(read) = read {
+            *item = read;
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! One feed's refresh, as a straight line: what the history knows → fetch (conditionally) →
+//! read and check → older pages and item pages → what the history will publish → render →
+//! publish → commit to the history. On failure the feed's files and history are as they were,
+//! and the failure is logged in the state file.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use futures::FutureExt as _;
+
+use super::FeedReport;
+use super::read::{ListingRead, add_older_pages, read_item_pages, read_listing};
+use crate::checks::CheckError;
+use crate::error::{FeedError, FeedErrorKind};
+use crate::faults::pause_point;
+use crate::fetch::{Fetched, Fetcher, Request};
+use crate::item::FeedItem;
+use crate::output::publish;
+use crate::render::{FeedMeta, render};
+use crate::spec::{FeedSpec, OutputSettings};
+use crate::store::{History, Outcome, PageRead, RunRecord, Store, StoreError};
+
+/// What every feed of a run shares.
+pub(super) struct RunContext<'a> {
+    /// Where and how feeds are published.
+    pub(super) output: &'a OutputSettings,
+    /// The run's fetcher.
+    pub(super) fetcher: &'a Fetcher,
+    /// The run's history.
+    pub(super) history: &'a History,
+    /// Whether older pages are read even for feeds that have a history.
+    pub(super) backfill: bool,
+}
+
+/// Refreshes one feed. A panic anywhere in it (a bug) fails this feed only.
+pub(super) async fn refresh(
+    spec: &FeedSpec,
+    run: &RunContext<'_>,
+    now: DateTime<Utc>,
+) -> Result<FeedReport, FeedError> {
+    let started = Utc::now();
+    let outcome = std::panic::AssertUnwindSafe(try_refresh(spec, run, started, now))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| Err(FeedError::panicked(&spec.id)));
+    if let Err(error) = &outcome {
+        log_failure(spec, run.history, error, started).await;
+    }
+    outcome
+}
+
+async fn try_refresh(
+    spec: &FeedSpec,
+    run: &RunContext<'_>,
+    started: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<FeedReport, FeedError> {
+    let fingerprint = spec.fingerprint();
+    let (feed, print) = (spec.id.clone(), fingerprint.clone());
+    let known = run
+        .history
+        .call(move |store| {
+            Ok((
+                store.validators(&feed, &print)?,
+                store.last_good_run(&feed)?,
+            ))
+        })
+        .await
+        .map_err(|_| FeedError::panicked(&spec.id))?;
+    let (validators, last_run) =
+        known.map_err(|e: StoreError| FeedError::new(&spec.id, None, e))?;
+    let request = Request::listing(spec, &validators);
+    let fetched = run
+        .fetcher
+        .get(&request)
+        .await
+        .map_err(|e| FeedError::new(&spec.id, Some(request.field), e))?;
+    let read = match fetched {
+        Fetched::NotModified => None,
+        Fetched::Page(body) => {
+            let mut read = read_listing(spec, body, last_run, now).await?;
+            if last_run.is_none() || run.backfill {
+                add_older_pages(spec, run.fetcher, &mut read, now).await;
+            }
+            read_item_pages(spec, run.fetcher, run.history, &mut read.items, now).await;
+            Some(read)
+        }
+    };
+    let (spec_owned, output, history) = (spec.clone(), run.output.clone(), run.history.clone());
+    super::blocking(&spec.id, move || {
+        let mut store = history.blocking();
+        publish_and_commit(
+            &spec_owned,
+            &output,
+            &mut store,
+            read,
+            &fingerprint,
+            started,
+            now,
+        )
+    })
+    .await
+}
+
+/// The synchronous end of a refresh, after the pages are read: work out the feed the history
+/// will give, publish it, and only then keep the page in the history with the run's log entry
+/// (one transaction). A failure anywhere before that commit leaves the history as it was; a
+/// kill between the publish and the commit leaves the new files and the old history, which
+/// the next run reconciles.
+fn publish_and_commit(
+    spec: &FeedSpec,
+    output: &OutputSettings,
+    store: &mut Store,
+    read: Option<ListingRead>,
+    fingerprint: &str,
+    started: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<FeedReport, FeedError> {
+    let fail = |kind: FeedErrorKind| FeedError::new(&spec.id, None, kind);
+    let page = read.as_ref().map(|read| PageRead {
+        items: &read.items.items,
+        validators: &read.validators,
+        fingerprint,
+        keep_summaries: spec.detail.as_ref().is_some_and(|d| d.summary.is_some()),
+    });
+    let (merge, items) = store
+        .preview(&spec.id, page.as_ref(), spec.window(), now)
+        .map_err(|e| fail(e.into()))?;
+    pause_point("merged");
+    if items.is_empty() {
+        // Only a state file emptied behind pressfeed's back gets here: never publish nothing.
+        return Err(FeedError::check(
+            &spec.id,
+            CheckError::NothingToPublish {
+                selector: spec.selectors.item_css.clone(),
+            },
+        ));
+    }
+    let files = render_feed(spec, output, &items, now)?;
+    pause_point("rendered");
+    let outcomes = publish(&files).map_err(|e| fail(e.into()))?;
+    pause_point("published");
+    let counts = read.as_ref().map(|read| read.items.counts);
+    let record = RunRecord {
+        feed: spec.id.clone(),
+        started,
+        finished: Utc::now(),
+        outcome: if read.is_some() {
+            Outcome::Updated
+        } else {
+            Outcome::NotModified
+        },
+        items_found: counts.map(|c| u64::try_from(c.matched).unwrap_or(u64::MAX)),
+        new_items: Some(merge.new_items),
+        dates_parsed: counts.map(|c| u64::try_from(c.date_parsed).unwrap_or(u64::MAX)),
+        error: None,
+    };
+    store
+        .commit(&spec.id, page.as_ref(), &record, now)
+        .map_err(|e| fail(e.into()))?;
+    let files = files
+        .into_iter()
+        .map(|(path, _)| path)
+        .zip(outcomes)
+        .collect();
+    Ok(FeedReport {
+        feed: spec.id.clone(),
+        page_read: read.is_some(),
+        items: items.len(),
+        new_items: merge.new_items,
+        warnings: read.map(|r| r.items.warnings).unwrap_or_default(),
+        files,
+    })
+}
+
+/// `spec`'s feed of `items` (newest first) in each of its formats: each file's path in the
+/// output folder and its bytes.
+pub fn render_feed(
+    spec: &FeedSpec,
+    output: &OutputSettings,
+    items: &[FeedItem],
+    now: DateTime<Utc>,
+) -> Result<Vec<(PathBuf, Vec<u8>)>, FeedError> {
+    let meta = FeedMeta::of(spec, output, items, now);
+    spec.formats
+        .iter()
+        .map(|&format| {
+            let bytes =
+                render(format, &meta, items).map_err(|e| FeedError::new(&spec.id, None, e))?;
+            Ok((output.dir.join(spec.file_name(format)), bytes))
+        })
+        .collect()
+}
+
+/// Keeps a failed refresh in the run log (best effort: a log that cannot be written is
+/// reported, not a second failure).
+async fn log_failure(
+    spec: &FeedSpec,
+    history: &History,
+    error: &FeedError,
+    started: DateTime<Utc>,
+) {
+    let record = RunRecord {
+        feed: spec.id.clone(),
+        started,
+        finished: Utc::now(),
+        outcome: Outcome::Failed,
+        items_found: None,
+        new_items: None,
+        dates_parsed: None,
+        error: Some(crate::error::chain(error)),
+    };
+    let logged = history.call(move |store| store.log_run(&record)).await;
+    if let Ok(Err(err)) = logged {
+        tracing::warn!(
+            "feed \"{}\": cannot log the failed run: {}",
+            spec.id,
+            crate::error::chain(&err)
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! A run: every feed refreshed concurrently under the state file's lock, then the discovery
+//! files, then the WebSub hub told what changed.
+
+use chrono::{DateTime, SubsecRound as _, Utc};
+use futures::StreamExt as _;
+use url::Url;
+
+use super::FeedResult;
+use super::refresh::{RunContext, refresh};
+use crate::error::{Error, FeedError, Result, chain};
+use crate::fetch::Fetcher;
+use crate::output::{WriteOutcome, publish, remove_stale_temps};
+use crate::site::{self, FeedEntry};
+use crate::spec::{Config, FeedSpec, Format};
+use crate::store::{History, StateLock, Store};
+
+/// Refreshes `feeds` of `config` concurrently (at most `[fetch] concurrency` at a time), under
+/// the state file's lock. `on_done` is called as each feed finishes. Fails before any feed is
+/// tried when the lock is held or the state file cannot be opened.
+pub async fn run(
+    config: &Config,
+    feeds: &[&FeedSpec],
+    now: DateTime<Utc>,
+    on_done: &(dyn Fn(&FeedResult) + Sync),
+) -> Result<Vec<FeedResult>> {
+    run_until(config, feeds, now, on_done, None).await
+}
+
+/// [`run`], starting no more feeds once `stop` turns true (the feeds already started finish).
+pub async fn run_until(
+    config: &Config,
+    feeds: &[&FeedSpec],
+    now: DateTime<Utc>,
+    on_done: &(dyn Fn(&FeedResult) + Sync),
+    stop: Option<tokio::sync::watch::Receiver<bool>>,
+) -> Result<Vec<FeedResult>> {
+    let state = config.output.state.clone();
+    let run_lock = tokio::task::spawn_blocking(move || StateLock::acquire(&state))
+        .await
+        .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))?;
+    let history = History::open(&config.output.state).await?;
+    let mut names: Vec<String> = config
+        .feeds
+        .iter()
+        .flat_map(|spec| Format::ALL.map(|format| spec.file_name(format)))
+        .collect();
+    names.extend([site::INDEX.to_string(), site::OPML.to_string()]);
+    remove_switched_off(config);
+    let removed = remove_stale_temps(&config.output.dir, &names);
+    if removed > 0 {
+        tracing::info!(
+            "removed {removed} temporary files an interrupted run left in {}",
+            config.output.dir.display()
+        );
+    }
+    let fetcher = Fetcher::new(&config.run);
+    let context = RunContext {
+        output: &config.output,
+        fetcher: &fetcher,
+        history: &history,
+        backfill: config.run.backfill,
+    };
+    let now = now.trunc_subsecs(0);
+    let started = |_: &&&FeedSpec| {
+        let stopped = stop.as_ref().is_some_and(|stop| *stop.borrow());
+        std::future::ready(!stopped)
+    };
+    let results: Vec<FeedResult> = futures::stream::iter(feeds.iter())
+        .take_while(started)
+        .map(|spec| {
+            let context = &context;
+            async move {
+                FeedResult {
+                    feed: spec.id.clone(),
+                    result: refresh(spec, context, now).await,
+                }
+            }
+        })
+        .buffer_unordered(config.run.concurrency)
+        .inspect(on_done)
+        .collect()
+        .await;
+    let discovery_config = config.clone();
+    let written = history
+        .call(move |store| write_discovery(&discovery_config, store, now))
+        .await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::error!("{}", chain(&err)),
+        Err(_) => {
+            tracing::error!("internal error writing the index page (a bug: please report it)")
+        }
+    }
+    // The hub may be slow: the next run need not wait for it.
+    drop(run_lock);
+    if let Some(hub) = &config.output.websub_hub {
+        notify_hub(config, hub, &results).await;
+    }
+    Ok(results)
+}
+
+/// Removes the files of formats a feed no longer writes (they would be served, frozen).
+fn remove_switched_off(config: &Config) {
+    for spec in &config.feeds {
+        for format in Format::ALL {
+            if spec.formats.contains(&format) {
+                continue;
+            }
+            let path = config.output.dir.join(spec.file_name(format));
+            if std::fs::remove_file(&path).is_ok() {
+                tracing::info!(
+                    "feed \"{}\": removed {} (format switched off)",
+                    spec.id,
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// Writes `index.html` and `feeds.opml` for every configured feed, from the history (only
+/// when their bytes change).
+fn write_discovery(config: &Config, store: &mut Store, now: DateTime<Utc>) -> Result<()> {
+    let mut items = Vec::with_capacity(config.feeds.len());
+    for spec in &config.feeds {
+        items.push(store.feed_items(&spec.id, spec.window(), now)?);
+    }
+    let entries: Vec<FeedEntry<'_>> = config
+        .feeds
+        .iter()
+        .zip(&items)
+        .map(|(spec, items)| FeedEntry {
+            spec,
+            items,
+            updated: items
+                .iter()
+                .flat_map(|i| [i.date, i.updated])
+                .flatten()
+                .max(),
+        })
+        .collect();
+    let files = [
+        (
+            config.output.dir.join(site::INDEX),
+            site::index_html(&config.output, &entries),
+        ),
+        (
+            config.output.dir.join(site::OPML),
+            site::opml(&config.output, &entries),
+        ),
+    ];
+    // Reported as the feed "index", as the files have always been.
+    publish(&files).map_err(|e| Error::Feed(FeedError::new("index", None, e)))?;
+    Ok(())
+}
+
+/// Tells the WebSub hub about every feed file this run rewrote.
+async fn notify_hub(config: &Config, hub: &Url, results: &[FeedResult]) {
+    let topics: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.result.as_ref().ok())
+        .flat_map(|report| &report.files)
+        .filter(|(_, outcome)| *outcome == WriteOutcome::Written)
+        .filter_map(|(path, _)| {
+            let name = path.file_name()?.to_str()?;
+            config.output.served_url(name).map(String::from)
+        })
+        .collect();
+    if topics.is_empty() {
+        return;
+    }
+    let policy = crate::notify::hub_policy(&config.run);
+    let failed = crate::notify::publish(hub, &topics, &config.fetch, policy).await;
+    for (topic, why) in &failed {
+        tracing::warn!(
+            "WebSub hub {hub} did not take the update of {topic}: {}",
+            chain(why)
+        );
+    }
+    tracing::info!(
+        "told WebSub hub {hub} about {} changed feed files",
+        topics.len() - failed.len()
+    );
+}

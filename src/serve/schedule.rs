@@ -1,0 +1,55 @@
+//! `serve --refresh`: the feeds refreshed at start and then on an interval with ±10 % jitter,
+//! on a thread of their own (as `pressfeed run` does), under the same lock and state.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+
+use crate::error::chain;
+use crate::pipeline::{FeedResult, run_until};
+use crate::spec::{Config, FeedSpec};
+
+/// Starts the refresh thread: every `interval` until `stop` turns true. A refresh in progress
+/// when it does finishes its writes first.
+pub(super) fn start(
+    config: Config,
+    interval: Duration,
+    stop: watch::Receiver<bool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(refresh_loop(config, interval, stop)),
+            Err(err) => tracing::error!("cannot start the refresh: {err}"),
+        }
+    })
+}
+
+async fn refresh_loop(config: Config, interval: Duration, mut stop: watch::Receiver<bool>) {
+    let feeds: Vec<&FeedSpec> = config.feeds.iter().collect();
+    loop {
+        let report = |done: &FeedResult| {
+            if let Err(err) = &done.result {
+                tracing::error!("{}", chain(err));
+            }
+        };
+        match run_until(&config, &feeds, Utc::now(), &report, Some(stop.clone())).await {
+            Ok(results) => {
+                let failed = results.iter().filter(|r| r.result.is_err()).count();
+                tracing::info!("refreshed {} feeds ({failed} failed)", results.len());
+            }
+            Err(err) => tracing::warn!("refresh skipped: {}", chain(&err)),
+        }
+        let pause = interval.mul_f64(0.9 + 0.2 * fastrand::f64());
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.wait_for(|stopped| *stopped) => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,419 @@
+//! The domain model: what a loaded configuration says, compiled. Every step reads these types;
+//! the `config` module is the one place that makes them from `config.toml` (and gives
+//! [`Config::load`] and [`Config::parse`]).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use encoding_rs::Encoding;
+use scraper::Selector;
+use serde::Deserialize;
+use url::Url;
+
+use crate::dates::DateFormat;
+
+/// A loaded, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file the configuration was read from.
+    pub path: PathBuf,
+    /// Where and how feeds are published.
+    pub output: OutputSettings,
+    /// How a run fetches: concurrency, politeness, retries.
+    pub run: RunSettings,
+    /// The `[fetch]` defaults, for requests that belong to no feed (the WebSub hub).
+    pub fetch: FetchSettings,
+    /// The feeds, in file order.
+    pub feeds: Vec<FeedSpec>,
+}
+
+impl Config {
+    /// The feed with `id`, if there is one.
+    pub fn feed(&self, id: &str) -> Option<&FeedSpec> {
+        self.feeds.iter().find(|f| f.id == id)
+    }
+}
+
+/// The `[output]` section.
+#[derive(Debug, Clone)]
+pub struct OutputSettings {
+    /// Folder the feed files are written to (relative paths are taken from the config file's folder).
+    pub dir: PathBuf,
+    /// Public address of that folder, for the feeds' `rel="self"` links.
+    pub base_url: Option<Url>,
+    /// The state file (item history, HTTP validators, run log); its lock file sits beside it.
+    pub state: PathBuf,
+    /// A WebSub hub told about every feed that changed, when set.
+    pub websub_hub: Option<Url>,
+}
+
+impl OutputSettings {
+    /// Where the file `name` of the output folder is served, when `base_url` is known.
+    pub fn served_url(&self, name: &str) -> Option<Url> {
+        self.base_url.as_ref()?.join(name).ok()
+    }
+}
+
+/// A feed format pressfeed writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// RSS 2.0, `<id>.rss`.
+    Rss,
+    /// Atom 1.0, `<id>.atom`.
+    Atom,
+    /// JSON Feed 1.1, `<id>.json`.
+    Json,
+}
+
+impl Format {
+    /// Every format, in the order files are written and listed.
+    pub const ALL: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
+
+    /// The file extension (and the format's name in the config).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Rss => "rss",
+            Format::Atom => "atom",
+            Format::Json => "json",
+        }
+    }
+
+    /// The media type the file is served with.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml",
+            Format::Atom => "application/atom+xml",
+            Format::Json => "application/feed+json",
+        }
+    }
+
+    /// The format's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Rss => "RSS",
+            Format::Atom => "Atom",
+            Format::Json => "JSON Feed",
+        }
+    }
+}
+
+/// Run-wide fetch settings from `[fetch]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSettings {
+    /// Feeds refreshed at the same time.
+    pub concurrency: usize,
+    /// Pause between two requests to the same host.
+    pub host_delay: Duration,
+    /// Retries after a connect error, timeout, 5xx or 429.
+    pub retries: u32,
+    /// Longest a fetch may spend waiting between retries in all.
+    pub retry_time: Duration,
+    /// Whether this run reads every page of paginated feeds (`run --backfill`), not only
+    /// the first (which is what runs do once a feed has a history).
+    pub backfill: bool,
+}
+
+/// How one feed's page is fetched (`[fetch]` defaults, overridden per feed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchSettings {
+    /// `User-Agent` header.
+    pub user_agent: String,
+    /// Longest wait for a connection.
+    pub connect_timeout: Duration,
+    /// Longest a whole request (headers and body) may take.
+    pub timeout: Duration,
+    /// Largest body read, after decompression.
+    pub max_body_bytes: u64,
+    /// Whether the host's `robots.txt` is honoured.
+    pub robots_txt: bool,
+}
+
+/// One `[[feed]]`: a listing page and how to read it, compiled.
+#[derive(Debug, Clone)]
+pub struct FeedSpec {
+    /// Short name, used for file names (`<id>.rss`, `<id>.atom`).
+    pub id: String,
+    /// Feed title.
+    pub title: String,
+    /// Feed description (defaults to the title).
+    pub description: String,
+    /// Language tag such as `en` or `zh-CN`.
+    pub language: Option<String>,
+    /// Public address of the listing page: resolves relative links and is the feed's `link`.
+    pub page_url: Url,
+    /// Where the page's bytes come from.
+    pub source: Source,
+    /// Feed author name (defaults to the page's host).
+    pub author: String,
+    /// Time zone for dates that carry none.
+    pub timezone: Tz,
+    /// The feed's own date formats, tried before the common ones.
+    pub date_formats: Vec<DateFormat>,
+    /// Most items a feed lists.
+    pub max_items: usize,
+    /// Whether summaries are published as plain text or sanitised HTML.
+    pub summary_format: SummaryFormat,
+    /// Where each field is found on the page.
+    pub selectors: Selectors,
+    /// How the page is fetched.
+    pub fetch: FetchSettings,
+    /// Character encoding that overrides what the page declares.
+    pub encoding: Option<&'static Encoding>,
+    /// Days an item that left the listing page stays in the feed.
+    pub keep_days: u32,
+    /// A run fails when it finds fewer items than this share of the last good run's.
+    pub min_item_share: f64,
+    /// The formats written, in [`Format::ALL`] order, never empty.
+    pub formats: Vec<Format>,
+    /// How to reach older pages of the listing, to fill the history.
+    pub pagination: Option<Pagination>,
+    /// What to read from each item's own page, if anything.
+    pub detail: Option<DetailSelectors>,
+}
+
+impl FeedSpec {
+    /// The name of the feed's file in `format`: `<id>.<extension>`.
+    pub fn file_name(&self, format: Format) -> String {
+        format!("{}.{}", self.id, format.extension())
+    }
+
+    /// Which items of the history the feed publishes.
+    pub fn window(&self) -> Window {
+        Window {
+            max_items: self.max_items,
+            keep_days: self.keep_days,
+        }
+    }
+
+    /// Most item pages read in one run (`[feed.detail]`): a first run or a backfill of a long
+    /// listing fills in over the next runs rather than all at once.
+    pub fn detail_budget(&self) -> usize {
+        self.max_items
+    }
+
+    /// A hash of everything that decides what is read from the page (address, selectors,
+    /// encoding, dates, how many items): when it changes, the page is fetched whole again
+    /// instead of conditionally, so the change shows at once.
+    pub fn fingerprint(&self) -> String {
+        let field = |f: &FieldSelector| {
+            format!(
+                "{}@{}~{}",
+                f.css,
+                f.attr.as_deref().unwrap_or(""),
+                f.regex.as_ref().map(regex::Regex::as_str).unwrap_or("")
+            )
+        };
+        let optional = |f: &Option<FieldSelector>| f.as_ref().map(field).unwrap_or_default();
+        let selectors = &self.selectors;
+        let text = [
+            self.source.to_string(),
+            self.page_url.to_string(),
+            selectors.item_css.clone(),
+            field(&selectors.title),
+            field(&selectors.link),
+            optional(&selectors.date),
+            optional(&selectors.summary),
+            self.encoding
+                .map(|e| e.name().to_string())
+                .unwrap_or_default(),
+            self.date_formats
+                .iter()
+                .map(DateFormat::as_str)
+                .collect::<Vec<_>>()
+                .join("\u{1f}"),
+            self.timezone.name().to_string(),
+            format!("{:?}", self.summary_format),
+            self.max_items.to_string(),
+            self.detail
+                .as_ref()
+                .map(|d| {
+                    [&d.content, &d.date, &d.summary, &d.author, &d.image]
+                        .into_iter()
+                        .map(optional)
+                        .collect::<Vec<_>>()
+                        .join("\u{1f}")
+                })
+                .unwrap_or_default(),
+        ]
+        .join("\u{1e}");
+        // The NUL after the text keeps the digest of fingerprints stored before it was
+        // computed here (state files keep them).
+        crate::digest::hex16(&[text.as_bytes(), &[0]])
+    }
+}
+
+/// Which items of the history a feed publishes: the newest `max_items` of those on the page
+/// when it was last read and those that left it less than `keep_days` ago. Newest first; items
+/// of the same date keep page order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Most items.
+    pub max_items: usize,
+    /// Days an item that left the page stays.
+    pub keep_days: u32,
+}
+
+/// Where a page is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Fetched over HTTP(S).
+    Http(Url),
+    /// Read from a local file.
+    File(PathBuf),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Http(url) => write!(f, "{url}"),
+            Source::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// How summaries are published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SummaryFormat {
+    /// Plain text (the default): markup is dropped, whitespace collapsed.
+    #[default]
+    Text,
+    /// HTML, sanitised with ammonia, links made absolute.
+    Html,
+}
+
+/// The compiled CSS selectors of a feed.
+#[derive(Debug, Clone)]
+pub struct Selectors {
+    /// Selects each item on the page.
+    pub item: Selector,
+    /// The item selector as written, for messages.
+    pub item_css: String,
+    /// Item title.
+    pub title: FieldSelector,
+    /// Item link (`href` unless another attribute is named).
+    pub link: FieldSelector,
+    /// Item date, if the page shows one.
+    pub date: Option<FieldSelector>,
+    /// Item summary, if the page shows one.
+    pub summary: Option<FieldSelector>,
+}
+
+/// Where one field of an item is found: an element under the item (or the item itself), and
+/// optionally the attribute holding the value.
+#[derive(Debug, Clone)]
+pub struct FieldSelector {
+    /// Selector relative to the item; `None` means the item element itself.
+    pub selector: Option<Selector>,
+    /// The selector as written, for messages (empty for the item itself).
+    pub css: String,
+    /// Attribute to read instead of the element's text.
+    pub attr: Option<String>,
+    /// Cuts the value out of the text: the first capture group, or the whole match.
+    pub regex: Option<regex::Regex>,
+}
+
+impl FieldSelector {
+    /// `value` cut by the field's `regex` (unchanged without one); `None` when it does not
+    /// match or leaves nothing.
+    pub fn cut(&self, value: String) -> Option<String> {
+        let Some(regex) = &self.regex else {
+            return Some(value);
+        };
+        let captures = regex.captures(&value)?;
+        let part = captures.get(1).or_else(|| captures.get(0))?.as_str().trim();
+        (!part.is_empty()).then(|| part.to_string())
+    }
+}
+
+/// How to reach a listing's older pages.
+#[derive(Debug, Clone)]
+pub struct Pagination {
+    /// Where the next page's address is found.
+    pub next: NextPage,
+    /// Most pages read, the first included.
+    pub max_pages: usize,
+}
+
+/// Where a listing's next page is.
+#[derive(Debug, Clone)]
+pub enum NextPage {
+    /// The `href` of the first element this selector matches on the current page.
+    Selector(Selector),
+    /// An address with `{page}` (2, 3, …) or `{offset}` (`step`, 2 × `step`, …) in it.
+    Pattern {
+        /// The address pattern.
+        pattern: String,
+        /// Items per page, for `{offset}`.
+        step: usize,
+    },
+}
+
+impl Pagination {
+    /// The address of page `number` (2 or more) by the pattern, when there is one; `None`
+    /// also when its offset overflows (a huge `step`).
+    pub fn pattern_url(&self, number: usize) -> Option<Url> {
+        let NextPage::Pattern { pattern, step } = &self.next else {
+            return None;
+        };
+        let offset = number.checked_sub(1)?.checked_mul(*step)?;
+        let text = pattern
+            .replace("{page}", &number.to_string())
+            .replace("{offset}", &offset.to_string());
+        Url::parse(&text).ok()
+    }
+}
+
+/// `[feed.detail]`: fields read from each item's own page (all relative to the whole page).
+#[derive(Debug, Clone)]
+pub struct DetailSelectors {
+    /// The full text, published as sanitised HTML.
+    pub content: Option<FieldSelector>,
+    /// The date, used when the listing gives none.
+    pub date: Option<FieldSelector>,
+    /// The summary, used when the listing gives none.
+    pub summary: Option<FieldSelector>,
+    /// The author's name.
+    pub author: Option<FieldSelector>,
+    /// An image (`src`, or the named attribute).
+    pub image: Option<FieldSelector>,
+}
+
+/// The configuration field a feed's failure concerns, as messages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// `url`: the listing page's public address (fetched when there is no `source`).
+    Url,
+    /// `source`: where the page's bytes come from, when not `url`.
+    Source,
+    /// `[feed.pagination]`: an older page of the listing.
+    Pagination,
+    /// `[feed.detail]`: an item's own page.
+    Detail,
+    /// `selectors.item`.
+    Item,
+    /// `selectors.title` and `selectors.link` together.
+    TitleAndLink,
+    /// `selectors.date`.
+    Date,
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Field::Url => "url",
+            Field::Source => "source",
+            Field::Pagination => "pagination",
+            Field::Detail => "detail",
+            Field::Item => "selectors.item",
+            Field::TitleAndLink => {
+                return f.write_str("fields \"selectors.title\" and \"selectors.link\"");
+            }
+            Field::Date => "selectors.date",
+        };
+        write!(f, "field \"{name}\"")
+    }
+}

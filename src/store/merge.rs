@@ -1,0 +1,195 @@
+//! Merging a page's items into the history, and reading back what a feed publishes.
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
+
+use super::{parse_date, timestamp};
+use crate::digest::content_hash;
+use crate::fetch::Validators;
+use crate::item::{FeedItem, PageItem};
+use crate::spec::Window;
+
+/// What merging a page into the history did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Merge {
+    /// Items never seen before.
+    pub new_items: u64,
+    /// Known items whose title or summary changed.
+    pub changed_items: u64,
+}
+
+/// A page's items and what to remember of the page, for [`super::Store::preview`] and
+/// [`super::Store::commit`].
+#[derive(Debug, Clone, Copy)]
+pub struct PageRead<'a> {
+    /// The usable items read, ids unique.
+    pub items: &'a [PageItem],
+    /// The page's validators.
+    pub validators: &'a Validators,
+    /// The feed's configuration, as [`crate::spec::FeedSpec::fingerprint`] gives it.
+    pub fingerprint: &'a str,
+    /// Whether summaries come from items' own pages, so one the listing lacks is kept.
+    pub keep_summaries: bool,
+}
+
+/// Merges `page` into `feed`'s history, when the page was read.
+pub(super) fn merge_if_read(
+    tx: &Transaction<'_>,
+    feed: &str,
+    page: Option<&PageRead<'_>>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Merge> {
+    match page {
+        Some(page) => merge(tx, feed, page, now),
+        None => Ok(Merge::default()),
+    }
+}
+
+/// What the history knows of an item, to merge its new sighting.
+struct KnownItem {
+    /// Its date (RFC 3339).
+    date: String,
+    /// Whether a page dated it (else it was dated when first seen).
+    dated_by_page: bool,
+    /// Its content hash.
+    hash: String,
+    /// When it last changed, if ever (RFC 3339).
+    updated: Option<String>,
+    /// Its summary.
+    summary: Option<String>,
+}
+
+fn merge(
+    tx: &Transaction<'_>,
+    feed: &str,
+    page: &PageRead<'_>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Merge> {
+    let now_text = timestamp(now);
+    let mut merge = Merge::default();
+    let mut find = tx.prepare_cached(
+        "SELECT date, dated_by_page, hash, updated, summary FROM items WHERE feed = ?1 AND id = ?2",
+    )?;
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO items (feed, id, title, link, summary, date, date_unix, dated_by_page,
+                            first_seen, last_seen, updated, hash, position, content, author,
+                            image, detail_done)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT (feed, id) DO UPDATE SET
+            title = excluded.title, link = excluded.link, summary = excluded.summary,
+            date = excluded.date, date_unix = excluded.date_unix,
+            dated_by_page = excluded.dated_by_page, last_seen = excluded.last_seen,
+            updated = excluded.updated, hash = excluded.hash, position = excluded.position,
+            content = coalesce(excluded.content, items.content),
+            author = coalesce(excluded.author, items.author),
+            image = coalesce(excluded.image, items.image),
+            detail_done = max(excluded.detail_done, items.detail_done)",
+    )?;
+    for item in page.items {
+        let known: Option<KnownItem> = find
+            .query_row(params![feed, item.id], |row| {
+                Ok(KnownItem {
+                    date: row.get(0)?,
+                    dated_by_page: row.get(1)?,
+                    hash: row.get(2)?,
+                    updated: row.get(3)?,
+                    summary: row.get(4)?,
+                })
+            })
+            .optional()?;
+        // A summary read from the item's own page (which is read once) is kept.
+        let summary = item.summary.clone().or_else(|| {
+            page.keep_summaries
+                .then(|| known.as_ref().and_then(|k| k.summary.clone()))
+                .flatten()
+        });
+        let hash = content_hash(&item.title, summary.as_deref());
+        let (date, updated) = match &known {
+            None => {
+                merge.new_items += 1;
+                (item.date.unwrap_or_else(|| now.fixed_offset()), None)
+            }
+            Some(known) => {
+                // A relative date ("3 hours ago") keeps its first reading; it would drift.
+                let page_date = item.date.filter(|_| !item.date_inferred);
+                let date = page_date
+                    .or_else(|| parse_date(&known.date))
+                    .or(item.date)
+                    .unwrap_or_else(|| now.fixed_offset());
+                let updated = if known.hash != hash {
+                    merge.changed_items += 1;
+                    Some(now_text.clone())
+                } else {
+                    known.updated.clone()
+                };
+                (date, updated)
+            }
+        };
+        upsert.execute(params![
+            feed,
+            item.id,
+            item.title,
+            item.link,
+            summary,
+            date.to_rfc3339_opts(SecondsFormat::Secs, true),
+            date.timestamp(),
+            item.date.is_some() || known.as_ref().is_some_and(|k| k.dated_by_page),
+            now_text,
+            updated,
+            hash,
+            i64::try_from(item.position).unwrap_or(i64::MAX),
+            item.content,
+            item.author,
+            item.image,
+            item.detail_done,
+        ])?;
+    }
+    tx.execute(
+        "INSERT INTO feeds (id, etag, last_modified, fingerprint, last_page_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET etag = excluded.etag,
+            last_modified = excluded.last_modified, fingerprint = excluded.fingerprint,
+            last_page_seen = excluded.last_page_seen",
+        params![
+            feed,
+            page.validators.etag,
+            page.validators.last_modified,
+            page.fingerprint,
+            now_text
+        ],
+    )?;
+    Ok(merge)
+}
+
+pub(super) fn newest(
+    conn: &Connection,
+    feed: &str,
+    window: Window,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<FeedItem>> {
+    let cutoff = timestamp(now - TimeDelta::days(i64::from(window.keep_days)));
+    let mut query = conn.prepare_cached(
+        "SELECT id, title, link, summary, date, updated, content, author, image FROM items
+         WHERE feed = ?1 AND (last_seen >= ?2
+            OR last_seen >= (SELECT last_page_seen FROM feeds WHERE id = ?1))
+         ORDER BY date_unix DESC, position ASC, id ASC
+         LIMIT ?3",
+    )?;
+    let limit = i64::try_from(window.max_items).unwrap_or(i64::MAX);
+    let rows = query.query_map(params![feed, cutoff, limit], |row| {
+        let date: String = row.get(4)?;
+        let updated: Option<String> = row.get(5)?;
+        Ok(FeedItem {
+            id: row.get(0)?,
+            title: row.get(1)?,
+            link: row.get(2)?,
+            summary: row.get(3)?,
+            date: parse_date(&date),
+            updated: updated.as_deref().and_then(parse_date),
+            content: row.get(6)?,
+            author: row.get(7)?,
+            image: row.get(8)?,
+        })
+    })?;
+    rows.collect()
+}

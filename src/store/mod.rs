@@ -1,0 +1,422 @@
+//! The state file: every item seen, each page's HTTP validators and a log of runs, in SQLite.
+//!
+//! One [`Store`] per run. A page's items are merged in one transaction, so a run killed at any
+//! moment leaves the history as it was before or after that page, never in between. The lock
+//! that keeps two runs apart is [`StateLock`]; a run reaches the store through a [`History`],
+//! which keeps every SQLite call off the async threads.
+
+mod history;
+mod lock;
+mod merge;
+mod runs;
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, params};
+
+pub use history::History;
+pub use lock::StateLock;
+pub use merge::{Merge, PageRead};
+use merge::{merge_if_read, newest};
+use runs::insert_run;
+pub use runs::{FeedStatus, GoodRun, Outcome, RunRecord};
+use schema::MIGRATIONS;
+pub use schema::SCHEMA_VERSION;
+
+use crate::fetch::Validators;
+use crate::item::FeedItem;
+use crate::spec::Window;
+
+/// What can go wrong with the state file or its lock.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("state file {}", path.display())]
+    Sqlite {
+        /// The state file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The file was written by a newer pressfeed.
+    #[error(
+        "state file {}: schema version {found} is newer than this pressfeed knows ({known}); run a newer pressfeed, or set `[output] state` to another file",
+        path.display()
+    )]
+    TooNew {
+        /// The state file.
+        path: PathBuf,
+        /// The file's version.
+        found: i64,
+        /// The newest version this binary knows.
+        known: i64,
+    },
+    /// The state file's folder or lock file could not be made or opened.
+    #[error("state file {}: {what}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done.
+        what: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another run holds the lock.
+    #[error("another pressfeed run{} holds the lock {}; this run does nothing", holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default(), path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// What the lock file says about its holder.
+        holder: Option<String>,
+    },
+}
+
+/// The state file, open.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Timestamps are stored as RFC 3339 UTC text with whole seconds, which sorts as text.
+pub(crate) fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl Store {
+    /// Opens (creating it and its folder if needed) and migrates the state file at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: path.to_path_buf(),
+                what: "cannot create its folder",
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        // Refuse a newer file before changing anything in it (even its journal mode).
+        let version = store.version()?;
+        if version > SCHEMA_VERSION {
+            return Err(store.too_new(version));
+        }
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing state file for reading; `None` when there is none yet.
+    pub fn open_read_only(path: &Path) -> Result<Option<Self>, StoreError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let version = store.version()?;
+        if version > SCHEMA_VERSION {
+            return Err(store.too_new(version));
+        }
+        if version < SCHEMA_VERSION {
+            // Not migrated yet (a read-only open never writes): nothing to report from it.
+            return Ok(None);
+        }
+        Ok(Some(store))
+    }
+
+    fn sqlite(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn too_new(&self, found: i64) -> StoreError {
+        StoreError::TooNew {
+            path: self.path.clone(),
+            found,
+            known: SCHEMA_VERSION,
+        }
+    }
+
+    fn configure(&self) -> Result<(), StoreError> {
+        // WAL: readers (`status`) never block the run; NORMAL sync is durable against a
+        // killed process and consistent against power loss.
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| self.sqlite(e))
+    }
+
+    fn version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(|e| self.sqlite(e))
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version = self.version()?;
+        if version > SCHEMA_VERSION {
+            return Err(self.too_new(version));
+        }
+        let done = usize::try_from(version).unwrap_or(0);
+        for (to, step) in (1_i64..).zip(MIGRATIONS).skip(done) {
+            let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+            tx.execute_batch(step)
+                .and_then(|()| tx.execute_batch(&format!("PRAGMA user_version = {to}")))
+                .and_then(|()| tx.commit())
+                .map_err(|e| StoreError::Sqlite {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// The validators stored for `feed`'s page, when the page was last read with the feed
+    /// configured as `fingerprint` says (a changed selector or address must read the page
+    /// again, not get a 304).
+    pub fn validators(&self, feed: &str, fingerprint: &str) -> Result<Validators, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT etag, last_modified FROM feeds WHERE id = ?1 AND fingerprint = ?2",
+                [feed, fingerprint],
+                |row| {
+                    Ok(Validators {
+                        etag: row.get(0)?,
+                        last_modified: row.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// What the last run that read `feed`'s page found.
+    pub fn last_good_run(&self, feed: &str) -> Result<Option<GoodRun>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT items_found, dates_parsed FROM runs
+                 WHERE feed = ?1 AND outcome = 'updated' AND items_found IS NOT NULL
+                 ORDER BY id DESC LIMIT 1",
+                [feed],
+                |row| {
+                    Ok(GoodRun {
+                        items_found: row.get(0)?,
+                        dates_parsed: row.get::<_, Option<u64>>(1)?.unwrap_or(0),
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// What `feed` would publish at `now` once `page` (if it was read) is merged: the merge is
+    /// done in a transaction that is rolled back, so nothing is kept.
+    pub fn preview(
+        &mut self,
+        feed: &str,
+        page: Option<&PageRead<'_>>,
+        window: Window,
+        now: DateTime<Utc>,
+    ) -> Result<(Merge, Vec<FeedItem>), StoreError> {
+        self.transaction(Finish::RollBack, |tx| {
+            let merge = merge_if_read(tx, feed, page, now)?;
+            Ok((merge, newest(tx, feed, window, now)?))
+        })
+    }
+
+    /// Merges `page` (if it was read) into the history and logs `run`, in one transaction.
+    ///
+    /// New items are first seen now; an item without a date of its own is dated by when it was
+    /// first seen; a known item whose title or summary changed keeps its id and is marked
+    /// updated now; an item that comes back after leaving the page is not new. The page's
+    /// validators are kept with the feed's configuration `fingerprint`.
+    pub fn commit(
+        &mut self,
+        feed: &str,
+        page: Option<&PageRead<'_>>,
+        run: &RunRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Merge, StoreError> {
+        self.transaction(Finish::Commit, |tx| {
+            let merge = merge_if_read(tx, feed, page, now)?;
+            insert_run(tx, run)?;
+            Ok(merge)
+        })
+    }
+
+    /// Runs `work` in a transaction, then commits or rolls back.
+    fn transaction<T>(
+        &mut self,
+        finish: Finish,
+        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let run = |conn: &mut Connection| {
+            let tx = conn.transaction()?;
+            let value = work(&tx)?;
+            match finish {
+                Finish::Commit => tx.commit()?,
+                Finish::RollBack => tx.rollback()?,
+            }
+            Ok(value)
+        };
+        run(&mut self.conn).map_err(|source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// The items `feed` publishes at `now` (see [`Window`]).
+    pub fn feed_items(
+        &self,
+        feed: &str,
+        window: Window,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<FeedItem>, StoreError> {
+        newest(&self.conn, feed, window, now).map_err(|e| self.sqlite(e))
+    }
+
+    /// Forgets `feed`'s items and page validators (its run log stays): its next run reads the
+    /// page afresh and everything on it is new. Returns how many items were forgotten.
+    pub fn forget(&mut self, feed: &str) -> Result<usize, StoreError> {
+        self.transaction(Finish::Commit, |tx| {
+            let items = tx.execute("DELETE FROM items WHERE feed = ?1", [feed])?;
+            tx.execute("DELETE FROM feeds WHERE id = ?1", [feed])?;
+            Ok(items)
+        })
+    }
+
+    /// Which of `ids` still need their own page read: not in the history, or not read yet.
+    pub fn needs_detail(&self, feed: &str, ids: &[&str]) -> Result<Vec<bool>, StoreError> {
+        let mut query = self
+            .conn
+            .prepare_cached("SELECT detail_done FROM items WHERE feed = ?1 AND id = ?2")
+            .map_err(|e| self.sqlite(e))?;
+        ids.iter()
+            .map(|id| {
+                let done: Option<bool> = query
+                    .query_row(params![feed, id], |row| row.get(0))
+                    .optional()
+                    .map_err(|e| self.sqlite(e))?;
+                Ok(!done.unwrap_or(false))
+            })
+            .collect()
+    }
+
+    /// Appends a run to the log, keeping the newest runs of each feed.
+    pub fn log_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        insert_run(&self.conn, run).map_err(|e| self.sqlite(e))
+    }
+
+    /// `feed`'s state as the history and run log tell it.
+    pub fn status(&self, feed: &str) -> Result<FeedStatus, StoreError> {
+        let one = |sql: &str| -> Result<Option<(String, Option<String>)>, StoreError> {
+            self.conn
+                .query_row(sql, [feed], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+                .map_err(|e| self.sqlite(e))
+        };
+        let success = one(
+            "SELECT finished, NULL FROM runs WHERE feed = ?1 AND outcome != 'failed'
+             ORDER BY id DESC LIMIT 1",
+        )?;
+        let failure = one(
+            "SELECT finished, error FROM runs WHERE feed = ?1 AND outcome = 'failed'
+             ORDER BY id DESC LIMIT 1",
+        )?;
+        let newest =
+            one("SELECT outcome, NULL FROM runs WHERE feed = ?1 ORDER BY id DESC LIMIT 1")?;
+        // The first failure since the last success: how long the feed has been failing.
+        let failing_since = one(
+            "SELECT finished, NULL FROM runs WHERE feed = ?1 AND outcome = 'failed'
+               AND id > coalesce((SELECT max(id) FROM runs WHERE feed = ?1 AND outcome != 'failed'), 0)
+             ORDER BY id ASC LIMIT 1",
+        )?;
+        let items_in_history = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM items WHERE feed = ?1",
+                [feed],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let items_on_page = self.last_good_run(feed)?.map(|run| run.items_found);
+        Ok(FeedStatus {
+            feed: feed.to_string(),
+            last_success: success.map(|(at, _)| at),
+            last_failure: failure.as_ref().map(|(at, _)| at.clone()),
+            last_error: failure.and_then(|(_, error)| error),
+            failing: newest.is_some_and(|(outcome, _)| outcome == "failed"),
+            failing_since: failing_since.map(|(at, _)| at),
+            items_in_history,
+            items_on_page,
+        })
+    }
+}
+
+/// How a transaction ends.
+#[derive(Debug, Clone, Copy)]
+enum Finish {
+    Commit,
+    RollBack,
+}
+
+fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_file_is_migrated_and_its_validators_are_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO feeds (id, etag, last_modified, last_page_seen)
+                 VALUES ('demo', '\"v1\"', NULL, '2026-01-01T00:00:00Z');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+        // Written before fingerprints existed: the page is read whole once more.
+        assert_eq!(
+            store.validators("demo", "any").unwrap(),
+            Validators::default()
+        );
+    }
+}

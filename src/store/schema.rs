@@ -1,0 +1,56 @@
+//! The state file's schema, as an append-only list of migrations.
+
+/// The schema version this binary writes; older files are migrated forward to it.
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// Schema steps: entry `n` takes a file from version `n` to `n + 1`. Version 2 keeps the
+/// feed's configuration fingerprint with the page's validators; version 3 what items' own
+/// pages give (content, author, image) and whether they were read.
+pub(super) const MIGRATIONS: &[&str] = &[
+    "
+    CREATE TABLE feeds (
+        id TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        last_page_seen TEXT
+    ) WITHOUT ROWID;
+    CREATE TABLE items (
+        feed TEXT NOT NULL,
+        id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        link TEXT NOT NULL,
+        summary TEXT,
+        date TEXT NOT NULL,
+        date_unix INTEGER NOT NULL,
+        dated_by_page INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        updated TEXT,
+        hash TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (feed, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX items_by_date ON items (feed, date_unix DESC);
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        feed TEXT NOT NULL,
+        started TEXT NOT NULL,
+        finished TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('updated', 'not_modified', 'failed')),
+        items_found INTEGER,
+        new_items INTEGER,
+        dates_parsed INTEGER,
+        error TEXT
+    );
+    CREATE INDEX runs_by_feed ON runs (feed, id);
+",
+    "
+    ALTER TABLE feeds ADD COLUMN fingerprint TEXT;
+",
+    "
+    ALTER TABLE items ADD COLUMN content TEXT;
+    ALTER TABLE items ADD COLUMN author TEXT;
+    ALTER TABLE items ADD COLUMN image TEXT;
+    ALTER TABLE items ADD COLUMN detail_done INTEGER NOT NULL DEFAULT 0;
+",
+];
