@@ -68,7 +68,6 @@ pub use item::{
     FeedItem, FieldCounts, ItemField, ItemWarning, PageItem, PageItems, SkipReason, apply_detail,
     build_items, parse_dates,
 };
-pub use notify::HubFailure;
 pub use output::{OutputError, WriteOutcome, publish, remove_stale_temps};
 pub use pipeline::{
     FeedReport, FeedResult, ListingRead, Preview, SuggestError, Suggested, forget, preview,

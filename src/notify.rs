@@ -1,14 +1,15 @@
 //! WebSub (W3C WebSub §6): after a run that changed a feed, tell the hub named in
 //! `[output] websub_hub`, so subscribers get the new items at once. A hub that fails is
-//! logged, never fails the run. Requests go through the same client settings and retry policy
-//! as pages.
+//! logged, never fails the run. Requests go through the same HTTP client and the same retry
+//! policy as pages (`Retry-After` included), with at most three attempts: a hub is not waited
+//! for as long as a page.
 
 use std::time::Instant;
 
 use reqwest::StatusCode;
 use url::Url;
 
-use crate::fetch::{ClientError, RetryPolicy, Unanswered, http_client};
+use crate::fetch::{ClientError, RetryPolicy, Unanswered, http_client, parse_retry_after};
 use crate::spec::{FetchSettings, RunSettings};
 
 /// Attempts per notification: a hub that is down is not waited for as long as a page.
@@ -25,7 +26,7 @@ pub(crate) fn hub_policy(run: &RunSettings) -> RetryPolicy {
 
 /// Why the hub did not take a notification.
 #[derive(Debug, thiserror::Error)]
-pub enum HubFailure {
+pub(crate) enum HubFailure {
     /// It answered with this status (after the attempts the policy allows).
     #[error("HTTP {0}")]
     Status(StatusCode),
@@ -94,18 +95,25 @@ async fn notify_one(
             .body(body.clone())
             .send()
             .await;
-        let failure = match sent {
+        let (failure, retry_after) = match sent {
             Ok(response) if response.status().is_success() => return Ok(()),
             Ok(response) if !RetryPolicy::retryable(response.status()) => {
                 return Err(HubFailure::Status(response.status()));
             }
-            Ok(response) => HubFailure::Status(response.status()),
+            Ok(response) => {
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after);
+                (HubFailure::Status(response.status()), retry_after)
+            }
             Err(err) if err.is_builder() || err.is_redirect() => {
                 return Err(HubFailure::Unreachable(Unanswered::new(err, attempt)));
             }
-            Err(err) => HubFailure::Unreachable(Unanswered::new(err, attempt)),
+            Err(err) => (HubFailure::Unreachable(Unanswered::new(err, attempt)), None),
         };
-        let pause = policy.pause(attempt, None);
+        let pause = policy.pause(attempt, retry_after);
         if !policy.allows(attempt, started.elapsed(), pause) {
             return Err(failure);
         }

@@ -1,7 +1,6 @@
 //! Extraction: runs a feed's selectors over a page and returns what it finds as plain strings.
 //!
-//! Synchronous and the only user of `scraper`'s documents: a parsed document never outlives a
-//! call, and never crosses an `.await`.
+//! Synchronous: a parsed document never outlives a call, and never crosses an `.await`.
 
 mod html;
 
@@ -80,18 +79,25 @@ impl ListingPage {
     /// Parses `html`, the page at `page_url`, and finds its items. Fails when the item selector
     /// matches nothing.
     pub fn parse(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Self, ExtractError> {
+        let page = Self::parse_any(html, page_url, spec)?;
+        if page.is_empty() {
+            return Err(ExtractError::NoItems {
+                selector: spec.selectors.item_css.clone(),
+                bytes: html.len(),
+            });
+        }
+        Ok(page)
+    }
+
+    /// [`ListingPage::parse`], without failing when the item selector matches nothing (an
+    /// older page of a listing may still lead on).
+    pub fn parse_any(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Self, TooDeep> {
         let document = parse_html(html)?;
         let base_url = document_base(&document, page_url);
         let items: Vec<NodeId> = document
             .select(&spec.selectors.item)
             .map(|element| element.id())
             .collect();
-        if items.is_empty() {
-            return Err(ExtractError::NoItems {
-                selector: spec.selectors.item_css.clone(),
-                bytes: html.len(),
-            });
-        }
         Ok(Self {
             document,
             base_url,
@@ -99,19 +105,14 @@ impl ListingPage {
         })
     }
 
-    /// How many elements the item selector matched (never 0).
+    /// How many elements the item selector matched (never 0 from [`ListingPage::parse`]).
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
-    /// Always false: a page without items fails to parse.
+    /// Whether the item selector matched nothing.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
-    }
-
-    /// The URL relative links are resolved against (`<base href>` or the page's address).
-    pub fn base_url(&self) -> &Url {
-        &self.base_url
     }
 
     fn element(&self, index: usize) -> Option<ElementRef<'_>> {
@@ -214,9 +215,24 @@ impl ListingPage {
         self.extraction(0..self.len(), spec)
     }
 
-    /// The address of the listing's next page, as [`next_page_url`] finds it.
-    pub(crate) fn next_page_url(&self, next: &Selector, page_url: &Url) -> Option<Url> {
-        next_link(&self.document, &self.base_url, next, page_url)
+    /// The address of the listing's next page: the `href` of the first element `next`
+    /// matches, resolved like item links; `None` when there is none, it is not http(s), or it
+    /// is this page (`page_url`).
+    pub fn next_page_url(&self, next: &Selector, page_url: &Url) -> Option<Url> {
+        let element = self.document.select(next).next()?;
+        let href = element
+            .value()
+            .attr("href")
+            .or_else(|| {
+                element
+                    .descendent_elements()
+                    .find_map(|e| e.value().attr("href"))
+            })
+            .filter(|h| !is_placeholder_link(h))?;
+        self.base_url
+            .join(href.trim())
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url != page_url)
     }
 }
 
@@ -281,32 +297,6 @@ pub fn read_detail(html: &str, page_url: &Url, fields: &DetailSelectors) -> Deta
         image: text(&fields.image),
         base_url,
     }
-}
-
-/// The address of the next page of a listing, `html` at `page_url`, when it has no items to
-/// read (a listing page with items gives it with [`ListingPage::next_page_url`]): the `href`
-/// of the first element `next` matches, resolved like item links; `None` when there is none,
-/// it is not http(s), or it is this page.
-pub(crate) fn next_page_url(html: &str, page_url: &Url, next: &Selector) -> Option<Url> {
-    let document = parse_html(html).ok()?;
-    let base = document_base(&document, page_url);
-    next_link(&document, &base, next, page_url)
-}
-
-fn next_link(document: &Html, base: &Url, next: &Selector, page_url: &Url) -> Option<Url> {
-    let element = document.select(next).next()?;
-    let href = element
-        .value()
-        .attr("href")
-        .or_else(|| {
-            element
-                .descendent_elements()
-                .find_map(|e| e.value().attr("href"))
-        })
-        .filter(|h| !is_placeholder_link(h))?;
-    base.join(href.trim())
-        .ok()
-        .filter(|url| matches!(url.scheme(), "http" | "https") && url != page_url)
 }
 
 /// Runs `spec`'s selectors over `html`, a page whose address is `page_url`, reading every item.

@@ -23,7 +23,7 @@ use url::Url;
 
 pub use error::{ClientError, FetchError, Unanswered};
 pub use retry::RetryPolicy;
-use retry::parse_retry_after;
+pub(crate) use retry::parse_retry_after;
 use robots::RobotsCache;
 
 use crate::spec::{FeedSpec, FetchSettings, Field, RunSettings, Source};

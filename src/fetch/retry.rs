@@ -57,7 +57,7 @@ impl RetryPolicy {
 }
 
 /// `Retry-After`: seconds, or an HTTP date; anything beyond a day is read as a day.
-pub(super) fn parse_retry_after(value: &str) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER));

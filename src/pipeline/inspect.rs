@@ -1,6 +1,6 @@
-//! Operations that read without publishing: what a feed's selectors find (`check`), a proposed
-//! feed for an unknown page (`suggest`), each feed's state (`status`), and forgetting a feed's
-//! history (`reset`).
+//! The operations beside a run, none of which publishes a feed: what a feed's selectors find
+//! (`check`), a proposed feed for an unknown page (`suggest`), each feed's state (`status`),
+//! and forgetting a feed's history (`reset`, which writes the state file).
 
 use std::path::{Path, PathBuf};
 
@@ -9,11 +9,12 @@ use url::Url;
 
 use super::{blocking, decode};
 use crate::checks::check_page;
+use crate::config::Problem;
 use crate::error::FeedError;
 use crate::extract::{ListingPage, TooDeep, parse_html};
-use crate::fetch::{Fetched, Fetcher, Request, Target};
+use crate::fetch::{FetchError, Fetched, Fetcher, Request, Target};
 use crate::item::{PageItems, build_items};
-use crate::spec::{Config, FeedSpec, RunSettings};
+use crate::spec::{Config, FeedSpec, Field, RunSettings};
 use crate::store::{FeedStatus, StateLock, Store, StoreError};
 use crate::suggest::{Suggestion, feed_block, page_title, suggest};
 
@@ -38,10 +39,14 @@ pub async fn preview(
     let fetcher = Fetcher::new(run);
     let validators = crate::fetch::Validators::default();
     let request = Request::listing(spec, &validators);
-    let body = fetcher
-        .get_body(&request)
-        .await
-        .map_err(|e| FeedError::new(&spec.id, Some(request.field), e))?;
+    let body = fetcher.get_body(&request).await.map_err(|e| {
+        // A 304 to this plain request is reported under `url`, as `check` always has.
+        let field = match e {
+            FetchError::NotConditional { .. } => Field::Url,
+            _ => request.field,
+        };
+        FeedError::new(&spec.id, Some(field), e)
+    })?;
     let spec = spec.clone();
     blocking(&spec.id.clone(), move || {
         let text = decode(&spec, &body);
@@ -79,11 +84,17 @@ pub struct Suggested {
 /// Why `suggest` has nothing to propose.
 #[derive(Debug, thiserror::Error)]
 pub enum SuggestError {
-    /// The page's address is not an http(s) URL.
-    #[error("\"{page}\" is not an http(s) URL")]
+    /// The page's address (`url`) or the page (`source`) is not an http(s) URL: said as the
+    /// feed `suggest` reads the page with would say it (the feed "probe" of "suggest.toml").
+    #[error(
+        "suggest.toml:{}: feed \"probe\": field \"{field}\": {problem}",
+        if *field == "url" { "4:7" } else { "5:10" }
+    )]
     BadUrl {
-        /// The address as given.
-        page: String,
+        /// `url` or `source`.
+        field: &'static str,
+        /// What is wrong with it.
+        problem: Problem,
     },
     /// The page could not be loaded.
     #[error(transparent)]
@@ -129,19 +140,33 @@ pub async fn suggest_page(
         (true, None) => page.to_string(),
         (false, None) => "https://example.org/news/".to_string(),
     };
-    let bad_url = || SuggestError::BadUrl {
-        page: page_url.clone(),
+    let page_url = page_url.trim().to_string();
+    let public = match Url::parse(&page_url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
+        parsed => {
+            return Err(SuggestError::BadUrl {
+                field: "url",
+                problem: match parsed {
+                    Err(error) => Problem::InvalidUrl {
+                        value: page_url,
+                        error,
+                    },
+                    Ok(_) => Problem::NotHttpUrl(page_url),
+                },
+            });
+        }
     };
-    let public = Url::parse(&page_url).map_err(|_| bad_url())?;
-    if !matches!(public.scheme(), "http" | "https") || public.host().is_none() {
-        return Err(bad_url());
-    }
     let fetcher = Fetcher::new(run);
     let validators = crate::fetch::Validators::default();
     let file = std::path::absolute(page).unwrap_or_else(|_| PathBuf::from(page));
     let source = if remote {
-        Some(Url::parse(page).map_err(|_| SuggestError::BadUrl {
-            page: page.to_string(),
+        let page = page.trim();
+        Some(Url::parse(page).map_err(|error| SuggestError::BadUrl {
+            field: "source",
+            problem: Problem::InvalidUrl {
+                value: page.to_string(),
+                error,
+            },
         })?)
     } else {
         None
@@ -153,12 +178,13 @@ pub async fn suggest_page(
             url: &public,
         },
     };
+    // Log lines and errors name the feed "probe", as `suggest` always has.
     let mut request = Request::plain(target, defaults);
+    request.feed = "probe";
     request.validators = &validators;
     if source.as_ref().is_some_and(|source| *source != public) {
         request.field = crate::spec::Field::Source;
     }
-    // Errors name the feed "probe", as `suggest` always has.
     let fetched = fetcher
         .get(&request)
         .await
@@ -171,7 +197,11 @@ pub async fn suggest_page(
             });
         }
     };
-    let text = body.decode(None).text;
+    let decoded = body.decode(None);
+    if let Some(note) = decoded.note {
+        tracing::info!("feed \"probe\": {note}");
+    }
+    let text = decoded.text;
     let (page, id) = (page.to_string(), id.to_string());
     let file_source = (!remote).then(|| page.clone());
     let read = tokio::task::spawn_blocking(move || {

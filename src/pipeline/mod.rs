@@ -3,7 +3,7 @@
 //! the steps; `now` comes in from the caller.
 //!
 //! [`mod@run`] refreshes feeds ([`refresh`] is one feed, [`read`] its pages); [`inspect`] holds the
-//! operations that read without publishing (`check`, `suggest`, `status`, `reset`).
+//! operations beside a run, which publish nothing (`check`, `suggest`, `status`, `reset`).
 
 mod inspect;
 mod read;

@@ -9,7 +9,7 @@ use url::Url;
 use super::{blocking, decode};
 use crate::checks::{CheckError, check_against_history, check_dates, check_usable};
 use crate::error::FeedError;
-use crate::extract::{ListingPage, next_page_url, read_detail};
+use crate::extract::{ListingPage, read_detail};
 use crate::fetch::{Body, Fetcher, Request, Validators};
 use crate::item::{PageItems, apply_detail, build_items, parse_dates};
 use crate::spec::{FeedSpec, Field, NextPage};
@@ -157,8 +157,15 @@ pub(super) async fn add_older_pages(
             }
         };
         seen.push(url);
-        let Ok(older) = read_older_page(spec, body, now).await else {
-            break;
+        let older = match read_older_page(spec, body, now).await {
+            Ok(older) => older,
+            Err(err) => {
+                tracing::warn!(
+                    "{}; the history is filled from the pages before it",
+                    crate::error::chain(&err)
+                );
+                break;
+            }
         };
         if let Some(items) = older.items {
             for mut item in items.items {
@@ -183,17 +190,16 @@ async fn read_older_page(
     let spec = spec.clone();
     blocking(&spec.id.clone(), move || {
         let text = decode(&spec, &body);
-        let next_link = next_selector(&spec);
-        Ok(match ListingPage::parse(&text, &body.url, &spec) {
-            Ok(page) => OlderPage {
-                items: Some(build_items(page.extract_all(&spec), &spec, now)),
-                next: next_link.and_then(|next| page.next_page_url(next, &body.url)),
-            },
-            // A page without items may still lead on.
-            Err(_) => OlderPage {
+        // A page without items may still lead on; one nested too deep is no page.
+        let Ok(page) = ListingPage::parse_any(&text, &body.url, &spec) else {
+            return Ok(OlderPage {
                 items: None,
-                next: next_link.and_then(|next| next_page_url(&text, &body.url, next)),
-            },
+                next: None,
+            });
+        };
+        Ok(OlderPage {
+            items: (!page.is_empty()).then(|| build_items(page.extract_all(&spec), &spec, now)),
+            next: next_selector(&spec).and_then(|next| page.next_page_url(next, &body.url)),
         })
     })
     .await

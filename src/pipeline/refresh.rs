@@ -18,7 +18,7 @@ use crate::item::FeedItem;
 use crate::output::publish;
 use crate::render::{FeedMeta, render};
 use crate::spec::{FeedSpec, OutputSettings};
-use crate::store::{History, Outcome, PageRead, RunRecord, Store, StoreError};
+use crate::store::{History, Outcome, PageRead, RunRecord, StoreError};
 
 /// What every feed of a run shares.
 pub(super) struct RunContext<'a> {
@@ -32,7 +32,8 @@ pub(super) struct RunContext<'a> {
     pub(super) backfill: bool,
 }
 
-/// Refreshes one feed. A panic anywhere in it (a bug) fails this feed only.
+/// Refreshes one feed. A panic in it (a bug) fails this feed only; one while reading an older
+/// page or an item's own page only ends that reading, with a warning.
 pub(super) async fn refresh(
     spec: &FeedSpec,
     run: &RunContext<'_>,
@@ -88,11 +89,10 @@ async fn try_refresh(
     };
     let (spec_owned, output, history) = (spec.clone(), run.output.clone(), run.history.clone());
     super::blocking(&spec.id, move || {
-        let mut store = history.blocking();
         publish_and_commit(
             &spec_owned,
             &output,
-            &mut store,
+            &history,
             read,
             &fingerprint,
             started,
@@ -106,11 +106,12 @@ async fn try_refresh(
 /// will give, publish it, and only then keep the page in the history with the run's log entry
 /// (one transaction). A failure anywhere before that commit leaves the history as it was; a
 /// kill between the publish and the commit leaves the new files and the old history, which
-/// the next run reconciles.
+/// the next run reconciles. The history is held only for the preview and for the commit, so
+/// other feeds render and write their files meanwhile.
 fn publish_and_commit(
     spec: &FeedSpec,
     output: &OutputSettings,
-    store: &mut Store,
+    history: &History,
     read: Option<ListingRead>,
     fingerprint: &str,
     started: DateTime<Utc>,
@@ -123,9 +124,10 @@ fn publish_and_commit(
         fingerprint,
         keep_summaries: spec.detail.as_ref().is_some_and(|d| d.summary.is_some()),
     });
-    let (merge, items) = store
-        .preview(&spec.id, page.as_ref(), spec.window(), now)
-        .map_err(|e| fail(e.into()))?;
+    let preview = history
+        .blocking()
+        .preview(&spec.id, page.as_ref(), spec.window(), now);
+    let (merge, items) = preview.map_err(|e| fail(e.into()))?;
     pause_point("merged");
     if items.is_empty() {
         // Only a state file emptied behind pressfeed's back gets here: never publish nothing.
@@ -155,9 +157,10 @@ fn publish_and_commit(
         dates_parsed: counts.map(|c| u64::try_from(c.date_parsed).unwrap_or(u64::MAX)),
         error: None,
     };
-    store
-        .commit(&spec.id, page.as_ref(), &record, now)
-        .map_err(|e| fail(e.into()))?;
+    let committed = history
+        .blocking()
+        .commit(&spec.id, page.as_ref(), &record, now);
+    committed.map_err(|e| fail(e.into()))?;
     let files = files
         .into_iter()
         .map(|(path, _)| path)
