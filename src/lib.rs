@@ -61,8 +61,8 @@ pub use extract::{
 };
 pub use fetch::charset::Decoded;
 pub use fetch::{
-    Body, ClientError, FetchError, Fetched, Fetcher, Request, RetryPolicy, Target, Unanswered,
-    Validators,
+    Body, ClientError, FetchError, Fetched, Fetcher, Internal, Refusal, Request, RetryPolicy,
+    Target, Unanswered, Validators,
 };
 pub use item::{
     FeedItem, FieldCounts, ItemField, ItemWarning, PageItem, PageItems, SkipReason, apply_detail,
@@ -77,8 +77,8 @@ pub use render::{FeedMeta, RenderError, render};
 pub use serve::{DEFAULT_BIND, ServeOptions, router, serve};
 pub use site::{FeedEntry, INDEX, OPML, index_html, opml};
 pub use spec::{
-    Config, DetailSelectors, FeedSpec, FetchSettings, Field, FieldSelector, Format, NextPage,
-    OutputSettings, Pagination, RunSettings, Selectors, Source, SummaryFormat, Window,
+    AllowList, Config, DetailSelectors, FeedSpec, FetchSettings, Field, FieldSelector, Format,
+    NextPage, OutputSettings, Pagination, RunSettings, Selectors, Source, SummaryFormat, Window,
 };
 pub use store::{
     FeedStatus, GoodRun, History, Merge, Outcome, PageRead, RunRecord, SCHEMA_VERSION, StateLock,

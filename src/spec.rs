@@ -114,6 +114,32 @@ pub struct RunSettings {
     /// Whether this run reads every page of paginated feeds (`run --backfill`), not only
     /// the first (which is what runs do once a feed has a history).
     pub backfill: bool,
+    /// Internal hosts and address ranges that pages may lead to (`allow_internal`).
+    pub allow_internal: AllowList,
+}
+
+/// What `[fetch] allow_internal` lets pages lead to although it is internal: host names, and
+/// address ranges.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowList {
+    /// Host names (lower case) fetched whatever they resolve to.
+    pub hosts: Vec<String>,
+    /// Address ranges fetched although internal.
+    pub nets: Vec<ipnet::IpNet>,
+}
+
+impl AllowList {
+    /// Whether `host` is listed (case aside).
+    pub fn allows_host(&self, host: &str) -> bool {
+        self.hosts
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(host))
+    }
+
+    /// Whether `ip` is in a listed range.
+    pub fn allows_ip(&self, ip: std::net::IpAddr) -> bool {
+        self.nets.iter().any(|net| net.contains(&ip))
+    }
 }
 
 /// How one feed's page is fetched (`[fetch]` defaults, overridden per feed).
@@ -144,6 +170,9 @@ pub struct FeedSpec {
     pub language: Option<String>,
     /// Public address of the listing page: resolves relative links and is the feed's `link`.
     pub page_url: Url,
+    /// The listing's own hosts (of `url`, and of an http(s) `source`), lower case: pages there
+    /// are fetched without the egress policy's address check.
+    pub own_hosts: Vec<String>,
     /// Where the page's bytes come from.
     pub source: Source,
     /// Feed author name (defaults to the page's host).

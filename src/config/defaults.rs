@@ -61,6 +61,7 @@ impl Default for crate::spec::RunSettings {
             retries: DEFAULT_RETRIES,
             retry_time: std::time::Duration::from_secs_f64(DEFAULT_RETRY_TIME),
             backfill: false,
+            allow_internal: crate::spec::AllowList::default(),
         }
     }
 }

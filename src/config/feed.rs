@@ -118,11 +118,13 @@ pub(super) fn compile(
         .map(|d| d.trim().to_string())
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| title.clone());
+    let own_hosts = own_hosts(&page_url, &source);
     Ok(FeedSpec {
         description,
         id,
         title,
         language,
+        own_hosts,
         page_url,
         source,
         author,
@@ -139,6 +141,22 @@ pub(super) fn compile(
         pagination,
         detail,
     })
+}
+
+/// The hosts of the listing as typed: of `url`, and of an http(s) `source`.
+fn own_hosts(page_url: &Url, source: &Source) -> Vec<String> {
+    let mut hosts: Vec<String> = page_url
+        .host_str()
+        .map(str::to_ascii_lowercase)
+        .into_iter()
+        .collect();
+    if let Source::Http(url) = source
+        && let Some(host) = url.host_str().map(str::to_ascii_lowercase)
+        && !hosts.contains(&host)
+    {
+        hosts.push(host);
+    }
+    hosts
 }
 
 fn page_url(ctx: Ctx<'_>, raw: &Spanned<String>) -> Result<Url, ConfigError> {

@@ -12,7 +12,7 @@ use super::defaults::{
 };
 use super::raw::{RawFeed, RawFetch, Seconds};
 use super::{Bounds, ConfigError, Ctx, Problem};
-use crate::spec::{FetchSettings, RunSettings};
+use crate::spec::{AllowList, FetchSettings, RunSettings};
 
 /// The run-wide settings of `[fetch]`.
 pub(super) fn run_settings(ctx: Ctx<'_>, raw: &RawFetch) -> Result<RunSettings, ConfigError> {
@@ -32,7 +32,35 @@ pub(super) fn run_settings(ctx: Ctx<'_>, raw: &RawFetch) -> Result<RunSettings, 
         )?,
         retry_time: ctx.seconds(&raw.retry_time, "fetch.retry_time", 0.0, DEFAULT_RETRY_TIME)?,
         backfill: false,
+        allow_internal: match &raw.allow_internal {
+            Some(list) => allow_list(ctx, list)?,
+            None => AllowList::default(),
+        },
     })
+}
+
+/// `allow_internal`: address ranges (`10.0.0.0/8`), single addresses, and host names.
+fn allow_list(ctx: Ctx<'_>, raw: &Spanned<Vec<String>>) -> Result<AllowList, ConfigError> {
+    let mut allow = AllowList::default();
+    for entry in raw.get_ref() {
+        let entry = entry.trim();
+        if let Ok(net) = entry.parse::<ipnet::IpNet>() {
+            allow.nets.push(net);
+        } else if let Ok(ip) = entry.parse::<std::net::IpAddr>() {
+            allow.nets.push(ipnet::IpNet::from(ip));
+        } else if url::Host::parse(entry).is_ok_and(|host| matches!(host, url::Host::Domain(_)))
+            && !entry.is_empty()
+        {
+            allow.hosts.push(entry.to_ascii_lowercase());
+        } else {
+            return ctx.invalid(
+                raw.span(),
+                "fetch.allow_internal",
+                Problem::BadAllowEntry(entry.to_string()),
+            );
+        }
+    }
+    Ok(allow)
 }
 
 /// The per-feed fetch settings as `[fetch]` sets them for every feed.

@@ -90,6 +90,8 @@ pub enum Problem {
     PaginationNeedsStep,
     /// A pattern that is not an http(s) address with `{page}` or `{offset}`.
     BadPattern(String),
+    /// An `allow_internal` entry that is neither an address, a range nor a host name.
+    BadAllowEntry(String),
 }
 
 impl fmt::Display for Problem {
@@ -165,6 +167,10 @@ impl fmt::Display for Problem {
             Problem::PaginationNeedsStep => {
                 f.write_str("a pattern with {offset} needs `step` (items per page)")
             }
+            Problem::BadAllowEntry(entry) => write!(
+                f,
+                "\"{entry}\" is not a host name, an address or an address range such as \"10.0.0.0/8\""
+            ),
             Problem::BadPattern(pattern) => write!(
                 f,
                 "\"{pattern}\" is not an http(s) URL with {{page}} or {{offset}} in it"

@@ -55,6 +55,7 @@ pub(super) struct RawFetch {
     pub(super) timeout: Option<Spanned<Seconds>>,
     pub(super) max_body_bytes: Option<Spanned<i64>>,
     pub(super) robots_txt: Option<bool>,
+    pub(super) allow_internal: Option<Spanned<Vec<String>>>,
 }
 
 /// A duration in seconds, written as an integer or a decimal.

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use url::Url;
 
+use super::Refusal;
+
 /// Why a request got no answer worth reading, in plain words: what kind of failure, its
 /// deepest cause, and how many attempts were made.
 #[derive(Debug, Clone)]
@@ -116,6 +118,30 @@ pub enum FetchError {
     /// The HTTP client could not be built (a broken TLS setup).
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// Content led to an address the egress policy refuses.
+    #[error(
+        "{url} is not fetched: {refusal}; pages may lead only to the listing's own host and to public addresses (`[fetch] allow_internal` lists exceptions)"
+    )]
+    Refused {
+        /// The address.
+        url: Url,
+        /// Why.
+        refusal: Box<Refusal>,
+    },
+    /// More redirects than are followed.
+    #[error("cannot fetch {url}: too many redirects (more than 5)")]
+    TooManyRedirects {
+        /// The address asked for.
+        url: Url,
+    },
+    /// A redirect from https to http.
+    #[error("{url} redirects to {to}, from https down to http; such a redirect is not followed")]
+    Downgrade {
+        /// The https address.
+        url: Url,
+        /// Where it redirects.
+        to: Box<Url>,
+    },
 }
 
 /// The HTTP client could not be built (a broken TLS setup).

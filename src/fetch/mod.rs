@@ -3,8 +3,13 @@
 //! One [`Fetcher`] per run holds the HTTP clients, the per-host gates (one request in flight
 //! per host, a pause between requests) and the `robots.txt` rules read so far. A fetch takes a
 //! narrow [`Request`]: what to load, with which settings and validators.
+//!
+//! Redirects are followed here, not by the HTTP client: every hop is a request of its own,
+//! checked by the egress policy ([`egress`]), by the target's `robots.txt`, and through the
+//! target host's gate, at most five hops, and never from https down to http.
 
 pub(crate) mod charset;
+mod egress;
 mod error;
 mod retry;
 mod robots;
@@ -17,10 +22,13 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER, USER_AGENT,
+    CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
+    USER_AGENT,
 };
 use url::Url;
 
+use egress::{Egress, Route, refusal_of};
+pub use egress::{Internal, Refusal};
 pub use error::{ClientError, FetchError, Unanswered};
 pub use retry::RetryPolicy;
 pub(crate) use retry::parse_retry_after;
@@ -67,6 +75,11 @@ pub struct Request<'a> {
     pub settings: &'a FetchSettings,
     /// Validators for a conditional request (none: an unconditional one).
     pub validators: &'a Validators,
+    /// Whether the target is the operator's own word (the listing as configured), fetched as
+    /// typed; other targets came from content and pass the egress policy.
+    pub typed: bool,
+    /// The feed's own hosts, which content may lead to whatever their addresses.
+    pub own_hosts: &'a [String],
 }
 
 /// No validators: an unconditional request.
@@ -95,6 +108,8 @@ impl<'a> Request<'a> {
             target,
             settings: &spec.fetch,
             validators,
+            typed: true,
+            own_hosts: &spec.own_hosts,
         }
     }
 
@@ -107,6 +122,8 @@ impl<'a> Request<'a> {
             target: Target::Http(url),
             settings: &spec.fetch,
             validators: &NO_VALIDATORS,
+            typed: false,
+            own_hosts: &spec.own_hosts,
         }
     }
 
@@ -121,6 +138,8 @@ impl<'a> Request<'a> {
             target,
             settings,
             validators: &NO_VALIDATORS,
+            typed: true,
+            own_hosts: &[],
         }
     }
 }
@@ -157,14 +176,32 @@ pub enum Fetched {
     NotModified,
 }
 
-/// The HTTP client every request of pressfeed goes through: `connect_timeout`, at most five
-/// redirects, compression as the server offers it.
+/// The HTTP client of requests to addresses the operator typed (the WebSub hub):
+/// `connect_timeout`, at most five redirects, compression as the server offers it.
 pub(crate) fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, ClientError> {
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
         .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
         .build()
         .map_err(|e| ClientError(Arc::new(e)))
+}
+
+/// The HTTP client of pages: no redirects of its own (the fetcher follows them, hop by hop),
+/// and for guarded routes a resolver that hands the connector only addresses the egress
+/// policy lets through.
+fn page_client(
+    connect_timeout: Duration,
+    route: Route,
+    egress: &Egress,
+) -> Result<reqwest::Client, ClientError> {
+    let builder = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none());
+    let builder = match route {
+        Route::Open => builder,
+        Route::Guarded => builder.dns_resolver(Arc::new(egress.resolver())),
+    };
+    builder.build().map_err(|e| ClientError(Arc::new(e)))
 }
 
 /// One host's gate: held while a request to the host is in flight; remembers when the last
@@ -176,8 +213,9 @@ type HostGate = Arc<tokio::sync::Mutex<Option<Instant>>>;
 pub struct Fetcher {
     host_delay: Duration,
     retry: RetryPolicy,
-    /// Clients by connect timeout (a client-wide setting); usually just one.
-    clients: Mutex<HashMap<Duration, reqwest::Client>>,
+    egress: Egress,
+    /// Clients by connect timeout (a client-wide setting) and route; usually one or two.
+    clients: Mutex<HashMap<(Duration, Route), reqwest::Client>>,
     hosts: Mutex<HashMap<String, HostGate>>,
     robots: RobotsCache,
 }
@@ -188,20 +226,39 @@ impl Fetcher {
         Fetcher {
             host_delay: settings.host_delay,
             retry: RetryPolicy::of_run(settings),
+            egress: Egress::new(settings.allow_internal.clone()),
             clients: Mutex::new(HashMap::new()),
             hosts: Mutex::new(HashMap::new()),
             robots: RobotsCache::default(),
         }
     }
 
-    fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client, FetchError> {
+    fn client(
+        &self,
+        connect_timeout: Duration,
+        route: Route,
+    ) -> Result<reqwest::Client, FetchError> {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(client) = clients.get(&connect_timeout) {
+        if let Some(client) = clients.get(&(connect_timeout, route)) {
             return Ok(client.clone());
         }
-        let client = http_client(connect_timeout)?;
-        clients.insert(connect_timeout, client.clone());
+        let client = page_client(connect_timeout, route, &self.egress)?;
+        clients.insert((connect_timeout, route), client.clone());
         Ok(client)
+    }
+
+    /// How hop `url` of `request` may be fetched: as typed (the configured listing itself),
+    /// or as the egress policy says.
+    fn route(&self, request: &Request<'_>, url: &Url, typed: bool) -> Result<Route, FetchError> {
+        if typed {
+            return Ok(Route::Open);
+        }
+        self.egress
+            .route(url, request.own_hosts)
+            .map_err(|refusal| FetchError::Refused {
+                url: url.clone(),
+                refusal: Box::new(refusal),
+            })
     }
 
     /// The gate of `url`'s host (whatever the scheme or port: it is one machine to spare).
@@ -233,75 +290,95 @@ impl Fetcher {
         }
     }
 
-    async fn get_http(&self, request: &Request<'_>, url: &Url) -> Result<Fetched, FetchError> {
+    /// GETs `start` and follows its redirects, each hop a request of its own (egress policy,
+    /// `robots.txt`, host gate and delay, retries).
+    async fn get_http(&self, request: &Request<'_>, start: &Url) -> Result<Fetched, FetchError> {
         let settings = request.settings;
-        let client = self.client(settings.connect_timeout)?;
-        if settings.robots_txt {
-            self.check_robots(&client, request, url).await?;
-        }
-        let gate = self.gate(url);
-        let mut last_request = gate.lock().await;
-        let label = format!("feed \"{}\": {url}", request.feed);
-        let last = self
-            .with_retries(
-                &label,
-                settings.max_body_bytes,
-                Overflow::Fail,
-                &mut last_request,
-                || {
-                    let mut builder = client
-                        .get(url.clone())
-                        .timeout(settings.timeout)
-                        .header(USER_AGENT, &settings.user_agent);
-                    if let Some(etag) = &request.validators.etag {
-                        builder = builder.header(IF_NONE_MATCH, etag);
+        let mut url = start.clone();
+        let mut typed = request.typed;
+        for hop in 0..=MAX_REDIRECTS {
+            let route = self.route(request, &url, typed)?;
+            let client = self.client(settings.connect_timeout, route)?;
+            if settings.robots_txt {
+                self.check_robots(request, &url, route).await?;
+            }
+            let gate = self.gate(&url);
+            let mut last_request = gate.lock().await;
+            let label = format!("feed \"{}\": {url}", request.feed);
+            let last = self
+                .with_retries(
+                    &label,
+                    settings.max_body_bytes,
+                    Overflow::Fail,
+                    &mut last_request,
+                    || {
+                        let mut builder = client
+                            .get(url.clone())
+                            .timeout(settings.timeout)
+                            .header(USER_AGENT, &settings.user_agent);
+                        if let Some(etag) = &request.validators.etag {
+                            builder = builder.header(IF_NONE_MATCH, etag);
+                        }
+                        if let Some(date) = &request.validators.last_modified {
+                            builder = builder.header(IF_MODIFIED_SINCE, date);
+                        }
+                        builder
+                    },
+                )
+                .await;
+            drop(last_request);
+            let (head, body) = match last {
+                Final::Response(head, body, attempts) => {
+                    if let Some(next) = redirect_of(&url, &head, hop)? {
+                        url = next;
+                        // Where a redirect leads, the server said: it came from content.
+                        typed = false;
+                        continue;
                     }
-                    if let Some(date) = &request.validators.last_modified {
-                        builder = builder.header(IF_MODIFIED_SINCE, date);
+                    let status = head.status;
+                    if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
+                        return Err(FetchError::Status {
+                            url: url.clone(),
+                            status,
+                            attempts,
+                        });
                     }
-                    builder
-                },
-            )
-            .await;
-        drop(last_request);
-        let (head, body) = match last {
-            Final::Response(head, body, attempts) => {
-                let status = head.status;
-                if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
-                    return Err(FetchError::Status {
-                        url: url.clone(),
-                        status,
-                        attempts,
+                    (head, body)
+                }
+                Final::Failed(ReadError::TooLarge, _) => {
+                    return Err(FetchError::TooLarge {
+                        location: url.to_string(),
+                        limit: settings.max_body_bytes,
                     });
                 }
-                (head, body)
+                Final::Failed(ReadError::Http { error, .. }, attempts) => {
+                    return Err(match refusal_of(&error) {
+                        Some(refusal) => FetchError::Refused {
+                            url,
+                            refusal: Box::new(refusal),
+                        },
+                        None => FetchError::Request {
+                            url,
+                            source: Unanswered { error, attempts },
+                        },
+                    });
+                }
+            };
+            if head.status == StatusCode::NOT_MODIFIED {
+                return Ok(Fetched::NotModified);
             }
-            Final::Failed(ReadError::TooLarge, _) => {
-                return Err(FetchError::TooLarge {
-                    location: url.to_string(),
-                    limit: settings.max_body_bytes,
-                });
-            }
-            Final::Failed(ReadError::Http { error, .. }, attempts) => {
-                return Err(FetchError::Request {
-                    url: url.clone(),
-                    source: Unanswered { error, attempts },
-                });
-            }
-        };
-        if head.status == StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified);
+            return Ok(Fetched::Page(Body {
+                url: head.url,
+                http_charset: head
+                    .content_type
+                    .as_deref()
+                    .and_then(charset::charset_param)
+                    .map(str::to_string),
+                bytes: body,
+                validators: head.validators,
+            }));
         }
-        Ok(Fetched::Page(Body {
-            url: head.url,
-            http_charset: head
-                .content_type
-                .as_deref()
-                .and_then(charset::charset_param)
-                .map(str::to_string),
-            bytes: body,
-            validators: head.validators,
-        }))
+        Err(FetchError::TooManyRedirects { url: start.clone() })
     }
 
     /// Sends the request `build` makes until it gets an answer worth keeping, as the run's
@@ -363,19 +440,43 @@ struct ResponseHead {
     content_type: Option<String>,
     validators: Validators,
     retry_after: Option<Duration>,
+    /// `Location`, for redirects.
+    location: Option<String>,
+}
+
+/// Where response `head` to hop `hop` of a request for `url` redirects to, if it does: the
+/// next hop's address. Fails past the last hop allowed, and on a step down from https.
+fn redirect_of(url: &Url, head: &ResponseHead, hop: usize) -> Result<Option<Url>, FetchError> {
+    let redirect = matches!(head.status.as_u16(), 301 | 302 | 303 | 307 | 308);
+    let Some(location) = head.location.as_deref().filter(|_| redirect) else {
+        return Ok(None);
+    };
+    let Ok(next) = url.join(location.trim()) else {
+        return Ok(None);
+    };
+    if hop == MAX_REDIRECTS {
+        return Err(FetchError::TooManyRedirects { url: url.clone() });
+    }
+    if url.scheme() == "https" && next.scheme() == "http" {
+        return Err(FetchError::Downgrade {
+            url: url.clone(),
+            to: Box::new(next),
+        });
+    }
+    Ok(Some(next))
 }
 
 /// How a fetch with retries ended.
 enum Final {
     /// A response (any status) and its body, after this many attempts.
-    Response(ResponseHead, Vec<u8>, u32),
+    Response(Box<ResponseHead>, Vec<u8>, u32),
     /// No usable response, after this many attempts.
     Failed(ReadError, u32),
 }
 
 fn final_of(outcome: Result<(ResponseHead, Vec<u8>), ReadError>, attempts: u32) -> Final {
     match outcome {
-        Ok((head, body)) => Final::Response(head, body, attempts),
+        Ok((head, body)) => Final::Response(Box::new(head), body, attempts),
         Err(err) => Final::Failed(err, attempts),
     }
 }
@@ -395,7 +496,11 @@ enum ReadError {
 
 impl ReadError {
     fn http(err: reqwest::Error) -> Self {
-        let transient = !(err.is_redirect() || err.is_builder() || err.is_decode());
+        // A refused address is refused again however often it is asked for.
+        let transient = !(err.is_redirect()
+            || err.is_builder()
+            || err.is_decode()
+            || refusal_of(&err).is_some());
         ReadError::Http {
             error: Arc::new(err),
             transient,
@@ -435,6 +540,7 @@ async fn read_response(
             last_modified: text(LAST_MODIFIED),
         },
         retry_after: text(RETRY_AFTER).and_then(|v| parse_retry_after(&v)),
+        location: text(LOCATION),
     };
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut body = Vec::new();
@@ -486,4 +592,40 @@ async fn load_file(path: &Path, url: &Url, settings: &FetchSettings) -> Result<B
         http_charset: None,
         validators: Validators::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(status: u16, location: &str) -> ResponseHead {
+        ResponseHead {
+            status: StatusCode::from_u16(status).unwrap(),
+            url: Url::parse("https://news.example.org/a").unwrap(),
+            content_type: None,
+            validators: Validators::default(),
+            retry_after: None,
+            location: Some(location.to_string()),
+        }
+    }
+
+    #[test]
+    fn redirects_are_followed_hop_by_hop_and_never_down_to_http() {
+        let url = Url::parse("https://news.example.org/a").unwrap();
+        let next = redirect_of(&url, &head(301, "/b?x=1"), 0).unwrap();
+        assert_eq!(next.unwrap().as_str(), "https://news.example.org/b?x=1");
+        assert_eq!(redirect_of(&url, &head(200, "/b"), 0).unwrap(), None);
+        assert_eq!(redirect_of(&url, &head(304, "/b"), 0).unwrap(), None);
+        assert!(matches!(
+            redirect_of(&url, &head(302, "http://news.example.org/b"), 0),
+            Err(FetchError::Downgrade { .. })
+        ));
+        assert!(matches!(
+            redirect_of(&url, &head(307, "/b"), MAX_REDIRECTS),
+            Err(FetchError::TooManyRedirects { .. })
+        ));
+        let http = Url::parse("http://news.example.org/a").unwrap();
+        let up = redirect_of(&http, &head(308, "https://news.example.org/a"), 1).unwrap();
+        assert_eq!(up.unwrap().scheme(), "https");
+    }
 }

@@ -9,7 +9,11 @@ use reqwest::header::USER_AGENT;
 use tokio::sync::OnceCell;
 use url::Url;
 
-use super::{FetchError, Fetcher, Final, Overflow, ReadError, Request, Unanswered};
+use super::egress::{Route, refusal_of};
+use super::{
+    FetchError, Fetcher, Final, MAX_REDIRECTS, Overflow, ReadError, Request, Unanswered,
+    redirect_of,
+};
 
 /// Largest `robots.txt` read; the rest is ignored (Google reads 500 KiB).
 const MAX_ROBOTS_BYTES: u64 = 512 * 1024;
@@ -40,9 +44,9 @@ impl Fetcher {
     /// Whether `robots.txt` lets `request`'s user agent fetch `url`.
     pub(super) async fn check_robots(
         &self,
-        client: &reqwest::Client,
         request: &Request<'_>,
         url: &Url,
+        route: Route,
     ) -> Result<(), FetchError> {
         let settings = request.settings;
         let agent = settings
@@ -63,7 +67,7 @@ impl Fetcher {
                 .clone()
         };
         let rules = cell
-            .get_or_init(|| self.read_robots(client, request, &robots_url, &agent))
+            .get_or_init(|| self.read_robots(request, &robots_url, route, &agent))
             .await;
         let unreachable = match rules {
             RobotsRules::Failed(failure) => {
@@ -83,47 +87,74 @@ impl Fetcher {
         })
     }
 
-    /// Reads `robots_url` with the host's politeness and the run's retries.
+    /// Reads `robots_url` with the host's politeness and the run's retries, following up to
+    /// five redirects (RFC 9309 §2.3.1.2), each checked by the egress policy; one it refuses
+    /// is as no file.
     async fn read_robots(
         &self,
-        client: &reqwest::Client,
         request: &Request<'_>,
         robots_url: &Url,
+        route: Route,
         agent: &str,
     ) -> RobotsRules {
-        let gate = self.gate(robots_url);
-        let mut last_request = gate.lock().await;
-        let label = format!("feed \"{}\": {robots_url}", request.feed);
-        let last = self
-            .with_retries(
-                &label,
-                MAX_ROBOTS_BYTES,
-                Overflow::Truncate,
-                &mut last_request,
-                || {
-                    client
-                        .get(robots_url.clone())
-                        .timeout(request.settings.timeout)
-                        .header(USER_AGENT, &request.settings.user_agent)
-                },
-            )
-            .await;
-        match last {
-            Final::Response(head, body, _) if head.status.is_success() => {
-                match texting_robots::Robot::new(agent, &body) {
-                    Ok(robot) => RobotsRules::Rules(Box::new(robot)),
+        let settings = request.settings;
+        let mut url = robots_url.clone();
+        let mut route = route;
+        for hop in 0..=MAX_REDIRECTS {
+            let Ok(client) = self.client(settings.connect_timeout, route) else {
+                return RobotsRules::AllowAll;
+            };
+            let gate = self.gate(&url);
+            let mut last_request = gate.lock().await;
+            let label = format!("feed \"{}\": {url}", request.feed);
+            let last = self
+                .with_retries(
+                    &label,
+                    MAX_ROBOTS_BYTES,
+                    Overflow::Truncate,
+                    &mut last_request,
+                    || {
+                        client
+                            .get(url.clone())
+                            .timeout(settings.timeout)
+                            .header(USER_AGENT, &settings.user_agent)
+                    },
+                )
+                .await;
+            drop(last_request);
+            return match last {
+                Final::Response(head, body, _) => match redirect_of(&url, &head, hop) {
+                    Ok(Some(next)) => match self.egress.route(&next, request.own_hosts) {
+                        Ok(next_route) => {
+                            (url, route) = (next, next_route);
+                            continue;
+                        }
+                        Err(_) => RobotsRules::AllowAll,
+                    },
+                    // Too many redirects, or down to http: no usable file.
                     Err(_) => RobotsRules::AllowAll,
+                    Ok(None) if head.status.is_success() => {
+                        match texting_robots::Robot::new(agent, &body) {
+                            Ok(robot) => RobotsRules::Rules(Box::new(robot)),
+                            Err(_) => RobotsRules::AllowAll,
+                        }
+                    }
+                    Ok(None) if head.status.is_server_error() => {
+                        RobotsRules::Unreachable(head.status)
+                    }
+                    Ok(None) => RobotsRules::AllowAll,
+                },
+                // Truncation keeps what fits, so a body never overflows here.
+                Final::Failed(ReadError::TooLarge, _) => RobotsRules::AllowAll,
+                // A robots.txt the policy refuses to fetch is no file.
+                Final::Failed(ReadError::Http { error, .. }, _) if refusal_of(&error).is_some() => {
+                    RobotsRules::AllowAll
                 }
-            }
-            Final::Response(head, _, _) if head.status.is_server_error() => {
-                RobotsRules::Unreachable(head.status)
-            }
-            Final::Response(..) => RobotsRules::AllowAll,
-            // Truncation keeps what fits, so a body never overflows here.
-            Final::Failed(ReadError::TooLarge, _) => RobotsRules::AllowAll,
-            Final::Failed(ReadError::Http { error, .. }, attempts) => {
-                RobotsRules::Failed(Unanswered { error, attempts })
-            }
+                Final::Failed(ReadError::Http { error, .. }, attempts) => {
+                    RobotsRules::Failed(Unanswered { error, attempts })
+                }
+            };
         }
+        RobotsRules::AllowAll
     }
 }

@@ -6,6 +6,7 @@
 )]
 
 mod cli;
+mod egress;
 mod feeds;
 mod fetch;
 mod history;
