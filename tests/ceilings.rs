@@ -315,3 +315,54 @@ fn a_refresh_of_1000_feeds() {
     );
     assert!(run.peak_rss < 128 * MIB, "{:.1} MiB", mib(run.peak_rss));
 }
+
+/// Issue 12: a feed without a date selector keeps a bounded history. A page of 200,000
+/// undated items whose links all change between runs, read four times, leaves the newest
+/// `max_items` of each run (the window of `keep_days` keeps the runs before), not 800,000 rows;
+/// with `keep_days = 0`, only the page's newest `max_items`.
+#[test]
+fn issue_12_an_undated_page_of_200000_items_keeps_a_bounded_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    let config = dir.path().join("config.toml");
+    let write_config = |keep_days: u32| {
+        std::fs::write(
+            &config,
+            format!(
+                "[output]\ndir = \"public\"\n\n[[feed]]\nid = \"x\"\ntitle = \"X\"\nurl = \"https://example.org/news/\"\nsource = {:?}\nmax_body_bytes = 100000000\nkeep_days = {keep_days}\n\n[feed.selectors]\nitem = \"ul > li\"\ntitle = \"a\"\nlink = \"a\"\n",
+                page.to_str().unwrap()
+            ),
+        )
+        .unwrap();
+    };
+    let rows = || -> i64 {
+        let db = rusqlite::Connection::open(dir.path().join("pressfeed-state.sqlite")).unwrap();
+        db.query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+            .unwrap()
+    };
+    write_config(30);
+    for run in 0..4 {
+        let mut html = String::from("<!DOCTYPE html><html><body><ul>\n");
+        for i in 0..200_000 {
+            html.push_str(&format!("<li><a href=/r{run}/n/{i}>T{i}</a>\n"));
+        }
+        html.push_str("</ul></body></html>\n");
+        std::fs::write(&page, html).unwrap();
+        let measured = run_measured(&config);
+        assert_eq!(measured.code, Some(0), "{}", measured.stderr);
+    }
+    assert_eq!(
+        rows(),
+        4 * 50,
+        "the newest 50 of each run, within keep_days"
+    );
+    let size: u64 = ["pressfeed-state.sqlite", "pressfeed-state.sqlite-wal"]
+        .iter()
+        .filter_map(|name| std::fs::metadata(dir.path().join(name)).ok())
+        .map(|meta| meta.len())
+        .sum();
+    assert!(size < MIB, "the state file holds {size} bytes");
+    write_config(0);
+    assert_eq!(run_measured(&config).code, Some(0));
+    assert_eq!(rows(), 50, "keep_days = 0: the page's newest 50 only");
+}

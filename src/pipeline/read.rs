@@ -74,16 +74,22 @@ fn next_selector(spec: &FeedSpec) -> Option<&scraper::Selector> {
     }
 }
 
-/// Reads the items of `page` that the feed can publish.
+/// Reads the items of `page` that the feed can publish: when the page lists more items than the
+/// feed publishes, only the newest `max_items`, plus as many more as are needed to replace
+/// candidates that turn out unusable or repeated. So the history never holds more of a page
+/// than the feed can show.
 ///
-/// Every item's date is read; when the page lists more items than the feed publishes and has a
-/// date selector, the other fields are read only for the newest `max_items` candidates (undated
-/// items first, as they are dated by the run), plus as many more as are needed to replace
-/// candidates that turn out unusable or repeated. Otherwise every item is read.
+/// With a date selector, every item's date is read, and the newest are the latest dates
+/// (undated items first, as they are dated by the run). Without one, the page's own order says
+/// which are newest: its first items.
 pub fn read_items(page: &ListingPage, spec: &FeedSpec, now: DateTime<Utc>) -> PageItems {
     let wanted = spec.max_items;
-    if spec.selectors.date.is_none() || page.len() <= wanted {
+    if page.len() <= wanted {
         return build_items(page.extract_all(spec), spec, now);
+    }
+    if spec.selectors.date.is_none() {
+        let order: Vec<usize> = (0..page.len()).collect();
+        return read_first(page, spec, now, &order, (0, 0));
     }
     let mut date_found = 0;
     let mut order: Vec<(usize, Option<DateTime<FixedOffset>>)> = (0..page.len())
@@ -97,9 +103,24 @@ pub fn read_items(page: &ListingPage, spec: &FeedSpec, now: DateTime<Utc>) -> Pa
     let date_parsed = order.iter().filter(|(_, date)| date.is_some()).count();
     // Undated first, then newest first; the sort is stable, so ties keep page order.
     order.sort_by_key(|&(_, date)| (date.is_some(), std::cmp::Reverse(date)));
-    let mut take = wanted;
+    let order: Vec<usize> = order.into_iter().map(|(index, _)| index).collect();
+    read_first(page, spec, now, &order, (date_found, date_parsed))
+}
+
+/// Reads the first `max_items` items of `order` (indices of `page`, newest first), and more
+/// of them in turn while some turn out unusable or repeated; `dates` are the page's counts of
+/// items with date text and with a date that parsed.
+fn read_first(
+    page: &ListingPage,
+    spec: &FeedSpec,
+    now: DateTime<Utc>,
+    order: &[usize],
+    (date_found, date_parsed): (usize, usize),
+) -> PageItems {
+    let wanted = spec.max_items;
+    let mut take = wanted.min(order.len());
     loop {
-        let mut chosen: Vec<usize> = order[..take].iter().map(|&(index, _)| index).collect();
+        let mut chosen: Vec<usize> = order[..take].to_vec();
         chosen.sort_unstable();
         let mut built = build_items(page.extraction(chosen, spec), spec, now);
         if built.items.len() >= wanted || take == order.len() {

@@ -159,7 +159,7 @@ fn publish_and_commit(
     };
     let committed = history
         .blocking()
-        .commit(&spec.id, page.as_ref(), &record, now);
+        .commit(&spec.id, page.as_ref(), spec.window(), &record, now);
     committed.map_err(|e| fail(e.into()))?;
     let files = files
         .into_iter()

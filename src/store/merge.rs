@@ -161,6 +161,22 @@ fn merge(
     Ok(merge)
 }
 
+/// Forgets `feed`'s items that are neither on its page as last read nor seen in the last
+/// `keep_days` of `window`: `newest` can never return them. Returns how many.
+pub(super) fn prune(
+    tx: &Transaction<'_>,
+    feed: &str,
+    window: Window,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<usize> {
+    let cutoff = timestamp(now - TimeDelta::days(i64::from(window.keep_days)));
+    tx.execute(
+        "DELETE FROM items WHERE feed = ?1 AND last_seen < ?2
+            AND last_seen < coalesce((SELECT last_page_seen FROM feeds WHERE id = ?1), '')",
+        params![feed, cutoff],
+    )
+}
+
 pub(super) fn newest(
     conn: &Connection,
     feed: &str,

@@ -19,7 +19,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, param
 pub use history::History;
 pub use lock::StateLock;
 pub use merge::{Merge, PageRead};
-use merge::{merge_if_read, newest};
+use merge::{merge_if_read, newest, prune};
 use runs::insert_run;
 pub use runs::{FeedStatus, GoodRun, Outcome, RunRecord};
 use schema::MIGRATIONS;
@@ -259,15 +259,21 @@ impl Store {
     /// first seen; a known item whose title or summary changed keeps its id and is marked
     /// updated now; an item that comes back after leaving the page is not new. The page's
     /// validators are kept with the feed's configuration `fingerprint`.
+    ///
+    /// In the same transaction, items the feed can never publish again are forgotten: those
+    /// not on the page as last read and not seen for `window`'s `keep_days`. So the history
+    /// holds at most what a page gives in `keep_days`, whatever the page does.
     pub fn commit(
         &mut self,
         feed: &str,
         page: Option<&PageRead<'_>>,
+        window: Window,
         run: &RunRecord,
         now: DateTime<Utc>,
     ) -> Result<Merge, StoreError> {
         self.transaction(Finish::Commit, |tx| {
             let merge = merge_if_read(tx, feed, page, now)?;
+            prune(tx, feed, window, now)?;
             insert_run(tx, run)?;
             Ok(merge)
         })
