@@ -80,6 +80,40 @@ pub enum FeedErrorKind {
     /// A bug: its refresh panicked.
     #[error("internal error (a bug: please report it); files and history are kept")]
     Panicked,
+    /// A time budget ran out before the feed's page was read.
+    #[error("{budget} ran out {stage}")]
+    OutOfTime {
+        /// Which budget.
+        budget: Budget,
+        /// What the feed was doing: "while loading its page", "before it was started".
+        stage: &'static str,
+    },
+}
+
+/// A time budget of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// One feed's fetching (`feed_timeout`).
+    Feed(std::time::Duration),
+    /// The whole run (`run_timeout`).
+    Run(std::time::Duration),
+}
+
+impl fmt::Display for Budget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Budget::Feed(limit) => write!(
+                f,
+                "the feed's time budget (`feed_timeout`, {} s)",
+                limit.as_secs_f64()
+            ),
+            Budget::Run(limit) => write!(
+                f,
+                "the run's time budget (`run_timeout`, {} s)",
+                limit.as_secs_f64()
+            ),
+        }
+    }
 }
 
 impl FeedError {

@@ -36,6 +36,9 @@ pub struct PageItem {
     pub image: Option<String>,
     /// Whether the item's own page has been read (it is read once).
     pub detail_done: bool,
+    /// Whether reading the item's own page failed this run (it is tried again later, after
+    /// a pause that grows with each failure).
+    pub detail_failed: bool,
     /// 1-based position on the page.
     pub position: usize,
 }
@@ -280,6 +283,7 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
             author: None,
             image: None,
             detail_done: false,
+            detail_failed: false,
             position: raw.position,
         });
     }

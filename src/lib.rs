@@ -54,7 +54,7 @@ pub use dates::{
     parse_relative,
 };
 pub use digest::{content_hash, hex16};
-pub use error::{Error, FeedError, FeedErrorKind, Result, chain};
+pub use error::{Budget, Error, FeedError, FeedErrorKind, Result, chain};
 pub use extract::{
     Detail, ExtractError, Extraction, ListingPage, MAX_DEPTH, RawItem, TooDeep, extract,
     parse_html, read_detail,
@@ -70,8 +70,8 @@ pub use item::{
 };
 pub use output::{OutputError, WriteOutcome, publish, remove_stale_temps};
 pub use pipeline::{
-    FeedReport, FeedResult, ListingRead, Preview, SuggestError, Suggested, forget, preview,
-    read_items, read_page, render_feed, run, run_until, statuses, suggest_page,
+    CutShort, FeedReport, FeedResult, ListingRead, Preview, SuggestError, Suggested, forget,
+    preview, read_items, read_page, render_feed, run, run_until, statuses, suggest_page,
 };
 pub use render::{FeedMeta, RenderError, render};
 pub use serve::{DEFAULT_BIND, ServeOptions, router, serve};

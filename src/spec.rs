@@ -116,6 +116,9 @@ pub struct RunSettings {
     pub backfill: bool,
     /// Internal hosts and address ranges that pages may lead to (`allow_internal`).
     pub allow_internal: AllowList,
+    /// Longest a run may take: past it, no feed is started, and feeds being read stop
+    /// fetching (`run_timeout`).
+    pub run_timeout: Duration,
 }
 
 /// What `[fetch] allow_internal` lets pages lead to although it is internal: host names, and
@@ -155,6 +158,9 @@ pub struct FetchSettings {
     pub max_body_bytes: u64,
     /// Whether the host's `robots.txt` is honoured.
     pub robots_txt: bool,
+    /// Longest the fetching of one feed may take in all: its page, older pages and item
+    /// pages (`feed_timeout`).
+    pub feed_timeout: Duration,
 }
 
 /// One `[[feed]]`: a listing page and how to read it, compiled.

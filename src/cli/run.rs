@@ -35,7 +35,15 @@ pub(crate) fn run(mut config: Config, only: &[String], backfill: bool) -> anyhow
         Ok(results) => results,
         Err(err) => return Ok(exit::run_failed(&err)),
     };
-    let failed = results.iter().filter(|r| r.result.is_err()).count();
+    // A feed a time budget cut short published what it read, but did not finish.
+    let failed = results
+        .iter()
+        .filter(|r| {
+            r.result
+                .as_ref()
+                .map_or(true, |report| report.cut_short.is_some())
+        })
+        .count();
     if failed > 0 && results.len() > 1 {
         tracing::error!("{failed} of {} feeds failed", results.len());
     }
@@ -60,6 +68,9 @@ fn report(done: &FeedResult) {
     };
     for warning in &report.warnings {
         tracing::warn!("feed \"{}\": {}", report.feed, chain(warning));
+    }
+    if let Some(cut_short) = &report.cut_short {
+        tracing::error!("feed \"{}\": {cut_short}", report.feed);
     }
     let files: Vec<String> = report
         .files

@@ -42,6 +42,10 @@ pub(crate) const DEFAULT_RETRY_TIME: f64 = 60.0;
 pub(crate) const DEFAULT_CONNECT_TIMEOUT: f64 = 10.0;
 /// Seconds a whole request may take.
 pub(crate) const DEFAULT_TIMEOUT: f64 = 30.0;
+/// Seconds the fetching of one feed may take in all (`feed_timeout`).
+pub(crate) const DEFAULT_FEED_TIMEOUT: f64 = 300.0;
+/// Seconds a run may take (`[fetch] run_timeout`).
+pub(crate) const DEFAULT_RUN_TIMEOUT: f64 = 1800.0;
 /// The shortest timeout (a millisecond).
 pub(crate) const MIN_TIMEOUT: f64 = 0.001;
 /// The longest duration any setting takes: a day.
@@ -62,6 +66,7 @@ impl Default for crate::spec::RunSettings {
             retry_time: std::time::Duration::from_secs_f64(DEFAULT_RETRY_TIME),
             backfill: false,
             allow_internal: crate::spec::AllowList::default(),
+            run_timeout: std::time::Duration::from_secs_f64(DEFAULT_RUN_TIMEOUT),
         }
     }
 }
@@ -75,6 +80,7 @@ impl Default for crate::spec::FetchSettings {
             timeout: std::time::Duration::from_secs_f64(DEFAULT_TIMEOUT),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             robots_txt: true,
+            feed_timeout: std::time::Duration::from_secs_f64(DEFAULT_FEED_TIMEOUT),
         }
     }
 }

@@ -6,9 +6,9 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::defaults::{
-    CONCURRENCY, DAY_SECONDS, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HOST_DELAY,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_RETRIES, DEFAULT_RETRY_TIME, DEFAULT_TIMEOUT,
-    DEFAULT_USER_AGENT, MIN_TIMEOUT, RETRIES,
+    CONCURRENCY, DAY_SECONDS, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_FEED_TIMEOUT,
+    DEFAULT_HOST_DELAY, DEFAULT_MAX_BODY_BYTES, DEFAULT_RETRIES, DEFAULT_RETRY_TIME,
+    DEFAULT_RUN_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MIN_TIMEOUT, RETRIES,
 };
 use super::raw::{RawFeed, RawFetch, Seconds};
 use super::{Bounds, ConfigError, Ctx, Problem};
@@ -32,6 +32,12 @@ pub(super) fn run_settings(ctx: Ctx<'_>, raw: &RawFetch) -> Result<RunSettings, 
         )?,
         retry_time: ctx.seconds(&raw.retry_time, "fetch.retry_time", 0.0, DEFAULT_RETRY_TIME)?,
         backfill: false,
+        run_timeout: ctx.seconds(
+            &raw.run_timeout,
+            "fetch.run_timeout",
+            1.0,
+            DEFAULT_RUN_TIMEOUT,
+        )?,
         allow_internal: match &raw.allow_internal {
             Some(list) => allow_list(ctx, list)?,
             None => AllowList::default(),
@@ -81,6 +87,12 @@ pub(super) fn defaults(ctx: Ctx<'_>, raw: &RawFetch) -> Result<FetchSettings, Co
             DEFAULT_MAX_BODY_BYTES,
         )?,
         robots_txt: raw.robots_txt.unwrap_or(true),
+        feed_timeout: ctx.seconds(
+            &raw.feed_timeout,
+            "fetch.feed_timeout",
+            1.0,
+            DEFAULT_FEED_TIMEOUT,
+        )?,
     })
 }
 
@@ -109,6 +121,10 @@ pub(super) fn for_feed(
             defaults.max_body_bytes,
         )?,
         robots_txt: raw.robots_txt.unwrap_or(defaults.robots_txt),
+        feed_timeout: match &raw.feed_timeout {
+            Some(_) => ctx.seconds(&raw.feed_timeout, "feed_timeout", 1.0, 0.0)?,
+            None => defaults.feed_timeout,
+        },
     })
 }
 

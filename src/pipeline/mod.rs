@@ -17,7 +17,7 @@ pub use read::{ListingRead, read_items, read_page};
 pub use refresh::render_feed;
 pub use run::{run, run_until};
 
-use crate::error::FeedError;
+use crate::error::{Budget, FeedError};
 use crate::fetch::Body;
 use crate::item::ItemWarning;
 use crate::output::WriteOutcome;
@@ -38,6 +38,50 @@ pub struct FeedReport {
     pub warnings: Vec<ItemWarning>,
     /// The files and whether each was rewritten.
     pub files: Vec<(PathBuf, WriteOutcome)>,
+    /// Whether a time budget cut the reading short (what was read is published).
+    pub cut_short: Option<CutShort>,
+}
+
+/// A refresh that a time budget cut short: what was read is published, the rest is read on a
+/// later run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{budget} ran out while reading {what}; the rest is read on a later run")]
+pub struct CutShort {
+    /// Which budget.
+    pub budget: Budget,
+    /// What was being read: "older pages", "item pages".
+    pub what: &'static str,
+}
+
+/// When a feed must stop fetching, and which budget says so.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: tokio::time::Instant,
+    budget: Budget,
+}
+
+impl Deadline {
+    /// The sooner of `feed_timeout` from now and the run's own deadline.
+    fn for_feed(spec: &FeedSpec, run: Deadline) -> Deadline {
+        let own = tokio::time::Instant::now() + spec.fetch.feed_timeout;
+        if own < run.at {
+            Deadline {
+                at: own,
+                budget: Budget::Feed(spec.fetch.feed_timeout),
+            }
+        } else {
+            run
+        }
+    }
+
+    fn passed(&self) -> bool {
+        tokio::time::Instant::now() >= self.at
+    }
+
+    /// `future`, unless the deadline comes first.
+    async fn within<F: std::future::Future>(&self, future: F) -> Option<F::Output> {
+        tokio::time::timeout_at(self.at, future).await.ok()
+    }
 }
 
 /// One feed's result in a run.

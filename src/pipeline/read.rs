@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, FixedOffset, Utc};
 use url::Url;
 
-use super::{blocking, decode};
+use super::{CutShort, Deadline, blocking, decode};
 use crate::checks::{CheckError, check_against_history, check_dates, check_usable};
 use crate::error::FeedError;
 use crate::extract::{ListingPage, read_detail};
@@ -143,16 +143,20 @@ struct OlderPage {
 
 /// Adds the items of the listing's older pages to `first` (after its own, in page order; items
 /// already listed are not repeated), reading at most `max_pages` pages in all. A page that
-/// cannot be loaded ends the walk, with a warning; what was read is kept.
+/// cannot be loaded ends the walk, with a warning; what was read is kept. So does the
+/// `deadline`, which the returned [`CutShort`] reports.
 pub(super) async fn add_older_pages(
     spec: &FeedSpec,
     fetcher: &Fetcher,
     first: &mut ListingRead,
     now: DateTime<Utc>,
-) {
-    let Some(pagination) = &spec.pagination else {
-        return;
+    deadline: Deadline,
+) -> Option<CutShort> {
+    let cut_short = CutShort {
+        budget: deadline.budget,
+        what: "older pages",
     };
+    let pagination = spec.pagination.as_ref()?;
     let mut seen = vec![first.url.clone()];
     let mut ids: HashSet<String> = first.items.items.iter().map(|i| i.id.clone()).collect();
     let mut offset = first.items.counts.matched;
@@ -166,7 +170,11 @@ pub(super) async fn add_older_pages(
             break;
         };
         let request = Request::page(spec, &url, Field::Pagination);
-        let body = match fetcher.get_body(&request).await {
+        let fetched = match deadline.within(fetcher.get_body(&request)).await {
+            Some(fetched) if !deadline.passed() => fetched,
+            _ => return Some(cut_short),
+        };
+        let body = match fetched {
             Ok(body) => body,
             Err(err) => {
                 let err = FeedError::new(&spec.id, Some(Field::Pagination), err);
@@ -199,6 +207,7 @@ pub(super) async fn add_older_pages(
         }
         next = older.next;
     }
+    None
 }
 
 /// Decodes, parses and reads an older listing page on a blocking thread: every item, and the
@@ -230,31 +239,33 @@ async fn read_older_page(
 /// feed has `[feed.detail]`, with the fetcher's politeness and at most
 /// [`FeedSpec::detail_budget`] a run. A page that cannot be read leaves its item as the listing
 /// gave it, to be tried again next run.
+///
+/// A page that fails is tried again after a pause that grows with each failure (kept in the
+/// history). When `deadline` comes, no more pages are read: the returned [`CutShort`] says so.
 pub(super) async fn read_item_pages(
     spec: &FeedSpec,
     fetcher: &Fetcher,
     history: &History,
     items: &mut PageItems,
     now: DateTime<Utc>,
-) {
-    let Some(fields) = &spec.detail else {
-        return;
-    };
+    deadline: Deadline,
+) -> Option<CutShort> {
+    let fields = spec.detail.as_ref()?;
     let feed = spec.id.clone();
     let ids: Vec<String> = items.items.iter().map(|i| i.id.clone()).collect();
     let needed = history
         .call(move |store| {
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            store.needs_detail(&feed, &ids)
+            store.needs_detail(&feed, &ids, now)
         })
         .await;
     let needed = match needed {
         Ok(Ok(needed)) => needed,
         Ok(Err(err)) => {
             tracing::warn!("feed \"{}\": {}", spec.id, crate::error::chain(&err));
-            return;
+            return None;
         }
-        Err(_) => return,
+        Err(_) => return None,
     };
     let mut budget = spec.detail_budget();
     for (item, needed) in items.items.iter_mut().zip(needed) {
@@ -266,15 +277,26 @@ pub(super) async fn read_item_pages(
             continue;
         };
         budget -= 1;
-        let body = match fetcher
-            .get_body(&Request::page(spec, &url, Field::Detail))
-            .await
-        {
+        let cut_short = CutShort {
+            budget: deadline.budget,
+            what: "item pages",
+        };
+        if deadline.passed() {
+            return Some(cut_short);
+        }
+        let request = Request::page(spec, &url, Field::Detail);
+        let Some(fetched) = deadline.within(fetcher.get_body(&request)).await else {
+            // The page that was being read when time ran out counts as a failure.
+            item.detail_failed = true;
+            return Some(cut_short);
+        };
+        let body = match fetched {
             Ok(body) => body,
             Err(err) => {
+                item.detail_failed = true;
                 let err = FeedError::new(&spec.id, Some(Field::Detail), err);
                 tracing::warn!(
-                    "item {} \"{}\": {}; it is published as the listing gives it and its page is tried again next run",
+                    "item {} \"{}\": {}; it is published as the listing gives it and its page is tried again later",
                     item.position,
                     item.title,
                     crate::error::chain(&err)
@@ -295,4 +317,5 @@ pub(super) async fn read_item_pages(
             *item = read;
         }
     }
+    None
 }

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use futures::FutureExt as _;
 
-use super::FeedReport;
 use super::read::{ListingRead, add_older_pages, read_item_pages, read_listing};
+use super::{Deadline, FeedReport};
 use crate::checks::CheckError;
 use crate::error::{FeedError, FeedErrorKind};
 use crate::faults::pause_point;
@@ -30,6 +30,8 @@ pub(super) struct RunContext<'a> {
     pub(super) history: &'a History,
     /// Whether older pages are read even for feeds that have a history.
     pub(super) backfill: bool,
+    /// When the run must stop fetching.
+    pub(super) deadline: Deadline,
 }
 
 /// Refreshes one feed. A panic in it (a bug) fails this feed only; one while reading an older
@@ -70,25 +72,38 @@ async fn try_refresh(
         .map_err(|_| FeedError::panicked(&spec.id))?;
     let (validators, last_run) =
         known.map_err(|e: StoreError| FeedError::new(&spec.id, None, e))?;
+    let deadline = Deadline::for_feed(spec, run.deadline);
     let request = Request::listing(spec, &validators);
-    let fetched = run
-        .fetcher
-        .get(&request)
+    let fetched = deadline
+        .within(run.fetcher.get(&request))
         .await
+        .ok_or_else(|| {
+            FeedError::new(
+                &spec.id,
+                None,
+                FeedErrorKind::OutOfTime {
+                    budget: deadline.budget,
+                    stage: "while loading its page",
+                },
+            )
+        })?
         .map_err(|e| FeedError::new(&spec.id, Some(request.field), e))?;
+    let mut cut_short = None;
     let read = match fetched {
         Fetched::NotModified => None,
         Fetched::Page(body) => {
             let mut read = read_listing(spec, body, last_run, now).await?;
             if last_run.is_none() || run.backfill {
-                add_older_pages(spec, run.fetcher, &mut read, now).await;
+                cut_short = add_older_pages(spec, run.fetcher, &mut read, now, deadline).await;
             }
-            read_item_pages(spec, run.fetcher, run.history, &mut read.items, now).await;
+            let items = &mut read.items;
+            let detail = read_item_pages(spec, run.fetcher, run.history, items, now, deadline);
+            cut_short = cut_short.or(detail.await);
             Some(read)
         }
     };
     let (spec_owned, output, history) = (spec.clone(), run.output.clone(), run.history.clone());
-    super::blocking(&spec.id, move || {
+    let mut report = super::blocking(&spec.id, move || {
         publish_and_commit(
             &spec_owned,
             &output,
@@ -99,7 +114,9 @@ async fn try_refresh(
             now,
         )
     })
-    .await
+    .await?;
+    report.cut_short = cut_short;
+    Ok(report)
 }
 
 /// The synchronous end of a refresh, after the pages are read: work out the feed the history
@@ -173,6 +190,7 @@ fn publish_and_commit(
         new_items: merge.new_items,
         warnings: read.map(|r| r.items.warnings).unwrap_or_default(),
         files,
+        cut_short: None,
     })
 }
 

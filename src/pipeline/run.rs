@@ -5,9 +5,9 @@ use chrono::{DateTime, SubsecRound as _, Utc};
 use futures::StreamExt as _;
 use url::Url;
 
-use super::FeedResult;
 use super::refresh::{RunContext, refresh};
-use crate::error::{Error, FeedError, Result, chain};
+use super::{Deadline, FeedResult};
+use crate::error::{Budget, Error, FeedError, FeedErrorKind, Result, chain};
 use crate::fetch::Fetcher;
 use crate::output::{WriteOutcome, publish, remove_stale_temps};
 use crate::site::{self, FeedEntry};
@@ -16,7 +16,8 @@ use crate::store::{History, StateLock, Store};
 
 /// Refreshes `feeds` of `config` concurrently (at most `[fetch] concurrency` at a time), under
 /// the state file's lock. `on_done` is called as each feed finishes. Fails before any feed is
-/// tried when the lock is held or the state file cannot be opened.
+/// tried when the lock is held or the state file cannot be opened. Needs a Tokio runtime with
+/// its timers and I/O enabled (the run keeps time budgets).
 pub async fn run(
     config: &Config,
     feeds: &[&FeedSpec],
@@ -59,6 +60,10 @@ pub async fn run_until(
         fetcher: &fetcher,
         history: &history,
         backfill: config.run.backfill,
+        deadline: Deadline {
+            at: tokio::time::Instant::now() + config.run.run_timeout,
+            budget: Budget::Run(config.run.run_timeout),
+        },
     };
     let now = now.trunc_subsecs(0);
     let started = |_: &&&FeedSpec| {
@@ -70,9 +75,22 @@ pub async fn run_until(
         .map(|spec| {
             let context = &context;
             async move {
+                // Past the run's budget, no feed starts: each says so.
+                let result = if context.deadline.passed() {
+                    Err(FeedError::new(
+                        &spec.id,
+                        None,
+                        FeedErrorKind::OutOfTime {
+                            budget: context.deadline.budget,
+                            stage: "before it was started",
+                        },
+                    ))
+                } else {
+                    refresh(spec, context, now).await
+                };
                 FeedResult {
                     feed: spec.id.clone(),
-                    result: refresh(spec, context, now).await,
+                    result,
                 }
             }
         })

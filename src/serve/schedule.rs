@@ -31,9 +31,12 @@ pub(super) fn start(
 async fn refresh_loop(config: Config, interval: Duration, mut stop: watch::Receiver<bool>) {
     let feeds: Vec<&FeedSpec> = config.feeds.iter().collect();
     loop {
-        let report = |done: &FeedResult| {
-            if let Err(err) = &done.result {
-                tracing::error!("{}", chain(err));
+        let report = |done: &FeedResult| match &done.result {
+            Err(err) => tracing::error!("{}", chain(err)),
+            Ok(report) => {
+                if let Some(cut_short) = &report.cut_short {
+                    tracing::error!("feed \"{}\": {cut_short}", report.feed);
+                }
             }
         };
         match run_until(&config, &feeds, Utc::now(), &report, Some(stop.clone())).await {

@@ -57,6 +57,17 @@ struct KnownItem {
     updated: Option<String>,
     /// Its summary.
     summary: Option<String>,
+    /// How often its own page failed in a row.
+    detail_failures: u32,
+    /// When its own page is tried again after failing.
+    detail_retry_at: Option<String>,
+}
+
+/// The pause before an item's own page is tried again after `failures` failures in a row: an
+/// hour, doubling each time, at most a week.
+fn detail_backoff(failures: u32) -> TimeDelta {
+    let hours = 1_i64 << failures.saturating_sub(1).min(10);
+    TimeDelta::hours(hours.min(7 * 24))
 }
 
 fn merge(
@@ -68,13 +79,15 @@ fn merge(
     let now_text = timestamp(now);
     let mut merge = Merge::default();
     let mut find = tx.prepare_cached(
-        "SELECT date, dated_by_page, hash, updated, summary FROM items WHERE feed = ?1 AND id = ?2",
+        "SELECT date, dated_by_page, hash, updated, summary, detail_failures, detail_retry_at
+         FROM items WHERE feed = ?1 AND id = ?2",
     )?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO items (feed, id, title, link, summary, date, date_unix, dated_by_page,
                             first_seen, last_seen, updated, hash, position, content, author,
-                            image, detail_done)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                            image, detail_done, detail_failures, detail_retry_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18)
          ON CONFLICT (feed, id) DO UPDATE SET
             title = excluded.title, link = excluded.link, summary = excluded.summary,
             date = excluded.date, date_unix = excluded.date_unix,
@@ -83,7 +96,9 @@ fn merge(
             content = coalesce(excluded.content, items.content),
             author = coalesce(excluded.author, items.author),
             image = coalesce(excluded.image, items.image),
-            detail_done = max(excluded.detail_done, items.detail_done)",
+            detail_done = max(excluded.detail_done, items.detail_done),
+            detail_failures = excluded.detail_failures,
+            detail_retry_at = excluded.detail_retry_at",
     )?;
     for item in page.items {
         let known: Option<KnownItem> = find
@@ -94,6 +109,8 @@ fn merge(
                     hash: row.get(2)?,
                     updated: row.get(3)?,
                     summary: row.get(4)?,
+                    detail_failures: row.get(5)?,
+                    detail_retry_at: row.get(6)?,
                 })
             })
             .optional()?;
@@ -125,6 +142,15 @@ fn merge(
                 (date, updated)
             }
         };
+        let (failures, retry_at) = match (&known, item.detail_done, item.detail_failed) {
+            (_, true, _) => (0, None),
+            (known, false, true) => {
+                let failures = known.as_ref().map_or(0, |k| k.detail_failures) + 1;
+                (failures, Some(timestamp(now + detail_backoff(failures))))
+            }
+            (Some(known), false, false) => (known.detail_failures, known.detail_retry_at.clone()),
+            (None, false, false) => (0, None),
+        };
         upsert.execute(params![
             feed,
             item.id,
@@ -142,6 +168,8 @@ fn merge(
             item.author,
             item.image,
             item.detail_done,
+            failures,
+            retry_at,
         ])?;
     }
     tx.execute(

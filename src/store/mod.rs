@@ -320,19 +320,31 @@ impl Store {
         })
     }
 
-    /// Which of `ids` still need their own page read: not in the history, or not read yet.
-    pub fn needs_detail(&self, feed: &str, ids: &[&str]) -> Result<Vec<bool>, StoreError> {
+    /// Which of `ids` still need their own page read at `now`: not in the history, or not read
+    /// yet and not waiting out a failure's pause.
+    pub fn needs_detail(
+        &self,
+        feed: &str,
+        ids: &[&str],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let now = timestamp(now);
         let mut query = self
             .conn
-            .prepare_cached("SELECT detail_done FROM items WHERE feed = ?1 AND id = ?2")
+            .prepare_cached(
+                "SELECT detail_done, detail_retry_at FROM items WHERE feed = ?1 AND id = ?2",
+            )
             .map_err(|e| self.sqlite(e))?;
         ids.iter()
             .map(|id| {
-                let done: Option<bool> = query
-                    .query_row(params![feed, id], |row| row.get(0))
+                let known: Option<(bool, Option<String>)> = query
+                    .query_row(params![feed, id], |row| Ok((row.get(0)?, row.get(1)?)))
                     .optional()
                     .map_err(|e| self.sqlite(e))?;
-                Ok(!done.unwrap_or(false))
+                Ok(match known {
+                    None => true,
+                    Some((done, retry_at)) => !done && retry_at.is_none_or(|at| at <= now),
+                })
             })
             .collect()
     }

@@ -1,11 +1,12 @@
 //! The state file's schema, as an append-only list of migrations.
 
 /// The schema version this binary writes; older files are migrated forward to it.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Schema steps: entry `n` takes a file from version `n` to `n + 1`. Version 2 keeps the
 /// feed's configuration fingerprint with the page's validators; version 3 what items' own
-/// pages give (content, author, image) and whether they were read.
+/// pages give (content, author, image) and whether they were read; version 4 how often an
+/// item's own page failed and when it is tried again.
 pub(super) const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE feeds (
@@ -52,5 +53,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE items ADD COLUMN author TEXT;
     ALTER TABLE items ADD COLUMN image TEXT;
     ALTER TABLE items ADD COLUMN detail_done INTEGER NOT NULL DEFAULT 0;
+",
+    "
+    ALTER TABLE items ADD COLUMN detail_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE items ADD COLUMN detail_retry_at TEXT;
 ",
 ];

@@ -121,7 +121,9 @@ fn written_feeds_parse_back_with_the_same_values() {
     let config_path = config_for(dir.path(), &fixture("ilo-china-press-releases.html"), &out);
     let config = Config::load(&config_path).unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap();
+    // A run keeps time budgets: the runtime needs its timers.
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .unwrap();
     let feeds: Vec<_> = config.feeds.iter().collect();

@@ -370,7 +370,7 @@ fn a_state_file_from_a_newer_pressfeed_is_refused() {
     assert_eq!(
         text,
         format!(
-            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (3); run a newer pressfeed, or set `[output] state` to another file\n",
+            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (4); run a newer pressfeed, or set `[output] state` to another file\n",
             site.state().display()
         )
     );
@@ -835,7 +835,34 @@ fn item_pages_are_read_once_and_their_full_text_published() {
         feed.entries[1].summary.as_ref().unwrap().as_str(),
         "The lead of story 2."
     );
-    // ...and tried again next run.
+    // ...and not tried again on the next run (issue 12), but once its pause is over.
+    site.run().success();
+    assert_eq!(
+        counts(),
+        [1, 1, 1],
+        "a failed item page waits out its pause"
+    );
+    let retry_at: String = Connection::open(site.state())
+        .unwrap()
+        .query_row(
+            "SELECT detail_retry_at FROM items WHERE detail_failures = 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let retry_at = DateTime::parse_from_rfc3339(&retry_at).unwrap();
+    let wait = retry_at.with_timezone(&Utc) - Utc::now();
+    assert!(
+        wait > chrono::TimeDelta::minutes(55) && wait <= chrono::TimeDelta::hours(1),
+        "the first pause is an hour: {wait}"
+    );
+    Connection::open(site.state())
+        .unwrap()
+        .execute(
+            "UPDATE items SET detail_retry_at = '2000-01-01T00:00:00Z' WHERE detail_failures = 1",
+            [],
+        )
+        .unwrap();
     site.run().success();
     assert_eq!(counts(), [1, 1, 2]);
     let feed = parse_atom(&site.out.join("ilo-china.atom"));

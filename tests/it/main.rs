@@ -5,6 +5,7 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
+mod budgets;
 mod cli;
 mod egress;
 mod feeds;
