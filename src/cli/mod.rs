@@ -93,6 +93,19 @@ pub(crate) enum Command {
         /// /healthz answers 503 when a feed has been failing for longer than this.
         #[arg(long, default_value = "6h", value_parser = serve::parse_duration)]
         unhealthy_after: std::time::Duration,
+        /// Close a connection whose next request's headers have not arrived after this long
+        /// (idle keep-alive connections included).
+        #[arg(long, default_value = "20s", value_parser = serve::parse_duration)]
+        header_timeout: std::time::Duration,
+        /// Close a connection whose client takes longer than this to receive a response.
+        #[arg(long, default_value = "60s", value_parser = serve::parse_duration)]
+        send_timeout: std::time::Duration,
+        /// Most connections open at once (at most the file limit leaves room for).
+        #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
+        /// On SIGTERM or Ctrl-C, how long open connections may finish before they are closed.
+        #[arg(long, default_value = "10s", value_parser = serve::parse_duration)]
+        shutdown_grace: std::time::Duration,
     },
     /// Forget feeds' item history and page validators (after fixing a selector that took the
     /// wrong items); their next run starts afresh. Feed files stay until that run.
@@ -119,7 +132,21 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             bind,
             refresh,
             unhealthy_after,
-        }) => config().map(|config| serve::serve(config, *bind, *refresh, *unhealthy_after)),
+            header_timeout,
+            send_timeout,
+            max_connections,
+            shutdown_grace,
+        }) => {
+            let options = pressfeed::ServeOptions {
+                refresh: *refresh,
+                unhealthy_after: *unhealthy_after,
+                header_timeout: *header_timeout,
+                send_timeout: *send_timeout,
+                max_connections: usize::try_from(*max_connections).unwrap_or(usize::MAX),
+                shutdown_grace: *shutdown_grace,
+            };
+            config().map(|config| serve::serve(config, *bind, options))
+        }
         Some(Command::Suggest { page, url, id }) => Ok(suggest::suggest(page, url.as_ref(), id)),
     };
     outcome.unwrap_or_else(Ok)

@@ -9,17 +9,12 @@ use pressfeed::{Config, ServeOptions};
 
 use super::exit::Outcome;
 
-/// Serves `config`'s output folder on `bind`, refreshing every `refresh` when given.
+/// Serves `config`'s output folder on `bind` as `options` say.
 pub(crate) fn serve(
     config: Config,
     bind: SocketAddr,
-    refresh: Option<Duration>,
-    unhealthy_after: Duration,
+    options: ServeOptions,
 ) -> anyhow::Result<Outcome> {
-    let options = ServeOptions {
-        refresh,
-        unhealthy_after,
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

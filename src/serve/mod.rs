@@ -2,14 +2,15 @@
 //! validators, conditional requests and compression, optionally refreshing the feeds on a
 //! schedule under the same lock and state as `pressfeed run`.
 //!
-//! One file per HTTP concern: [`files`] (which files, their ETags), [`conditional`] (304s),
-//! [`compress`] (content codings), [`health`] (`/healthz`) and [`schedule`] (the refresh
-//! thread).
+//! One file per HTTP concern: [`listen`] (connections and their limits), [`files`] (which
+//! files, their ETags), [`conditional`] (304s), [`compress`] (content codings), [`health`]
+//! (`/healthz`) and [`schedule`] (the refresh thread).
 
 mod compress;
 mod conditional;
 mod files;
 mod health;
+mod listen;
 mod schedule;
 
 use std::net::SocketAddr;
@@ -41,6 +42,28 @@ pub struct ServeOptions {
     pub refresh: Option<Duration>,
     /// `/healthz` answers 503 when a feed has been failing for longer than this.
     pub unhealthy_after: Duration,
+    /// Longest wait for a request's headers, counted from when the connection is idle (it
+    /// bounds idle keep-alive connections too).
+    pub header_timeout: Duration,
+    /// Longest a client may take to receive a response.
+    pub send_timeout: Duration,
+    /// Most connections open at once (kept below the file limit).
+    pub max_connections: usize,
+    /// How long open connections may finish after a shutdown signal.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            refresh: None,
+            unhealthy_after: Duration::from_secs(6 * 3600),
+            header_timeout: Duration::from_secs(20),
+            send_timeout: Duration::from_secs(60),
+            max_connections: 512,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
 }
 
 impl ServeOptions {
@@ -53,7 +76,8 @@ impl ServeOptions {
 /// What every request shares.
 #[derive(Debug)]
 struct ServeState {
-    config: Config,
+    config: Arc<Config>,
+    health: health::HealthBoard,
     options: ServeOptions,
     cache_control: HeaderValue,
     files: FileCache,
@@ -65,26 +89,33 @@ struct ServeState {
 /// `/healthz`, compressed with brotli or gzip as the client accepts (files once per version;
 /// other answers by tower-http as they go).
 pub fn router(config: Config, options: ServeOptions) -> Router {
+    app(config, options).0
+}
+
+/// The router and the state its handlers share.
+fn app(config: Config, options: ServeOptions) -> (Router, Arc<ServeState>) {
     let cache_control =
         HeaderValue::from_str(&format!("public, max-age={}", options.max_age().as_secs()))
             .unwrap_or_else(|_| HeaderValue::from_static("public, max-age=300"));
     let state = Arc::new(ServeState {
         files: FileCache::new(&config.output.dir),
-        config,
+        config: Arc::new(config),
+        health: health::HealthBoard::default(),
         options,
         cache_control,
         compressing: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
         )),
     });
-    Router::new()
+    let router = Router::new()
         .route(
             "/healthz",
             axum::routing::get(health::health_route)
                 .layer(CompressionLayer::new().gzip(true).br(true)),
         )
         .fallback(handle)
-        .with_state(state)
+        .with_state(Arc::clone(&state));
+    (router, state)
 }
 
 async fn handle(
@@ -152,8 +183,10 @@ fn not_found() -> Response {
 }
 
 /// Serves `config`'s output folder on `listener` until `shutdown` completes; with a refresh
-/// interval, refreshes every feed at once and then on that interval. On shutdown it stops
-/// accepting, lets a refresh in progress finish, and returns.
+/// interval, refreshes every feed at once and then on that interval. Connections are bounded
+/// as [`ServeOptions`] says, and at most as many are open as the file limit allows (its soft
+/// limit is raised to the hard one first). On shutdown it stops accepting, lets requests and a
+/// refresh in progress finish (connections for at most `shutdown_grace`), and returns.
 pub async fn serve(
     config: Config,
     options: ServeOptions,
@@ -161,19 +194,55 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let refresher = options
-        .refresh
-        .map(|interval| schedule::start(config.clone(), interval, stop_rx));
-    let app = router(config, options);
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        })
-        .await;
+    let limits = listen::Limits {
+        header_timeout: options.header_timeout,
+        send_timeout: options.send_timeout,
+        max_connections: options.max_connections.min(connection_ceiling()),
+        shutdown_grace: options.shutdown_grace,
+    };
+    let refresh = options.refresh;
+    let (app, state) = app(config.clone(), options);
+    let refresher = refresh.map(|interval| schedule::start(config, interval, stop_rx, state));
+    listen::serve(listener, app, limits, async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    })
+    .await;
     if let Some(refresher) = refresher {
         // A refresh in progress finishes its writes; the loop then sees the stop.
         let _ = tokio::task::spawn_blocking(move || refresher.join()).await;
     }
-    served
+    Ok(())
+}
+
+/// File descriptors kept for everything but connections: the state file, feed files, the
+/// refresher's sockets.
+const RESERVED_DESCRIPTORS: u64 = 64;
+
+/// How many connections the file limit leaves room for, after raising its soft limit to the
+/// hard one where allowed.
+#[cfg(unix)]
+fn connection_ceiling() -> usize {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let raised = match (limit.current, limit.maximum) {
+        (Some(current), maximum) if maximum.is_none_or(|max| max > current) => {
+            // Far beyond what one process serves: no point asking for more.
+            let wanted = maximum.unwrap_or(u64::MAX).min(1 << 16);
+            let raised = Rlimit {
+                current: Some(wanted),
+                maximum: limit.maximum,
+            };
+            setrlimit(Resource::Nofile, raised).map_or(current, |()| wanted)
+        }
+        (Some(current), _) => current,
+        (None, _) => 1 << 16,
+    };
+    usize::try_from(raised.saturating_sub(RESERVED_DESCRIPTORS).max(1)).unwrap_or(usize::MAX)
+}
+
+/// Elsewhere, the default cap stands.
+#[cfg(not(unix))]
+fn connection_ceiling() -> usize {
+    usize::MAX
 }

@@ -4,7 +4,11 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use std::sync::Arc;
+
 use tokio::sync::watch;
+
+use super::ServeState;
 
 use crate::error::chain;
 use crate::pipeline::{FeedResult, run_until};
@@ -12,23 +16,30 @@ use crate::spec::{Config, FeedSpec};
 
 /// Starts the refresh thread: every `interval` until `stop` turns true. A refresh in progress
 /// when it does finishes its writes first.
+/// After each refresh, `/healthz`'s snapshot of `state` is read again.
 pub(super) fn start(
     config: Config,
     interval: Duration,
     stop: watch::Receiver<bool>,
+    state: Arc<ServeState>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
         {
-            Ok(runtime) => runtime.block_on(refresh_loop(config, interval, stop)),
+            Ok(runtime) => runtime.block_on(refresh_loop(config, interval, stop, &state)),
             Err(err) => tracing::error!("cannot start the refresh: {err}"),
         }
     })
 }
 
-async fn refresh_loop(config: Config, interval: Duration, mut stop: watch::Receiver<bool>) {
+async fn refresh_loop(
+    config: Config,
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+    state: &ServeState,
+) {
     let feeds: Vec<&FeedSpec> = config.feeds.iter().collect();
     loop {
         let report = |done: &FeedResult| match &done.result {
@@ -46,6 +57,7 @@ async fn refresh_loop(config: Config, interval: Duration, mut stop: watch::Recei
             }
             Err(err) => tracing::warn!("refresh skipped: {}", chain(&err)),
         }
+        state.health.invalidate();
         let pause = interval.mul_f64(0.9 + 0.2 * fastrand::f64());
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}

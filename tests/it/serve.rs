@@ -7,10 +7,10 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use pressfeed::{Config, ServeOptions, router};
+use pressfeed::{Config, ServeOptions};
 use reqwest::header;
 
-use pressfeed_testkit::server::{Background, Reply, TestServer};
+use pressfeed_testkit::server::{Reply, TestServer};
 use pressfeed_testkit::{
     HttpSite, config_for, fixture, parse_atom, pressfeed, spawn_serve, stderr,
 };
@@ -39,21 +39,47 @@ fn published() -> Published {
     }
 }
 
-/// A `serve` router on 127.0.0.1, port 0, on a thread of its own; stops when dropped.
-struct Running(Background);
+/// `pressfeed::serve` on 127.0.0.1, port 0, on a thread of its own; stops when dropped.
+struct Running {
+    addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
 
 impl Running {
     fn start(config: Config, options: ServeOptions) -> Running {
-        Running(Background::spawn("127.0.0.1", router(config, options)))
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                pressfeed::serve(config, options, listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        Running {
+            addr: addr_rx.recv().unwrap(),
+            stop: Some(stop),
+            thread: Some(thread),
+        }
     }
 
     fn url(&self, path: &str) -> String {
-        self.0.url(path)
+        format!("http://{}{path}", self.addr)
     }
 
     /// Sends `path` as written (no normalising) and returns the status code.
     fn raw_status(&self, path: &str) -> u16 {
-        let mut stream = std::net::TcpStream::connect(self.0.addr).unwrap();
+        let mut stream = std::net::TcpStream::connect(self.addr).unwrap();
         write!(
             stream,
             "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -86,10 +112,22 @@ impl Running {
     }
 }
 
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 fn options() -> ServeOptions {
     ServeOptions {
         refresh: None,
         unhealthy_after: Duration::from_secs(3600),
+        ..ServeOptions::default()
     }
 }
 
@@ -512,6 +550,7 @@ fn healthz_reports_feeds_and_fails_when_one_fails_too_long() {
         ServeOptions {
             refresh: None,
             unhealthy_after: Duration::from_secs(1),
+            ..ServeOptions::default()
         },
     );
     let response = rt
@@ -763,4 +802,131 @@ fn the_index_page_renders_in_a_browser_and_its_links_work() {
         "{}",
         png.len()
     );
+}
+
+/// Issue 12: more silent and half-sent connections than the cap do not keep a normal request
+/// out (the idlest are closed to let it in), and the header timeout closes the silent ones.
+#[test]
+fn silent_connections_cannot_take_the_server() {
+    use std::io::{Read as _, Write as _};
+    let site = published();
+    let (mut child, base) = spawn_serve(
+        &site.config.path,
+        &["--max-connections", "20", "--header-timeout", "3s"],
+    );
+    let addr = base.trim_start_matches("http://").to_string();
+    let mut held = Vec::new();
+    for n in 0..30 {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        if n % 3 == 0 {
+            // Half a request: the headers never end.
+            stream
+                .write_all(b"GET /ilo-china.rss HTTP/1.1\r\nHost: x\r\n")
+                .unwrap();
+        }
+        held.push(stream);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let response = runtime()
+        .block_on(client().get(format!("{base}/ilo-china.rss")).send())
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // After the header timeout, the server has closed every one of them.
+    std::thread::sleep(Duration::from_millis(3500));
+    for stream in &mut held {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        let mut buf = [0; 512];
+        // Closed (0 bytes, or a reset), or answered 408 and then closed: never left open.
+        let read = stream.read(&mut buf);
+        assert!(
+            matches!(read, Ok(0) | Err(_)) || buf.starts_with(b"HTTP/1.1 408"),
+            "{read:?}"
+        );
+    }
+    terminate(&mut child);
+}
+
+/// Issue 12: a client holding half a request does not hold up shutdown beyond the grace.
+#[test]
+fn shutdown_with_a_half_sent_request_ends_within_the_grace() {
+    use std::io::Write as _;
+    let site = published();
+    let (mut child, base) = spawn_serve(&site.config.path, &["--shutdown-grace", "1s"]);
+    let addr = base.trim_start_matches("http://").to_string();
+    let mut half = std::net::TcpStream::connect(&addr).unwrap();
+    half.write_all(b"GET /ilo-china.atom HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Issue 12: `/healthz` shows error texts to loopback clients only.
+#[test]
+fn healthz_shows_error_texts_to_loopback_clients_only() {
+    let site = published();
+    let text = std::fs::read_to_string(&site.config.path).unwrap();
+    let good = fixture("ilo-china-press-releases.html");
+    let bad = fixture("broken/layout-changed.html");
+    std::fs::write(
+        &site.config.path,
+        text.replace(good.to_str().unwrap(), bad.to_str().unwrap()),
+    )
+    .unwrap();
+    pressfeed()
+        .arg("-c")
+        .arg(&site.config.path)
+        .arg("run")
+        .assert()
+        .code(1);
+    let config = Config::load(&site.config.path).unwrap();
+    let rt = runtime();
+    let body = |url: String| -> serde_json::Value {
+        let response = rt.block_on(client().get(url).send()).unwrap();
+        serde_json::from_slice(&rt.block_on(response.bytes()).unwrap()).unwrap()
+    };
+    // Over loopback: the error is shown.
+    let server = Running::start(config.clone(), options());
+    let seen = body(server.url("/healthz"));
+    assert!(
+        seen["feeds"][0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("matches nothing")
+    );
+    // The router alone knows no client address: it answers as to anyone else.
+    let anyone = pressfeed_testkit::server::Background::spawn(
+        "127.0.0.1",
+        pressfeed::router(config, options()),
+    );
+    let public = body(anyone.url("/healthz"));
+    assert_eq!(public["feeds"][0]["failing"], true);
+    assert!(public["feeds"][0]["last_error"].is_null(), "{public}");
 }
