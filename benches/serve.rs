@@ -5,6 +5,12 @@
 //! page of the ILO shape, publishes it with the release binary, starts
 //! `pressfeed serve --bind 127.0.0.1:0`, and runs `wrk -t2 -c64 -d10s` twice. The server and
 //! `wrk` share the machine's cores. Results are printed and written to `target/serve_wrk.txt`.
+//!
+//! Then `/healthz` with 1,000 feeds (issue 12): a second site of 1,000 small feeds, one in ten
+//! failing, is published and served, and `wrk -t1 -c4 -d5s` asks for `/healthz`. Its figure is
+//! the server's own CPU time per answer (user + system time of the server process from
+//! `/proc/<pid>/stat`, over the requests `wrk` completed), which does not depend on how the
+//! cores are shared with `wrk`.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
@@ -41,6 +47,7 @@ fn main() {
     let not_modified = wrk(&url, &[&format!("If-None-Match: {etag}")]);
     let _ = server.kill();
     let _ = server.wait();
+    let health = healthz_cost(dir.path());
 
     let bytes = std::fs::metadata(dir.path().join("public/ilo.atom"))
         .expect("the feed was written")
@@ -56,10 +63,96 @@ fn main() {
         } else {
             "NOT met"
         }
-    );
+    ) + &health;
     print!("{report}");
     let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/serve_wrk.txt");
     let _ = std::fs::write(target, report);
+}
+
+/// Feeds in the `/healthz` site.
+const HEALTH_FEEDS: usize = 1_000;
+/// The issue's ceiling on the server time of one `/healthz` answer, in milliseconds.
+const HEALTH_GOAL_MS: f64 = 1.0;
+
+/// Publishes and serves 1,000 feeds and measures `/healthz`; returns the report's lines.
+fn healthz_cost(dir: &Path) -> String {
+    let site = dir.join("health");
+    std::fs::create_dir_all(&site).expect("a folder for the site");
+    std::fs::copy(dir.join("page.html"), site.join("page.html")).expect("page copied");
+    let mut text =
+        String::from("[output]\ndir = \"public\"\nbase_url = \"http://localhost:8080/\"\n");
+    for n in 0..HEALTH_FEEDS {
+        // One feed in ten reads a page that is not there, so the answer carries errors.
+        let source = if n % 10 == 0 {
+            "missing.html"
+        } else {
+            "page.html"
+        };
+        text.push_str(&format!(
+            "\n[[feed]]\nid = \"feed-{n:04}\"\ntitle = \"Feed {n}\"\n\
+             url = \"https://example.org/news/{n}/\"\nsource = \"{source}\"\n\
+             date_formats = [\"%d %B %Y\"]\nmax_items = 5\n\n\
+             [feed.selectors]\nitem = \".press-releases ol.item-list > li.item\"\n\
+             title = \"h3.item-title a\"\nlink = \"h3.item-title a\"\ndate = \"span.date\"\n"
+        ));
+    }
+    let config = site.join("config.toml");
+    std::fs::write(&config, text).expect("config written");
+    // Exits 1: a tenth of the feeds fail, as intended.
+    Command::new(env!("CARGO_BIN_EXE_pressfeed"))
+        .arg("--config")
+        .arg(&config)
+        .args(["--quiet", "run"])
+        .stderr(Stdio::null())
+        .status()
+        .expect("pressfeed runs");
+    let (mut server, address) = start_server(&config);
+    let url = format!("{address}healthz");
+    let bytes = {
+        let rest = url.strip_prefix("http://").expect("an http URL");
+        let (host, path) = rest.split_once('/').expect("a path");
+        let mut stream = std::net::TcpStream::connect(host).expect("the server accepts");
+        write!(
+            stream,
+            "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("request sent");
+        let mut answer = Vec::new();
+        std::io::Read::read_to_end(&mut stream, &mut answer).expect("an answer");
+        answer.len()
+    };
+    let before = cpu_seconds(server.id());
+    let (rate, requests) = wrk_run(&url, &["-t1", "-c4", "-d5s"]);
+    let spent = cpu_seconds(server.id()) - before;
+    let _ = server.kill();
+    let _ = server.wait();
+    let per_answer_ms = spent / requests.max(1.0) * 1000.0;
+    format!(
+        "GET /healthz, {HEALTH_FEEDS} feeds ({bytes} bytes), wrk -t1 -c4 -d5s: {rate:.0} requests/s\n\
+         server CPU time per /healthz answer: {per_answer_ms:.3} ms  goal < {HEALTH_GOAL_MS} ms: {}\n",
+        if per_answer_ms < HEALTH_GOAL_MS {
+            "met"
+        } else {
+            "NOT met"
+        }
+    )
+}
+
+/// User plus system CPU seconds process `pid` has used (Linux `/proc/<pid>/stat`).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<f64>().ok())
+        .sum();
+    // The kernel's clock tick, USER_HZ, is 100 on Linux.
+    ticks / 100.0
 }
 
 /// Writes a 50-item page and a config publishing it; returns the config's path.
@@ -139,16 +232,33 @@ fn etag_of(url: &str) -> String {
 
 /// Requests per second `wrk` measures for `url`, sending `headers`.
 fn wrk(url: &str, headers: &[&str]) -> f64 {
-    let mut command = Command::new("wrk");
-    command.args(["-t2", "-c64", "-d10s", "--latency"]);
+    let mut args = vec!["-t2", "-c64", "-d10s"];
     for header in headers {
-        command.args(["-H", header]);
+        args.extend(["-H", header]);
     }
-    let output = command.arg(url).output().expect("wrk runs");
+    wrk_run(url, &args).0
+}
+
+/// Runs `wrk` with `args` on `url`; requests per second and requests completed.
+fn wrk_run(url: &str, args: &[&str]) -> (f64, f64) {
+    let output = Command::new("wrk")
+        .args(args)
+        .arg("--latency")
+        .arg(url)
+        .output()
+        .expect("wrk runs");
     let text = String::from_utf8_lossy(&output.stdout);
     eprintln!("{text}");
-    text.lines()
+    let rate = text
+        .lines()
         .find_map(|line| line.strip_prefix("Requests/sec:"))
         .and_then(|v| v.trim().parse().ok())
-        .expect("wrk reports Requests/sec")
+        .expect("wrk reports Requests/sec");
+    // "  12345 requests in 5.00s, 1.23GB read"
+    let requests = text
+        .lines()
+        .find_map(|line| line.trim().split_once(" requests in "))
+        .and_then(|(n, _)| n.trim().parse().ok())
+        .expect("wrk reports the requests it made");
+    (rate, requests)
 }
