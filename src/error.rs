@@ -29,6 +29,12 @@ pub enum Error {
     /// A feed failed.
     #[error(transparent)]
     Feed(#[from] FeedError),
+    /// `index.html` or `feeds.opml` could not be written (the error names the file).
+    #[error(transparent)]
+    Site(#[from] OutputError),
+    /// A bug: a step panicked.
+    #[error("internal error {0} (a bug: please report it)")]
+    Panicked(&'static str),
 }
 
 /// `Result` with pressfeed's [`Error`].
@@ -77,6 +83,12 @@ pub enum FeedErrorKind {
     /// Its files could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// Its new files were published, but the history could not keep the page (a full disk):
+    /// the files are ahead of the history until a run commits again.
+    #[error(
+        "its new files were published, but the history could not record the run; the next run brings the history up to date"
+    )]
+    NotRecorded(#[source] StoreError),
     /// A bug: its refresh panicked.
     #[error("internal error (a bug: please report it); files and history are kept")]
     Panicked,
@@ -139,6 +151,12 @@ impl FeedError {
     /// A bug in `feed`'s refresh.
     pub fn panicked(feed: &str) -> Self {
         FeedError::new(feed, None, FeedErrorKind::Panicked)
+    }
+
+    /// Whether the feed's previous files and history are as they were before the refresh
+    /// (true of every failure but [`FeedErrorKind::NotRecorded`]).
+    pub fn kept_previous(&self) -> bool {
+        !matches!(*self.kind, FeedErrorKind::NotRecorded(_))
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, Utc};
 use url::Url;
 
 use crate::dates::{DateError, PLAUSIBLE_YEARS, PageDate, Unparsed, parse_date_at};
@@ -135,6 +135,20 @@ pub enum ItemWarning {
         #[source]
         source: DateError,
     },
+    /// The item's date is more than [`FUTURE_SLACK`] after the page was read (a typo, a
+    /// placeholder like 9999-12-31, an event's date): it would sit above every newer item, so
+    /// the item is dated when first seen instead.
+    #[error(
+        "item {position} \"{title}\": field \"date\": {date} is more than a day after the page was read; the item is dated when first seen"
+    )]
+    FutureDate {
+        /// Position on the page.
+        position: usize,
+        /// The item's title.
+        title: String,
+        /// The date the page gives (RFC 3339).
+        date: String,
+    },
     /// The item has no link: it links to the listing page, with an id from its title and date.
     #[error(
         "item {position} \"{title}\": field \"link\": no link found; the item links to the page, with an id from its title and date"
@@ -167,6 +181,15 @@ fn describe(title: &Option<String>, link: &Option<String>) -> String {
         (None, Some(l)) => format!(" (link {l})"),
         (None, None) => String::new(),
     }
+}
+
+/// How far after the page was read a date may be (time zones, a clock a little ahead); later
+/// ones are not taken as publication dates.
+pub(crate) const FUTURE_SLACK: TimeDelta = TimeDelta::days(1);
+
+/// Whether `date` is too far after `now` to be a publication date.
+pub(crate) fn is_future(date: DateTime<FixedOffset>, now: DateTime<Utc>) -> bool {
+    date.with_timezone(&Utc) > now + FUTURE_SLACK
 }
 
 /// How many items had each field, for `check`.
@@ -238,6 +261,15 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
             }
         };
         let date = match parse_dates(&raw.dates, spec, now) {
+            Ok(Some(date)) if is_future(date.date, now) => {
+                built.counts.date_parsed += 1;
+                built.warnings.push(ItemWarning::FutureDate {
+                    position: raw.position,
+                    title: title.clone(),
+                    date: date.date.to_rfc3339(),
+                });
+                None
+            }
             Ok(date) => {
                 built.counts.date_parsed += usize::from(date.is_some());
                 date
@@ -381,8 +413,17 @@ pub fn apply_detail(item: &mut PageItem, detail: Detail, spec: &FeedSpec, now: D
     if item.date.is_none()
         && let Ok(Some(date)) = parse_dates(&detail.dates, spec, now)
     {
-        item.date = Some(date.date);
-        item.date_inferred = date.inferred;
+        if is_future(date.date, now) {
+            tracing::warn!(
+                "feed \"{}\": item \"{}\": field \"detail.date\": {} is more than a day after the page was read; the item is dated when first seen",
+                spec.id,
+                item.title,
+                date.date.to_rfc3339()
+            );
+        } else {
+            item.date = Some(date.date);
+            item.date_inferred = date.inferred;
+        }
     }
     item.detail_done = true;
 }

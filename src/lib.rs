@@ -70,8 +70,8 @@ pub use item::{
 };
 pub use output::{OutputError, WriteOutcome, publish, remove_stale_temps};
 pub use pipeline::{
-    CutShort, FeedReport, FeedResult, ListingRead, Preview, SuggestError, Suggested, forget,
-    preview, read_items, read_page, render_feed, run, run_until, statuses, suggest_page,
+    CutShort, FeedReport, FeedResult, ListingRead, Preview, RunReport, SuggestError, Suggested,
+    forget, preview, read_items, read_page, render_feed, run, run_until, statuses, suggest_page,
 };
 pub use render::{FeedMeta, RenderError, render};
 pub use serve::{DEFAULT_BIND, ServeOptions, router, serve};
@@ -86,6 +86,6 @@ pub use store::{
 };
 pub use suggest::{DateField, Suggestion, feed_block, page_title, suggest, toml_string};
 pub use text::{
-    LinkError, clean_text, escape_attribute, escape_html, resolve_link, sanitise_html,
-    strip_forbidden_chars, text_of,
+    LinkError, clean_text, escape_attribute, escape_html, for_terminal, resolve_link,
+    sanitise_html, strip_forbidden_chars, text_of,
 };

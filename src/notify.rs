@@ -6,6 +6,8 @@
 
 use std::time::Instant;
 
+use futures::StreamExt as _;
+
 use reqwest::StatusCode;
 use url::Url;
 
@@ -14,6 +16,9 @@ use crate::spec::{FetchSettings, RunSettings};
 
 /// Attempts per notification: a hub that is down is not waited for as long as a page.
 const HUB_ATTEMPTS: u32 = 3;
+
+/// Notifications in flight at once.
+pub(crate) const HUB_CONCURRENCY: usize = 4;
 
 /// The retry policy for the hub: the run's, with at most [`HUB_ATTEMPTS`] attempts.
 pub(crate) fn hub_policy(run: &RunSettings) -> RetryPolicy {
@@ -56,15 +61,19 @@ pub(crate) async fn publish(
                 .collect();
         }
     };
-    // Topics go out together: one slow hub answer does not hold up the others.
-    let results = futures::future::join_all(topics.iter().map(|topic| {
-        let client = &client;
-        async move {
-            let outcome = notify_one(client, hub, topic, settings, policy).await;
-            outcome.err().map(|why| (topic.clone(), why))
-        }
-    }))
-    .await;
+    // A few topics go out at a time: one slow hub answer does not hold up the others, and
+    // a run that changed hundreds of feeds does not open hundreds of connections to the hub.
+    let results: Vec<Option<(String, HubFailure)>> = futures::stream::iter(topics)
+        .map(|topic| {
+            let client = &client;
+            async move {
+                let outcome = notify_one(client, hub, topic, settings, policy).await;
+                outcome.err().map(|why| (topic.clone(), why))
+            }
+        })
+        .buffer_unordered(HUB_CONCURRENCY)
+        .collect()
+        .await;
     results.into_iter().flatten().collect()
 }
 

@@ -178,6 +178,33 @@ pub fn strip_forbidden_chars(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Whether `c` can change what a terminal shows beyond its own glyph: a control character
+/// (C0 but line feed and tab, DEL, C1: ESC and CSI start escape sequences) or a bidirectional
+/// override or isolate, which reorders the text around it.
+pub(crate) fn moves_the_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` safe to print to a terminal: every character that could start an escape sequence
+/// or reorder the line is shown as its code (`\u{1b}`) instead; page text cannot move the
+/// cursor, retitle the window or hide what follows. Borrows when there is nothing to change.
+pub fn for_terminal(text: &str) -> Cow<'_, str> {
+    use std::fmt::Write as _;
+    if !text.chars().any(moves_the_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if moves_the_terminal(c) {
+            let _ = write!(shown, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            shown.push(c);
+        }
+    }
+    Cow::Owned(shown)
+}
+
 /// Escapes text for use as HTML (RSS `description` is HTML).
 pub fn escape_html(text: &str) -> String {
     escape(text, false)
@@ -329,6 +356,16 @@ pub(crate) fn starts_read_more(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_for_a_terminal_shows_escape_sequences_as_codes() {
+        assert_eq!(for_terminal("plain\ttext\n"), "plain\ttext\n");
+        assert!(matches!(for_terminal("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            for_terminal("a\u{1b}]0;owned\u{7}b\u{9b}2Jc\u{202e}d\re"),
+            "a\\u{1b}]0;owned\\u{7}b\\u{9b}2Jc\\u{202e}d\\u{d}e"
+        );
+    }
 
     #[test]
     fn links_resolve_against_the_base() {

@@ -49,7 +49,7 @@ pub(crate) fn run_failed(err: &Error) -> Outcome {
     match err {
         Error::Store(err) => store_failed(err),
         Error::Config(err) => failed(err, Outcome::Usage),
-        Error::Feed(err) => failed(err, Outcome::FeedFailed),
+        Error::Feed(_) | Error::Site(_) | Error::Panicked(_) => failed(err, Outcome::FeedFailed),
     }
 }
 

@@ -49,8 +49,11 @@ impl Write for LogLine {
 
 impl Drop for LogLine {
     fn drop(&mut self) {
+        // Log lines quote page text: it must not drive the terminal.
+        let line = String::from_utf8_lossy(&self.0);
+        let line = pressfeed::for_terminal(&line);
         let write = || {
-            let _ = std::io::stderr().lock().write_all(&self.0);
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
         };
         match PROGRESS.get() {
             Some(bar) if !bar.is_finished() => bar.suspend(write),

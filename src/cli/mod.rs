@@ -168,6 +168,13 @@ fn find_feed<'a>(config: &'a Config, id: &str) -> Option<&'a FeedSpec> {
 
 /// Writes `text` to standard output.
 fn print(text: &str) -> anyhow::Result<()> {
+    // Page text (titles, links, errors quoting it) must not drive the terminal.
+    print_exactly(&pressfeed::for_terminal(text))
+}
+
+/// Writes `text` to standard output as it is: machine output (JSON, TOML) whose own escaping
+/// already keeps control characters out.
+fn print_exactly(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())

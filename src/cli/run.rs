@@ -35,17 +35,14 @@ pub(crate) fn run(mut config: Config, only: &[String], backfill: bool) -> anyhow
         Ok(results) => results,
         Err(err) => return Ok(exit::run_failed(&err)),
     };
+    if let Some(err) = &results.site_error {
+        tracing::error!("{}; the feeds' own files were written", chain(err));
+    }
     // A feed a time budget cut short published what it read, but did not finish.
-    let failed = results
-        .iter()
-        .filter(|r| {
-            r.result
-                .as_ref()
-                .map_or(true, |report| report.cut_short.is_some())
-        })
-        .count();
-    if failed > 0 && results.len() > 1 {
-        tracing::error!("{failed} of {} feeds failed", results.len());
+    let failed = results.failures();
+    let feeds_failed = failed - usize::from(results.site_error.is_some());
+    if feeds_failed > 0 && results.feeds.len() > 1 {
+        tracing::error!("{feeds_failed} of {} feeds failed", results.feeds.len());
     }
     Ok(if failed > 0 {
         Outcome::FeedFailed
@@ -58,11 +55,15 @@ pub(crate) fn run(mut config: Config, only: &[String], backfill: bool) -> anyhow
 fn report(done: &FeedResult) {
     let report = match &done.result {
         Ok(report) => report,
-        Err(err) => {
+        Err(err) if err.kept_previous() => {
             tracing::error!(
                 "{}; its previous feed files and history are kept",
                 chain(err)
             );
+            return;
+        }
+        Err(err) => {
+            tracing::error!("{}", chain(err));
             return;
         }
     };

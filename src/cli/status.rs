@@ -41,6 +41,10 @@ pub(crate) fn status(config: &Config, json: bool) -> anyhow::Result<Outcome> {
             );
         }
     }
-    super::print(&out)?;
+    if json {
+        super::print_exactly(&out)?;
+    } else {
+        super::print(&out)?;
+    }
     Ok(Outcome::Success)
 }

@@ -51,10 +51,12 @@ pub(crate) fn suggest(page: &str, url: Option<&url::Url>, id: &str) -> anyhow::R
     // The preview: what the block reads, as `check` shows it.
     if let Some((spec, items)) = &found.preview {
         out.push_str("\n# Preview\n");
-        for line in super::check::report(spec, items, None).lines() {
+        let report = super::check::report(spec, items, None);
+        for line in pressfeed::for_terminal(&report).lines() {
             let _ = writeln!(out, "# {line}");
         }
     }
-    super::print(&out)?;
+    // TOML: its strings escape control characters themselves.
+    super::print_exactly(&out)?;
     Ok(Outcome::Success)
 }

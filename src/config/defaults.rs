@@ -23,8 +23,10 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
 );
 /// The output folder, relative to the config file's folder.
 pub(crate) const DEFAULT_OUTPUT_DIR: &str = "public";
-/// The state file's name, beside the output folder.
+/// The state file's name, beside the config file.
 pub(crate) const STATE_FILE_NAME: &str = "pressfeed-state.sqlite";
+/// The longest feed id (it names files; file systems limit names to 255 bytes).
+pub(crate) const MAX_ID_CHARS: usize = 100;
 
 /// Feeds refreshed at the same time (`[fetch] concurrency`).
 pub(crate) const DEFAULT_CONCURRENCY: usize = 8;

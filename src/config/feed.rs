@@ -7,7 +7,9 @@ use encoding_rs::Encoding;
 use toml::Spanned;
 use url::Url;
 
-use super::defaults::{DEFAULT_KEEP_DAYS, DEFAULT_MAX_ITEMS, DEFAULT_MIN_ITEM_SHARE, KEEP_DAYS};
+use super::defaults::{
+    DEFAULT_KEEP_DAYS, DEFAULT_MAX_ITEMS, DEFAULT_MIN_ITEM_SHARE, KEEP_DAYS, MAX_ID_CHARS,
+};
 use super::location::Document;
 use super::raw::RawFeed;
 use super::{Bounds, ConfigError, Ctx, Problem, fetch, pagination, selectors};
@@ -43,6 +45,9 @@ pub(super) fn compile(
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if !valid_id {
         return ctx.invalid(raw.id.span(), "id", Problem::BadId(id.clone()));
+    }
+    if id.len() > MAX_ID_CHARS {
+        return ctx.invalid(raw.id.span(), "id", Problem::LongId(id.len()));
     }
     let title = clean_text(raw.title.get_ref());
     if title.is_empty() {

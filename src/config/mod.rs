@@ -96,11 +96,20 @@ impl Config {
         let doc = Document { text, path };
         let raw: RawConfig = toml::from_str(text).map_err(|error| syntax(doc, error))?;
         let top = Ctx { doc, feed: None };
-        let base_dir = path
+        // Relative paths are taken from the config file's folder; the state file from its
+        // real folder, absolute, so that every way of naming the config finds one history.
+        // A config reached through a symbolic link takes every path from the real folder.
+        let config_dir = output::resolved(path)
             .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        let (output, default_formats) = output::compile(top, &raw.output, &base_dir)?;
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let base_dir = if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) {
+            config_dir.clone()
+        } else {
+            path.parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."))
+        };
+        let (output, default_formats) = output::compile(top, &raw.output, &base_dir, &config_dir)?;
         let run = fetch::run_settings(top, &raw.fetch)?;
         let fetch_defaults = fetch::defaults(top, &raw.fetch)?;
         if raw.feeds.is_empty() {
@@ -117,7 +126,7 @@ impl Config {
                 formats: &default_formats,
             };
             let feed = feed::compile(doc, raw_feed, &defaults)?;
-            if let Some(first) = feeds.iter().find(|f| f.id == feed.id) {
+            if let Some(first) = feeds.iter().find(|f| f.id.eq_ignore_ascii_case(&feed.id)) {
                 // Two feeds with one id would share files and history.
                 let ctx = Ctx {
                     doc,
@@ -128,6 +137,7 @@ impl Config {
                     "id",
                     Problem::DuplicateId {
                         id: feed.id.clone(),
+                        first_id: first.id.clone(),
                         first_title: first.title.clone(),
                     },
                 );

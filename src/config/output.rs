@@ -15,12 +15,10 @@ pub(super) fn compile(
     ctx: Ctx<'_>,
     raw: &RawOutput,
     base_dir: &Path,
+    config_dir: &Path,
 ) -> Result<(OutputSettings, Vec<Format>), ConfigError> {
     let dir = base_dir.join(&raw.dir);
-    let state = match &raw.state {
-        Some(state) => base_dir.join(state),
-        None => default_state_path(&dir),
-    };
+    let state = state_path(ctx, raw, config_dir, &dir)?;
     let websub_hub = match &raw.websub_hub {
         Some(hub) if raw.base_url.is_none() => {
             return ctx.invalid(hub.span(), "output.websub_hub", Problem::HubNeedsBaseUrl);
@@ -45,11 +43,84 @@ pub(super) fn compile(
     Ok((output, default_formats))
 }
 
-/// The state file's default place: beside the output folder (not in it: that folder is served).
-fn default_state_path(dir: &Path) -> PathBuf {
-    match dir.parent() {
-        Some(parent) => parent.join(STATE_FILE_NAME),
-        None => dir.join(STATE_FILE_NAME),
+/// The state file: `output.state`, or by default beside the config file; either way taken
+/// from the config file's real folder (`config_dir`), so that one config reached by different
+/// paths keeps one history. It must not be inside the output folder, which is published.
+///
+/// Before 0.2 the default was beside the output folder; a state file found there (and not
+/// beside the config) is still used, with a warning saying where to move it.
+fn state_path(
+    ctx: Ctx<'_>,
+    raw: &RawOutput,
+    config_dir: &Path,
+    dir: &Path,
+) -> Result<PathBuf, ConfigError> {
+    let published = resolved(dir);
+    let inside = |path: &Path| resolved(path).starts_with(&published);
+    if let Some(state) = &raw.state {
+        let path = resolved(&config_dir.join(state.get_ref()));
+        if inside(&path) {
+            let problem = Problem::StateInOutput {
+                state: path,
+                dir: published,
+                default: false,
+            };
+            return ctx.invalid(state.span(), "output.state", problem);
+        }
+        return Ok(path);
+    }
+    let path = config_dir.join(STATE_FILE_NAME);
+    let legacy = dir.parent().map(|parent| parent.join(STATE_FILE_NAME));
+    if let Some(legacy) = legacy.filter(|legacy| {
+        resolved(legacy) != path && !path.exists() && legacy.exists() && !inside(legacy)
+    }) {
+        tracing::warn!(
+            "the state file {} is where earlier versions kept it; it now belongs beside the config file: move it to {} while no run is going, or set output.state",
+            legacy.display(),
+            path.display()
+        );
+        return Ok(legacy);
+    }
+    if inside(&path) {
+        let problem = Problem::StateInOutput {
+            state: path,
+            dir: published,
+            default: true,
+        };
+        return ctx.invalid(0..0, "output.state", problem);
+    }
+    Ok(path)
+}
+
+/// `path` absolute, without `.` and `..`, its longest existing part with symlinks resolved:
+/// comparable whether or not it exists yet.
+pub(super) fn resolved(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut lexical = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    // The existing ancestor, canonical, then the rest as written.
+    let mut rest = Vec::new();
+    let mut head = lexical.as_path();
+    loop {
+        if let Ok(real) = head.canonicalize() {
+            return rest.iter().rev().fold(real, |path, part| path.join(part));
+        }
+        match (head.parent(), head.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                head = parent;
+            }
+            _ => return lexical,
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::defaults::DAY_SECONDS;
+use super::defaults::{DAY_SECONDS, MAX_ID_CHARS};
 
 /// What is wrong with a well-formed value.
 #[derive(Debug, Clone)]
@@ -14,6 +14,8 @@ pub enum Problem {
     EmptySource,
     /// An id that cannot name files.
     BadId(String),
+    /// An id longer than [`MAX_ID_CHARS`] (its length).
+    LongId(usize),
     /// Not an address at all.
     InvalidUrl {
         /// The value.
@@ -57,10 +59,13 @@ pub enum Problem {
     BadDateFormat(String),
     /// An encoding label `encoding_rs` does not know.
     UnknownEncoding(String),
-    /// An id an earlier feed has.
+    /// An id an earlier feed has, perhaps in other case (`ilo` and `ILO` name one file on
+    /// macOS and Windows).
     DuplicateId {
         /// The id.
         id: String,
+        /// The earlier feed's id.
+        first_id: String,
         /// The earlier feed's title.
         first_title: String,
     },
@@ -90,6 +95,15 @@ pub enum Problem {
     PaginationNeedsStep,
     /// A pattern that is not an http(s) address with `{page}` or `{offset}`.
     BadPattern(String),
+    /// A state file inside the output folder, which is published.
+    StateInOutput {
+        /// The state file.
+        state: std::path::PathBuf,
+        /// The output folder.
+        dir: std::path::PathBuf,
+        /// Whether it is the default place (no `output.state`).
+        default: bool,
+    },
     /// An `allow_internal` entry that is neither an address, a range nor a host name.
     BadAllowEntry(String),
 }
@@ -146,9 +160,25 @@ impl fmt::Display for Problem {
                 f,
                 "\"{value}\" is not a known character encoding (e.g. \"utf-8\", \"gbk\", \"windows-1252\")"
             ),
-            Problem::DuplicateId { id, first_title } => write!(
+            Problem::DuplicateId {
+                id,
+                first_id,
+                first_title,
+            } if id == first_id => write!(
                 f,
                 "\"{id}\" is already the id of an earlier feed (\"{first_title}\"); each feed needs its own"
+            ),
+            Problem::DuplicateId {
+                id,
+                first_id,
+                first_title,
+            } => write!(
+                f,
+                "\"{id}\" differs only in case from \"{first_id}\", the id of an earlier feed (\"{first_title}\"); their files would be one on macOS and Windows: each feed needs its own"
+            ),
+            Problem::LongId(len) => write!(
+                f,
+                "is {len} characters long; an id has at most {MAX_ID_CHARS} (it names the feed files)"
             ),
             Problem::HubNeedsBaseUrl => {
                 f.write_str("needs `output.base_url`: the hub is told the feeds' public addresses")
@@ -167,6 +197,26 @@ impl fmt::Display for Problem {
             Problem::PaginationNeedsStep => {
                 f.write_str("a pattern with {offset} needs `step` (items per page)")
             }
+            Problem::StateInOutput {
+                state,
+                dir,
+                default: false,
+            } => write!(
+                f,
+                "{} is inside output.dir ({}), which is published: keep the state file outside it (it holds the run log and its errors)",
+                state.display(),
+                dir.display()
+            ),
+            Problem::StateInOutput {
+                state,
+                dir,
+                default: true,
+            } => write!(
+                f,
+                "the state file's default place, {} (beside the config file), is inside output.dir ({}), which is published: set output.state to a path outside it",
+                state.display(),
+                dir.display()
+            ),
             Problem::BadAllowEntry(entry) => write!(
                 f,
                 "\"{entry}\" is not a host name, an address or an address range such as \"10.0.0.0/8\""

@@ -25,7 +25,7 @@ pub(super) struct RawOutput {
     #[serde(default = "default_output_dir")]
     pub(super) dir: String,
     pub(super) base_url: Option<Spanned<String>>,
-    pub(super) state: Option<String>,
+    pub(super) state: Option<Spanned<String>>,
     pub(super) formats: Option<Spanned<Vec<Format>>>,
     pub(super) websub_hub: Option<Spanned<String>>,
 }

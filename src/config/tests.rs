@@ -62,9 +62,10 @@ fn loads_a_good_config() {
 #[test]
 fn fetch_settings_default_and_override_per_feed() {
     let config = Config::parse(GOOD, Path::new("conf/pf.toml")).unwrap();
+    // Beside the config file, absolute.
     assert_eq!(
         config.output.state,
-        PathBuf::from("conf/pressfeed-state.sqlite")
+        std::path::absolute("conf/pressfeed-state.sqlite").unwrap()
     );
     assert_eq!(config.run.concurrency, 8);
     assert_eq!(config.run.host_delay, Duration::from_secs(1));
@@ -213,6 +214,77 @@ fn duplicate_ids_are_an_error() {
         err(&text),
         "conf/pf.toml:22:6: feed \"demo\": field \"id\": \"demo\" is already the id of an earlier feed (\"Demo\"); each feed needs its own"
     );
+}
+
+/// Issue 12: `ilo` and `ILO` would share files on macOS and Windows.
+#[test]
+fn ids_that_differ_only_in_case_are_an_error() {
+    let second = GOOD[GOOD.find("[[feed]]").unwrap()..]
+        .replace("Demo", "Other")
+        .replace("id = \"demo\"", "id = \"DEMO\"");
+    let text = format!("{GOOD}\n{second}");
+    assert_eq!(
+        err(&text),
+        "conf/pf.toml:22:6: feed \"DEMO\": field \"id\": \"DEMO\" differs only in case from \"demo\", the id of an earlier feed (\"Demo\"); their files would be one on macOS and Windows: each feed needs its own"
+    );
+}
+
+/// Issue 12: an id names files, which file systems limit to 255 bytes.
+#[test]
+fn ids_are_at_most_100_characters() {
+    let long = "a".repeat(100);
+    let config = Config::parse(
+        &GOOD.replace("id = \"demo\"", &format!("id = \"{long}\"")),
+        Path::new("conf/pf.toml"),
+    )
+    .unwrap();
+    assert_eq!(config.feeds[0].id, long);
+    let longer = "a".repeat(101);
+    assert_eq!(
+        err(&GOOD.replace("id = \"demo\"", &format!("id = \"{longer}\""))),
+        format!(
+            "conf/pf.toml:7:6: feed \"{longer}\": field \"id\": is 101 characters long; an id has at most 100 (it names the feed files)"
+        )
+    );
+}
+
+/// Issue 12: the state file (the run log, its errors) is never inside the published folder.
+#[test]
+fn a_state_file_inside_the_output_folder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().canonicalize().unwrap();
+    let path = dir.path().join("pf.toml");
+    let parse = |text: &str| match Config::parse(text, &path) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    };
+    let inside = GOOD.replace(
+        "dir = \"out\"",
+        "dir = \"out\"\nstate = \"out/../out/s.sqlite\"",
+    );
+    assert_eq!(
+        parse(&inside),
+        format!(
+            "{}:4:9: field \"output.state\": {} is inside output.dir ({}), which is published: keep the state file outside it (it holds the run log and its errors)",
+            path.display(),
+            real.join("out/s.sqlite").display(),
+            real.join("out").display()
+        )
+    );
+    // The config's own folder published: the default place is inside it.
+    let here = GOOD.replace("dir = \"out\"", "dir = \".\"");
+    assert_eq!(
+        parse(&here),
+        format!(
+            "{}:1:1: field \"output.state\": the state file's default place, {} (beside the config file), is inside output.dir ({}), which is published: set output.state to a path outside it",
+            path.display(),
+            real.join("pressfeed-state.sqlite").display(),
+            real.display()
+        )
+    );
+    let outside = GOOD.replace("dir = \"out\"", "dir = \".\"\nstate = \"../s.sqlite\"");
+    let config = Config::parse(&outside, &path).unwrap();
+    assert_eq!(config.output.state, real.parent().unwrap().join("s.sqlite"));
 }
 
 #[test]

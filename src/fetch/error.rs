@@ -134,6 +134,20 @@ pub enum FetchError {
         /// The address asked for.
         url: Url,
     },
+    /// The host asked (`Retry-After`, on this run or an earlier one) not to be sent requests
+    /// before a time still to come.
+    #[error(
+        "{url} is not fetched: {host} asked (Retry-After) to be left alone until {}; it is asked again after that",
+        until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )]
+    HostPaused {
+        /// The address.
+        url: Url,
+        /// Its host.
+        host: String,
+        /// Until when.
+        until: chrono::DateTime<chrono::Utc>,
+    },
     /// A redirect from https to http.
     #[error("{url} redirects to {to}, from https down to http; such a redirect is not followed")]
     Downgrade {

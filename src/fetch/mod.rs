@@ -20,6 +20,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{
     CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
@@ -217,6 +218,8 @@ pub struct Fetcher {
     /// Clients by connect timeout (a client-wide setting) and route; usually one or two.
     clients: Mutex<HashMap<(Duration, Route), reqwest::Client>>,
     hosts: Mutex<HashMap<String, HostGate>>,
+    /// Hosts that asked (`Retry-After`) not to be sent requests before a time, by host key.
+    pauses: Mutex<HashMap<String, DateTime<Utc>>>,
     robots: RobotsCache,
 }
 
@@ -229,8 +232,45 @@ impl Fetcher {
             egress: Egress::new(settings.allow_internal.clone()),
             clients: Mutex::new(HashMap::new()),
             hosts: Mutex::new(HashMap::new()),
+            pauses: Mutex::new(HashMap::new()),
             robots: RobotsCache::default(),
         }
+    }
+
+    /// The fetcher, told which hosts asked on earlier runs not to be sent requests before a
+    /// time (host → time; the history keeps them between runs).
+    pub fn with_host_pauses(self, pauses: HashMap<String, DateTime<Utc>>) -> Self {
+        *self.pauses.lock().unwrap_or_else(|e| e.into_inner()) = pauses;
+        self
+    }
+
+    /// The hosts that asked not to be sent requests before a time, as known now: those
+    /// passed in and those that asked during this run, for the history to keep.
+    pub fn host_pauses(&self) -> HashMap<String, DateTime<Utc>> {
+        self.pauses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The time before which `url`'s host is not to be sent requests, if it is still to come.
+    fn paused_until(&self, url: &Url) -> Option<DateTime<Utc>> {
+        let pauses = self.pauses.lock().unwrap_or_else(|e| e.into_inner());
+        pauses
+            .get(&host_key(url))
+            .copied()
+            .filter(|until| *until > Utc::now())
+    }
+
+    /// Remembers that `url`'s host asked to be left alone for `pause` (the longest ask wins).
+    fn pause_host(&self, url: &Url, pause: Duration) {
+        let Ok(pause) = chrono::TimeDelta::from_std(pause) else {
+            return;
+        };
+        let until = Utc::now() + pause;
+        let mut pauses = self.pauses.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = pauses.entry(host_key(url)).or_insert(until);
+        *kept = (*kept).max(until);
     }
 
     fn client(
@@ -263,9 +303,8 @@ impl Fetcher {
 
     /// The gate of `url`'s host (whatever the scheme or port: it is one machine to spare).
     fn gate(&self, url: &Url) -> HostGate {
-        let key = url.host_str().unwrap_or("").to_ascii_lowercase();
         let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        hosts.entry(key).or_default().clone()
+        hosts.entry(host_key(url)).or_default().clone()
     }
 
     /// Loads the page `request` names; with validators, an unchanged page costs a 304.
@@ -304,6 +343,14 @@ impl Fetcher {
             }
             let gate = self.gate(&url);
             let mut last_request = gate.lock().await;
+            // Checked under the gate: a request just ahead may have been asked to wait.
+            if let Some(until) = self.paused_until(&url) {
+                return Err(FetchError::HostPaused {
+                    host: host_key(&url),
+                    url,
+                    until,
+                });
+            }
             let label = format!("feed \"{}\": {url}", request.feed);
             let last = self
                 .with_retries(
@@ -336,6 +383,12 @@ impl Fetcher {
                         continue;
                     }
                     let status = head.status;
+                    // Given up on while the server asked for a pause: no request to the host
+                    // before the pause is over, on this run or a later one.
+                    if let Some(pause) = head.retry_after.filter(|_| RetryPolicy::retryable(status))
+                    {
+                        self.pause_host(&url, pause);
+                    }
                     if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
                         return Err(FetchError::Status {
                             url: url.clone(),
@@ -430,6 +483,11 @@ impl Fetcher {
             tokio::time::sleep(pause).await;
         }
     }
+}
+
+/// The key of `url`'s host for its gate and its pause: the host, whatever the scheme or port.
+fn host_key(url: &Url) -> String {
+    url.host_str().unwrap_or("").to_ascii_lowercase()
 }
 
 /// The parts of a response pressfeed keeps.

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 pub use inspect::{Preview, SuggestError, Suggested, forget, preview, statuses, suggest_page};
 pub use read::{ListingRead, read_items, read_page};
 pub use refresh::render_feed;
-pub use run::{run, run_until};
+pub use run::{RunReport, run, run_until};
 
 use crate::error::{Budget, FeedError};
 use crate::fetch::Body;

@@ -177,7 +177,7 @@ fn publish_and_commit(
     let committed = history
         .blocking()
         .commit(&spec.id, page.as_ref(), spec.window(), &record, now);
-    committed.map_err(|e| fail(e.into()))?;
+    committed.map_err(|e| fail(FeedErrorKind::NotRecorded(e)))?;
     let files = files
         .into_iter()
         .map(|(path, _)| path)

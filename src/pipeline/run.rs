@@ -14,6 +14,33 @@ use crate::site::{self, FeedEntry};
 use crate::spec::{Config, FeedSpec, Format};
 use crate::store::{History, StateLock, Store};
 
+/// What a run did.
+#[derive(Debug)]
+pub struct RunReport {
+    /// Each feed's result, in the order the feeds finished.
+    pub feeds: Vec<FeedResult>,
+    /// Why `index.html` and `feeds.opml` were not brought up to date, when they were not (the
+    /// feeds' own files were still written).
+    pub site_error: Option<Error>,
+}
+
+impl RunReport {
+    /// Feeds that failed or that a time budget cut short, and whether the discovery files
+    /// failed: what makes a run exit 1.
+    pub fn failures(&self) -> usize {
+        let feeds = self
+            .feeds
+            .iter()
+            .filter(|r| {
+                r.result
+                    .as_ref()
+                    .map_or(true, |report| report.cut_short.is_some())
+            })
+            .count();
+        feeds + usize::from(self.site_error.is_some())
+    }
+}
+
 /// Refreshes `feeds` of `config` concurrently (at most `[fetch] concurrency` at a time), under
 /// the state file's lock. `on_done` is called as each feed finishes. Fails before any feed is
 /// tried when the lock is held or the state file cannot be opened. Needs a Tokio runtime with
@@ -23,7 +50,7 @@ pub async fn run(
     feeds: &[&FeedSpec],
     now: DateTime<Utc>,
     on_done: &(dyn Fn(&FeedResult) + Sync),
-) -> Result<Vec<FeedResult>> {
+) -> Result<RunReport> {
     run_until(config, feeds, now, on_done, None).await
 }
 
@@ -34,7 +61,7 @@ pub async fn run_until(
     now: DateTime<Utc>,
     on_done: &(dyn Fn(&FeedResult) + Sync),
     stop: Option<tokio::sync::watch::Receiver<bool>>,
-) -> Result<Vec<FeedResult>> {
+) -> Result<RunReport> {
     let state = config.output.state.clone();
     let run_lock = tokio::task::spawn_blocking(move || StateLock::acquire(&state))
         .await
@@ -54,7 +81,13 @@ pub async fn run_until(
             config.output.dir.display()
         );
     }
-    let fetcher = Fetcher::new(&config.run);
+    // Hosts that asked on earlier runs to be left alone for a while are left alone.
+    let pauses = match history.call(move |store| store.host_pauses(now)).await {
+        Ok(Ok(pauses)) => pauses,
+        Ok(Err(err)) => return Err(err.into()),
+        Err(_) => Default::default(),
+    };
+    let fetcher = Fetcher::new(&config.run).with_host_pauses(pauses);
     let context = RunContext {
         output: &config.output,
         fetcher: &fetcher,
@@ -98,23 +131,31 @@ pub async fn run_until(
         .inspect(on_done)
         .collect()
         .await;
-    let discovery_config = config.clone();
-    let written = history
-        .call(move |store| write_discovery(&discovery_config, store, now))
+    let pauses = fetcher.host_pauses();
+    let kept = history
+        .call(move |store| store.keep_host_pauses(&pauses, Utc::now()))
         .await;
-    match written {
-        Ok(Ok(())) => {}
-        Ok(Err(err)) => tracing::error!("{}", chain(&err)),
-        Err(_) => {
-            tracing::error!("internal error writing the index page (a bug: please report it)")
-        }
+    if let Ok(Err(err)) = kept {
+        tracing::warn!("cannot keep the hosts' Retry-After pauses: {}", chain(&err));
     }
+    let discovery_config = config.clone();
+    let site_error = match history
+        .call(move |store| write_discovery(&discovery_config, store, now))
+        .await
+    {
+        Ok(Ok(())) => None,
+        Ok(Err(err)) => Some(err),
+        Err(_) => Some(Error::Panicked("writing the index page")),
+    };
     // The hub may be slow: the next run need not wait for it.
     drop(run_lock);
     if let Some(hub) = &config.output.websub_hub {
         notify_hub(config, hub, &results).await;
     }
-    Ok(results)
+    Ok(RunReport {
+        feeds: results,
+        site_error,
+    })
 }
 
 /// Removes the files of formats a feed no longer writes (they would be served, frozen).
@@ -167,8 +208,7 @@ fn write_discovery(config: &Config, store: &mut Store, now: DateTime<Utc>) -> Re
             site::opml(&config.output, &entries),
         ),
     ];
-    // Reported as the feed "index", as the files have always been.
-    publish(&files).map_err(|e| Error::Feed(FeedError::new("index", None, e)))?;
+    publish(&files)?;
     Ok(())
 }
 

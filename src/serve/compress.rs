@@ -44,9 +44,14 @@ pub(super) fn negotiate(headers: &HeaderMap) -> Option<Coding> {
         for part in value.split(',') {
             let mut pieces = part.split(';');
             let token = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            // Parameter names are case-insensitive (RFC 9110 §5.6.6): `Q=0` is `q=0`.
             let quality = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").map(str::trim))
+                .find_map(|p| {
+                    let (name, value) = p.split_once('=')?;
+                    name.trim().eq_ignore_ascii_case("q").then(|| value.trim())
+                })
                 .map_or(Some(1.0), |q| q.parse::<f32>().ok())
+                .filter(|q| q.is_finite())
                 .unwrap_or(0.0);
             let coding = match token.as_str() {
                 "br" => Coding::Brotli,
@@ -142,6 +147,10 @@ mod tests {
         assert_eq!(with(&["br;q=0.1, gzip"]), Some(Coding::Gzip));
         assert_eq!(with(&["identity", "x-gzip"]), Some(Coding::Gzip));
         assert_eq!(with(&["br;q=0, gzip;q=0"]), None);
+        // Issue 12: parameter names in any case; a quality that is no number refuses.
+        assert_eq!(with(&["gzip;Q=0"]), None);
+        assert_eq!(with(&["br ; Q=0.2, gzip ; q = 0.5"]), Some(Coding::Gzip));
+        assert_eq!(with(&["br;q=NaN, gzip;q=0.1"]), Some(Coding::Gzip));
         assert_eq!(with(&[]), None);
     }
 }

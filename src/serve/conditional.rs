@@ -1,7 +1,7 @@
 //! Conditional requests (RFC 9110 §13.1.2 `If-None-Match`, §13.1.3 `If-Modified-Since`): a
 //! client whose copy is current gets 304 without a body.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
@@ -25,10 +25,13 @@ pub(super) fn not_modified(headers: &HeaderMap, file: &CachedFile) -> bool {
             tag == "*" || ours.iter().any(|o| o.as_bytes() == tag.as_bytes())
         });
     }
+    // A date later than the server's clock is ignored (RFC 9110 §13.1.3): it says nothing of
+    // the client's copy, and honouring it would answer 304 to every later version.
     let since = headers
         .get(header::IF_MODIFIED_SINCE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| httpdate::parse_http_date(v).ok());
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+        .filter(|since| *since <= SystemTime::now());
     match since {
         // HTTP dates have whole seconds.
         Some(since) => file

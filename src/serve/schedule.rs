@@ -52,8 +52,11 @@ async fn refresh_loop(
         };
         match run_until(&config, &feeds, Utc::now(), &report, Some(stop.clone())).await {
             Ok(results) => {
-                let failed = results.iter().filter(|r| r.result.is_err()).count();
-                tracing::info!("refreshed {} feeds ({failed} failed)", results.len());
+                if let Some(err) = &results.site_error {
+                    tracing::error!("{}", chain(err));
+                }
+                let failed = results.feeds.iter().filter(|r| r.result.is_err()).count();
+                tracing::info!("refreshed {} feeds ({failed} failed)", results.feeds.len());
             }
             Err(err) => tracing::warn!("refresh skipped: {}", chain(&err)),
         }

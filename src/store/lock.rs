@@ -35,13 +35,21 @@ impl StateLock {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| io("cannot create its folder", e))?;
         }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| io("cannot open the lock file", e))?;
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        // A symbolic link planted there could make the run write its note into another file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.custom_flags(no_follow());
+        }
+        let mut file = options.open(&path).map_err(|e| {
+            if is_symlink_refusal(&e, &path) {
+                io("it is a symbolic link, which is not followed", e)
+            } else {
+                io("cannot open the lock file", e)
+            }
+        })?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -70,4 +78,16 @@ impl StateLock {
             .and_then(|()| file.write_all(note.as_bytes()));
         Ok(StateLock { _file: file })
     }
+}
+
+/// `O_NOFOLLOW`: opening a symbolic link fails.
+#[cfg(unix)]
+fn no_follow() -> i32 {
+    i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0)
+}
+
+/// Whether opening `path` failed because it is a symbolic link.
+fn is_symlink_refusal(error: &std::io::Error, path: &Path) -> bool {
+    error.kind() != std::io::ErrorKind::NotFound
+        && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }

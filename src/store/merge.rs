@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
 use super::{parse_date, timestamp};
 use crate::digest::content_hash;
 use crate::fetch::Validators;
-use crate::item::{FeedItem, PageItem};
+use crate::item::{FUTURE_SLACK, FeedItem, PageItem, is_future};
 use crate::spec::Window;
 
 /// What merging a page into the history did.
@@ -32,13 +32,15 @@ pub struct PageRead<'a> {
     pub keep_summaries: bool,
 }
 
-/// Merges `page` into `feed`'s history, when the page was read.
+/// Merges `page` into `feed`'s history, when the page was read; first takes back times a
+/// clock that was ahead wrote (see [`heal_clock`]).
 pub(super) fn merge_if_read(
     tx: &Transaction<'_>,
     feed: &str,
     page: Option<&PageRead<'_>>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Merge> {
+    heal_clock(tx, feed, now)?;
     match page {
         Some(page) => merge(tx, feed, page, now),
         None => Ok(Merge::default()),
@@ -68,6 +70,40 @@ struct KnownItem {
 fn detail_backoff(failures: u32) -> TimeDelta {
     let hours = 1_i64 << failures.saturating_sub(1).min(10);
     TimeDelta::hours(hours.min(7 * 24))
+}
+
+/// Brings back to `now` the times in `feed`'s history that lie after it: a run whose clock
+/// was ahead (a wrong clock, `faketime`) wrote them. Left alone, they would keep items
+/// dated in the future on top of the feed, keep items in the window and out of pruning, and
+/// put off item pages' retries, long after the clock was set right.
+fn heal_clock(tx: &Transaction<'_>, feed: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    let now_text = timestamp(now);
+    let horizon = now + FUTURE_SLACK;
+    let longest_pause = timestamp(now + detail_backoff(u32::MAX));
+    tx.prepare_cached(
+        "UPDATE items SET
+            first_seen = min(first_seen, ?2),
+            last_seen = min(last_seen, ?2),
+            updated = CASE WHEN updated > ?2 THEN ?2 ELSE updated END,
+            date = CASE WHEN date_unix > ?3 THEN ?2 ELSE date END,
+            dated_by_page = CASE WHEN date_unix > ?3 THEN 0 ELSE dated_by_page END,
+            date_unix = CASE WHEN date_unix > ?3 THEN ?4 ELSE date_unix END,
+            detail_retry_at = CASE WHEN detail_retry_at > ?5 THEN ?2 ELSE detail_retry_at END
+         WHERE feed = ?1 AND (first_seen > ?2 OR last_seen > ?2 OR updated > ?2
+            OR date_unix > ?3 OR detail_retry_at > ?5)",
+    )?
+    .execute(params![
+        feed,
+        now_text,
+        horizon.timestamp(),
+        now.timestamp(),
+        longest_pause
+    ])?;
+    tx.prepare_cached(
+        "UPDATE feeds SET last_page_seen = ?2 WHERE id = ?1 AND last_page_seen > ?2",
+    )?
+    .execute(params![feed, now_text])?;
+    Ok(())
 }
 
 fn merge(
@@ -121,17 +157,19 @@ fn merge(
                 .flatten()
         });
         let hash = content_hash(&item.title, summary.as_deref());
+        // A date far ahead is no publication date (extraction warned of it).
+        let page_date = item.date.filter(|date| !is_future(*date, now));
         let (date, updated) = match &known {
             None => {
                 merge.new_items += 1;
-                (item.date.unwrap_or_else(|| now.fixed_offset()), None)
+                (page_date.unwrap_or_else(|| now.fixed_offset()), None)
             }
             Some(known) => {
                 // A relative date ("3 hours ago") keeps its first reading; it would drift.
-                let page_date = item.date.filter(|_| !item.date_inferred);
                 let date = page_date
+                    .filter(|_| !item.date_inferred)
                     .or_else(|| parse_date(&known.date))
-                    .or(item.date)
+                    .or(page_date)
                     .unwrap_or_else(|| now.fixed_offset());
                 let updated = if known.hash != hash {
                     merge.changed_items += 1;
@@ -159,7 +197,7 @@ fn merge(
             summary,
             date.to_rfc3339_opts(SecondsFormat::Secs, true),
             date.timestamp(),
-            item.date.is_some() || known.as_ref().is_some_and(|k| k.dated_by_page),
+            page_date.is_some() || known.as_ref().is_some_and(|k| k.dated_by_page),
             now_text,
             updated,
             hash,

@@ -11,6 +11,7 @@ mod merge;
 mod runs;
 mod schema;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
@@ -271,6 +272,16 @@ impl Store {
         run: &RunRecord,
         now: DateTime<Utc>,
     ) -> Result<Merge, StoreError> {
+        if crate::faults::fails_at("commit") {
+            // The file may not grow: the commit fails as on a full disk.
+            let pages: i64 = self
+                .conn
+                .query_row("PRAGMA page_count", [], |row| row.get(0))
+                .map_err(|e| self.sqlite(e))?;
+            self.conn
+                .pragma_update(None, "max_page_count", pages)
+                .map_err(|e| self.sqlite(e))?;
+        }
         self.transaction(Finish::Commit, |tx| {
             let merge = merge_if_read(tx, feed, page, now)?;
             prune(tx, feed, window, now)?;
@@ -347,6 +358,55 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The hosts that asked (`Retry-After`) not to be sent requests before a time still to
+    /// come at `now`, with that time. A time more than a day ahead (the longest `Retry-After`
+    /// honoured) was written by a clock that was ahead, and is ignored.
+    pub fn host_pauses(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
+        let latest = now + chrono::TimeDelta::days(1);
+        let mut query = self
+            .conn
+            .prepare_cached("SELECT host, until FROM host_pauses WHERE until > ?1")
+            .map_err(|e| self.sqlite(e))?;
+        let rows = query
+            .query_map([timestamp(now)], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(|e| self.sqlite(e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(host, until)| {
+                let until = parse_date(&until)?.with_timezone(&Utc);
+                (until <= latest).then_some((host, until))
+            })
+            .collect())
+    }
+
+    /// Keeps `pauses` (host → not before), forgetting those over at `now`.
+    pub fn keep_host_pauses(
+        &mut self,
+        pauses: &HashMap<String, DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.transaction(Finish::Commit, |tx| {
+            tx.execute(
+                "DELETE FROM host_pauses WHERE until <= ?1",
+                [timestamp(now)],
+            )?;
+            let mut keep = tx.prepare_cached(
+                "INSERT INTO host_pauses (host, until) VALUES (?1, ?2)
+                 ON CONFLICT (host) DO UPDATE SET until = excluded.until",
+            )?;
+            for (host, until) in pauses.iter().filter(|(_, until)| **until > now) {
+                keep.execute(params![host, timestamp(*until)])?;
+            }
+            Ok(())
+        })
     }
 
     /// Appends a run to the log, keeping the newest runs of each feed.

@@ -1,12 +1,13 @@
 //! The state file's schema, as an append-only list of migrations.
 
 /// The schema version this binary writes; older files are migrated forward to it.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Schema steps: entry `n` takes a file from version `n` to `n + 1`. Version 2 keeps the
 /// feed's configuration fingerprint with the page's validators; version 3 what items' own
 /// pages give (content, author, image) and whether they were read; version 4 how often an
-/// item's own page failed and when it is tried again.
+/// item's own page failed and when it is tried again; version 5 the hosts that asked
+/// (`Retry-After`) not to be asked again before a time.
 pub(super) const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE feeds (
@@ -57,5 +58,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE items ADD COLUMN detail_failures INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE items ADD COLUMN detail_retry_at TEXT;
+",
+    "
+    CREATE TABLE host_pauses (
+        host TEXT PRIMARY KEY,
+        until TEXT NOT NULL
+    ) WITHOUT ROWID;
 ",
 ];

@@ -11,8 +11,14 @@ pub fn pressfeed() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("pressfeed").unwrap();
     cmd.env_remove("PRESSFEED_LOG")
         .env_remove("PRESSFEED_CONFIG")
-        .env_remove("PRESSFEED_PAUSE_AT");
+        .env_remove("PRESSFEED_PAUSE_AT")
+        .env_remove("PRESSFEED_FAIL_AT");
     cmd
+}
+
+/// `pressfeed --config <config> run`, asserted on.
+pub fn run_config(config: &Path) -> assert_cmd::assert::Assert {
+    pressfeed().arg("--config").arg(config).arg("run").assert()
 }
 
 /// What a command wrote to stderr.

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use pressfeed_testkit::{config_for, fixture, parse_atom, parse_rss, pressfeed, root, stderr};
+use pressfeed_testkit::{
+    config_for, fixture, parse_atom, parse_rss, pressfeed, root, run_config, stderr,
+};
 
 struct Site {
     _dir: tempfile::TempDir,
@@ -24,11 +26,7 @@ impl Site {
     }
 
     fn run(&self) -> assert_cmd::assert::Assert {
-        pressfeed()
-            .arg("--config")
-            .arg(&self.config)
-            .arg("run")
-            .assert()
+        run_config(&self.config)
     }
 
     /// Runs with `-v` and returns the warnings it logged.
@@ -179,12 +177,16 @@ fn shipped_config_in_its_own_folder_works() {
             "dir = \"public\"",
             &format!("dir = {:?}", out.to_str().unwrap()),
         );
-    let config = root().join("target").join("it-shipped-config.toml");
+    let fixtures = format!("{}/", root().join("fixtures").to_str().unwrap());
+    let config = dir.path().join("conf").join("shipped.toml");
     std::fs::create_dir_all(config.parent().unwrap()).unwrap();
-    std::fs::write(&config, text.replace("fixtures/", "../fixtures/")).unwrap();
+    std::fs::write(&config, text.replace("fixtures/", &fixtures)).unwrap();
     pressfeed().arg("-c").arg(&config).assert().success();
     assert_eq!(parse_rss(&out.join("ilo-china.rss")).items.len(), 20);
-    assert!(dir.path().join("pressfeed-state.sqlite").exists());
+    // The history sits beside the config file, never inside the published folder.
+    assert!(dir.path().join("conf/pressfeed-state.sqlite").exists());
+    assert!(!out.join("pressfeed-state.sqlite").exists());
+    assert!(!dir.path().join("pressfeed-state.sqlite").exists());
 }
 
 #[test]
@@ -401,4 +403,127 @@ fn check_shows_the_table_even_when_a_run_would_fail() {
         "{out}"
     );
     assert!(!site.out.exists());
+}
+
+/// The state files under `dir`, relative to it, sorted.
+fn state_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() && !path.is_symlink() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "sqlite") {
+                found.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Runs logged in the state file at `state`.
+fn runs_logged(state: &Path) -> i64 {
+    rusqlite::Connection::open(state)
+        .unwrap()
+        .query_row("SELECT count(*) FROM runs", [], |row| row.get(0))
+        .unwrap()
+}
+
+/// Issue 12: `--config ./x.toml`, an absolute path, a path from another folder and a
+/// symbolic link to the config all find the one state file, beside the config file.
+#[cfg(unix)]
+#[test]
+fn one_config_named_in_different_ways_keeps_one_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let sub = site.join("sub");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let config = config_for(
+        &site,
+        &fixture("ilo-china-press-releases.html"),
+        Path::new("public"),
+    );
+    std::os::unix::fs::symlink(&config, elsewhere.join("link.toml")).unwrap();
+    let ways: [(&Path, &Path); 5] = [
+        (&site, Path::new("config.toml")),
+        (&site, Path::new("./config.toml")),
+        (Path::new("/"), &config),
+        (&sub, Path::new("../config.toml")),
+        (&elsewhere, Path::new("link.toml")),
+    ];
+    for (cwd, name) in ways {
+        pressfeed()
+            .current_dir(cwd)
+            .arg("--config")
+            .arg(name)
+            .arg("run")
+            .assert()
+            .success();
+    }
+    assert_eq!(
+        state_files(dir.path()),
+        [PathBuf::from("site/pressfeed-state.sqlite")]
+    );
+    assert_eq!(runs_logged(&site.join("pressfeed-state.sqlite")), 5);
+    // The feeds went to one folder too, the config file's.
+    assert!(site.join("public/ilo-china.rss").is_file());
+    assert!(!elsewhere.join("public").exists());
+}
+
+/// Issue 12: a state file where earlier versions put it by default (beside the output folder)
+/// is still used, with a warning saying where it now belongs.
+#[test]
+fn a_state_file_in_the_old_default_place_is_used_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let config = config_for(
+        &root,
+        &fixture("ilo-china-press-releases.html"),
+        Path::new("www/feeds"),
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    let old_place = root.join("www/pressfeed-state.sqlite");
+    std::fs::write(
+        &config,
+        text.replace(
+            "[output]\n",
+            "[output]\nstate = \"www/pressfeed-state.sqlite\"\n",
+        ),
+    )
+    .unwrap();
+    pressfeed()
+        .arg("-c")
+        .arg(&config)
+        .arg("run")
+        .assert()
+        .success();
+    std::fs::write(&config, text).unwrap();
+    let assert = pressfeed()
+        .args(["-v", "-c"])
+        .arg(&config)
+        .arg("run")
+        .assert()
+        .success();
+    let warnings: Vec<String> = stderr(&assert)
+        .lines()
+        .filter(|l| l.starts_with("pressfeed: warning: "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        warnings,
+        [format!(
+            "pressfeed: warning: the state file {} is where earlier versions kept it; it now belongs beside the config file: move it to {} while no run is going, or set output.state",
+            old_place.display(),
+            root.join("pressfeed-state.sqlite").display()
+        )]
+    );
+    assert_eq!(runs_logged(&old_place), 2);
+    assert_eq!(
+        state_files(&root),
+        [PathBuf::from("www/pressfeed-state.sqlite")]
+    );
 }

@@ -244,12 +244,7 @@ fn eight_feeds_redirecting_to_one_host_send_it_one_request_at_a_time() {
     }
     let path = dir.path().join("config.toml");
     std::fs::write(&path, config).unwrap();
-    pressfeed_testkit::pressfeed()
-        .arg("--config")
-        .arg(&path)
-        .arg("run")
-        .assert()
-        .success();
+    pressfeed_testkit::run_config(&path).success();
     assert_eq!(target.count("/page"), 8);
     assert_eq!(
         target.max_in_flight(),

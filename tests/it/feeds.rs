@@ -130,7 +130,8 @@ fn written_feeds_parse_back_with_the_same_values() {
     let mut results = runtime
         .block_on(pressfeed::run(&config, &feeds, now, &|_| {}))
         .unwrap();
-    let report = results.pop().unwrap().result.unwrap();
+    assert!(results.site_error.is_none(), "{:?}", results.site_error);
+    let report = results.feeds.pop().unwrap().result.unwrap();
     assert_eq!(report.items, 20);
     assert_eq!(report.new_items, 20);
     assert!(report.page_read);

@@ -143,6 +143,75 @@ fn too_many_requests_waits_as_told() {
     assert_eq!(server.count("/page"), 1);
 }
 
+/// Issue 12: a Retry-After longer than can be waited is remembered per host across runs: no
+/// feed on that host is fetched again before it is over.
+#[test]
+fn a_long_retry_after_is_remembered_per_host_across_runs() {
+    let (server, site) = serve(
+        vec![Reply::Status(
+            429,
+            vec![("retry-after", "3600".to_string())],
+        )],
+        "retry_time = 5\nconcurrency = 1",
+    );
+    server.route("/other", vec![Reply::ilo()]);
+    // A second feed on the same host.
+    let text = std::fs::read_to_string(&site.config).unwrap();
+    let feed = text[text.find("[[feed]]").unwrap()..]
+        .replace("id = \"ilo-china\"", "id = \"other\"")
+        .replace(&server.url("/page"), &server.url("/other"));
+    std::fs::write(&site.config, format!("{text}\n{feed}")).unwrap();
+    let paused = |text: &str| {
+        text.contains("is not fetched: 127.0.0.1 asked (Retry-After) to be left alone until ")
+            && text.contains("; it is asked again after that")
+    };
+    // The feeds run one after the other: the first gets the 429, the second is not sent.
+    let first = stderr(&site.run().code(1));
+    assert_eq!(server.count("/page"), 1, "{first}");
+    assert_eq!(server.count("/other"), 0, "{first}");
+    assert!(
+        first.contains("answered HTTP 429 Too Many Requests"),
+        "{first}"
+    );
+    assert!(paused(&first), "{first}");
+    // The next run sends nothing to the host, and says why.
+    let second = stderr(&site.run().code(1));
+    assert_eq!(
+        server.count("/page") + server.count("/other"),
+        1,
+        "{second}"
+    );
+    assert_eq!(
+        second.lines().filter(|line| paused(line)).count(),
+        2,
+        "{second}"
+    );
+    let conn = rusqlite::Connection::open(site.state()).unwrap();
+    let until: String = conn
+        .query_row(
+            "SELECT until FROM host_pauses WHERE host = '127.0.0.1'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let until = chrono::DateTime::parse_from_rfc3339(&until).unwrap();
+    let left = until.signed_duration_since(chrono::Utc::now());
+    assert!(
+        left > chrono::TimeDelta::minutes(55) && left <= chrono::TimeDelta::minutes(60),
+        "{left}"
+    );
+    // Once the pause is over, the host is asked again.
+    conn.execute("UPDATE host_pauses SET until = '2000-01-01T00:00:00Z'", [])
+        .unwrap();
+    server.route("/page", vec![Reply::ilo()]);
+    site.run().success();
+    assert_eq!(server.count("/page") + server.count("/other"), 3);
+    let kept: i64 = conn
+        .query_row("SELECT count(*) FROM host_pauses", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(kept, 0);
+}
+
 #[test]
 fn a_slow_server_times_out() {
     let (_server, site) = serve(

@@ -66,7 +66,8 @@ impl Scenario {
         let mut results = runtime
             .block_on(pressfeed::run(&self.config, &feeds, now, &|_| {}))
             .unwrap();
-        results.pop().unwrap().result.unwrap()
+        assert!(results.site_error.is_none(), "{:?}", results.site_error);
+        results.feeds.pop().unwrap().result.unwrap()
     }
 
     fn atom(&self) -> atom_syndication::Feed {
@@ -370,7 +371,7 @@ fn a_state_file_from_a_newer_pressfeed_is_refused() {
     assert_eq!(
         text,
         format!(
-            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (4); run a newer pressfeed, or set `[output] state` to another file\n",
+            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (5); run a newer pressfeed, or set `[output] state` to another file\n",
             site.state().display()
         )
     );
@@ -425,6 +426,32 @@ fn a_second_run_while_one_holds_the_lock_exits_3() {
     );
     assert_eq!(server.count("/page"), 0);
     drop(lock);
+    site.run().success();
+}
+
+/// Issue 12: a symbolic link planted where the lock file goes is not followed: the run
+/// stops, naming it, and the file it points at is untouched.
+#[cfg(unix)]
+#[test]
+fn a_lock_file_that_is_a_symbolic_link_is_not_followed() {
+    let server = TestServer::start();
+    server.route("/page", vec![Reply::ilo()]);
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    let victim = site.dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let lock_path = StateLock::path_for(&site.state());
+    std::os::unix::fs::symlink(&victim, &lock_path).unwrap();
+    let text = stderr(&site.run().code(1));
+    assert!(
+        text.starts_with(&format!(
+            "pressfeed: error: state file {}: it is a symbolic link, which is not followed: ",
+            lock_path.display()
+        )),
+        "{text}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert_eq!(server.count("/page"), 0);
+    std::fs::remove_file(&lock_path).unwrap();
     site.run().success();
 }
 
@@ -597,6 +624,160 @@ fn a_feed_that_cannot_be_written_keeps_its_history() {
     std::fs::remove_dir_all(&rss).unwrap();
     site.run().success();
     assert_eq!(site.rss_titles()[0], "A brand new release");
+}
+
+/// Issue 12: the discovery files failing is a failure of the run, named by the file.
+#[test]
+fn an_index_page_that_cannot_be_written_fails_the_run_naming_the_file() {
+    let server = TestServer::start();
+    server.route("/page", vec![Reply::ilo()]);
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    site.run().success();
+    let index = site.out.join("index.html");
+    let opml = std::fs::read(site.out.join("feeds.opml")).unwrap();
+    std::fs::remove_file(&index).unwrap();
+    std::fs::create_dir_all(index.join("in-the-way")).unwrap();
+    server.route("/page", vec![Reply::html(ilo_page_with_a_new_item())]);
+    let text = stderr(&site.run().code(1));
+    let first_line = text.lines().next().unwrap();
+    assert!(
+        first_line.starts_with(&format!(
+            "pressfeed: error: cannot write {}: ",
+            index.display()
+        )) && first_line.ends_with("; the feeds' own files were written"),
+        "{text}"
+    );
+    assert!(!text.contains("feed \"index\""), "{text}");
+    // The feed itself was published and recorded; the OPML list, published with the index
+    // page, was left as it was.
+    assert_eq!(site.rss_titles()[0], "A brand new release");
+    assert_eq!(std::fs::read(site.out.join("feeds.opml")).unwrap(), opml);
+    std::fs::remove_dir_all(&index).unwrap();
+    site.run().success();
+    assert!(index.is_file());
+}
+
+/// Issue 12: files published, then the history commit fails (a full disk): the message says
+/// exactly that, and the next run catches the history up.
+#[test]
+fn a_commit_that_fails_after_the_publish_says_the_files_were_published() {
+    let server = TestServer::start();
+    server.route("/page", vec![Reply::ilo()]);
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    let text = stderr(
+        &site
+            .cmd(&["run"])
+            .env("PRESSFEED_FAIL_AT", "commit")
+            .assert()
+            .code(1),
+    );
+    assert!(
+        text.starts_with(
+            "pressfeed: error: feed \"ilo-china\": its new files were published, but the history could not record the run; the next run brings the history up to date: "
+        ) && text.contains("full"),
+        "{text}"
+    );
+    assert!(!text.contains("previous feed files"), "{text}");
+    let published = site.rss_titles();
+    assert_eq!(published.len(), 20);
+    let items: i64 = Connection::open(site.state())
+        .unwrap()
+        .query_row("SELECT count(*) FROM items", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(items, 0);
+    site.run().success();
+    assert_eq!(site.rss_titles(), published);
+    let items: i64 = Connection::open(site.state())
+        .unwrap()
+        .query_row("SELECT count(*) FROM items", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(items, 20);
+}
+
+/// Issue 12: an item dated far ahead (a typo, a placeholder) is warned about and dated when
+/// first seen, so it does not stay above every newer item; a date within a day is kept.
+#[test]
+fn an_item_dated_far_ahead_is_warned_about_and_dated_when_first_seen() {
+    let s = Scenario::new(true, "");
+    s.show(&[
+        ("Typo", "/typo", Some("31 Dec 9999")),
+        ("Event", "/event", Some("20 Jan 2026")),
+        ("Tomorrow", "/tomorrow", Some("4 Jan 2026")),
+        ("Old", "/old", Some("1 Jan 2026")),
+    ]);
+    let report = s.run(at(3, 12));
+    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "item 1 \"Typo\": field \"date\": 9999-12-31T00:00:00+00:00 is more than a day after the page was read; the item is dated when first seen",
+            "item 2 \"Event\": field \"date\": 2026-01-20T00:00:00+00:00 is more than a day after the page was read; the item is dated when first seen",
+        ]
+    );
+    let seen = "2026-01-03T12:00:00+00:00".to_string();
+    let published: Vec<(String, String)> =
+        s.entries().into_iter().map(|(t, p, _)| (t, p)).collect();
+    assert_eq!(
+        published,
+        [
+            ("Tomorrow".into(), "2026-01-04T00:00:00+00:00".into()),
+            ("Typo".into(), seen.clone()),
+            ("Event".into(), seen.clone()),
+            ("Old".into(), "2026-01-01T00:00:00+00:00".into()),
+        ]
+    );
+    // A newer item goes above them.
+    s.show(&[
+        ("New", "/new", Some("5 Jan 2026")),
+        ("Typo", "/typo", Some("31 Dec 9999")),
+        ("Event", "/event", Some("20 Jan 2026")),
+        ("Tomorrow", "/tomorrow", Some("4 Jan 2026")),
+        ("Old", "/old", Some("1 Jan 2026")),
+    ]);
+    s.run(at(5, 9));
+    let titles: Vec<String> = s.entries().into_iter().map(|e| e.0).collect();
+    assert_eq!(titles, ["New", "Tomorrow", "Typo", "Event", "Old"]);
+}
+
+/// Issue 12: a run whose clock was years ahead (`faketime`) leaves no lasting wrong dates:
+/// the next run with the right clock brings every time back, and an item that left the page
+/// goes `keep_days` after the right time, not after the wrong one.
+#[test]
+fn a_clock_that_jumped_ahead_leaves_no_lasting_wrong_dates() {
+    let s = Scenario::new(false, "");
+    s.show(&[("A", "/a", None)]);
+    s.run(at(1, 10));
+    s.show(&[("B", "/b", None), ("A", "/a", None)]);
+    s.run(Utc.with_ymd_and_hms(2029, 6, 1, 10, 0, 0).unwrap());
+    // The clock is right again.
+    s.show(&[("C", "/c", None), ("B", "/b", None), ("A", "/a", None)]);
+    s.run(at(2, 10));
+    let first = "2026-01-01T10:00:00+00:00".to_string();
+    let now = "2026-01-02T10:00:00+00:00".to_string();
+    assert_eq!(
+        s.entries(),
+        [
+            ("C".into(), now.clone(), now.clone()),
+            ("B".into(), now.clone(), now.clone()),
+            ("A".into(), first.clone(), first.clone()),
+        ]
+    );
+    let latest: String = Connection::open(s.dir.path().join("pressfeed-state.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT max(max(first_seen, last_seen, date, coalesce(updated, ''))) FROM items",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(latest, "2026-01-02T10:00:00Z");
+    // B leaves the page: it stays for keep_days (30) from the right time, then goes.
+    s.show(&[("C", "/c", None), ("A", "/a", None)]);
+    s.run(at(3, 10));
+    let titles = |s: &Scenario| -> Vec<String> { s.entries().into_iter().map(|e| e.0).collect() };
+    assert_eq!(titles(&s), ["C", "B", "A"]);
+    s.run(Utc.with_ymd_and_hms(2026, 2, 1, 10, 0, 1).unwrap());
+    assert_eq!(titles(&s), ["C", "A"]);
 }
 
 #[test]

@@ -11,7 +11,7 @@ use chrono::{TimeZone as _, Utc};
 use pressfeed_testkit::server::{Reply, TestServer};
 use pressfeed_testkit::{
     HttpSite, compact_config, compact_page, file_config, fixture, parse_atom, parse_rss, pressfeed,
-    stderr,
+    run_config, stderr,
 };
 
 const MIB: u64 = 1024 * 1024;
@@ -214,24 +214,14 @@ fn nesting_100000_levels_deep_is_refused_quickly() {
     // Deep but within what browsers nest: read as usual.
     std::fs::write(&page, nested_page(400)).unwrap();
     let config = compact_config(dir.path(), &page, "ul > li");
-    pressfeed()
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .assert()
-        .success();
+    run_config(&config).success();
     let good = std::fs::read(dir.path().join("public/x.rss")).unwrap();
     assert_eq!(parse_rss(&dir.path().join("public/x.rss")).items.len(), 20);
 
     let deep = nested_page(100_000);
     std::fs::write(&page, &deep).unwrap();
     let started = Instant::now();
-    let assert = pressfeed()
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .assert()
-        .code(1);
+    let assert = run_config(&config).code(1);
     let took = started.elapsed();
     assert_eq!(
         stderr(&assert).lines().next().unwrap(),
@@ -262,12 +252,7 @@ fn nesting_100000_levels_deep_is_refused_quickly() {
     }
     std::fs::write(&page, &sly).unwrap();
     let started = Instant::now();
-    let assert = pressfeed()
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .assert()
-        .code(1);
+    let assert = run_config(&config).code(1);
     assert!(
         stderr(&assert).contains("more than 512 levels deep (by byte 16384 of"),
         "{}",
@@ -374,12 +359,7 @@ fn links_with_script_and_data_schemes_are_dropped() {
         ("span", "%d %B %Y"),
         ("", ""),
     );
-    let assert = pressfeed()
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .assert()
-        .success();
+    let assert = run_config(&config).success();
     // `javascript:` links are placeholders: those items link to the page. Other schemes are
     // skipped with the item.
     let page = "https://example.org/news/";
@@ -444,12 +424,7 @@ fn scripts_styles_frames_and_handlers_are_removed_from_summaries() {
         ("span", "%d %B %Y"),
         ("summary_format = \"html\"", "summary = \"div.summary\""),
     );
-    pressfeed()
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .assert()
-        .success();
+    run_config(&config).success();
     let atom = parse_atom(&dir.path().join("public/x.atom"));
     let summaries: Vec<String> = atom
         .entries()
@@ -499,4 +474,54 @@ fn scripts_styles_frames_and_handlers_are_removed_from_summaries() {
             }
         }
     }
+}
+
+/// Issue 12: page text cannot drive the terminal of whoever runs `check` or reads the logs:
+/// escape sequences and bidirectional overrides are shown as codes.
+#[test]
+fn check_and_logs_show_terminal_control_sequences_as_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    std::fs::write(
+        &page,
+        "<html><body><ul class=\"news\">\
+         <li><a href=\"/ok\">Kept \u{202e}txet desrever</a> <span>01 April 2014</span></li>\
+         <li><a href=\"mailto:\u{1b}]0;pwned\u{7}x@example.org\">Skipped</a> <span>02 April 2014</span></li>\
+         </ul></body></html>",
+    )
+    .unwrap();
+    let config = file_config(
+        dir.path(),
+        &page,
+        "ul.news > li",
+        ("span", "%d %B %Y"),
+        ("", ""),
+    );
+    let moves = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t') || ('\u{202a}'..='\u{202e}').contains(&c)
+    };
+    let check = pressfeed()
+        .arg("--config")
+        .arg(&config)
+        .args(["check", "x"])
+        .assert()
+        .success();
+    let shown = String::from_utf8(check.get_output().stdout.clone()).unwrap();
+    assert!(!shown.chars().any(moves), "{shown:?}");
+    assert!(shown.contains("Kept \\u{202e}txet desrever"), "{shown}");
+    assert!(
+        shown.contains("mailto:\\u{1b}]0;pwned\\u{7}x@example.org"),
+        "{shown}"
+    );
+    let run = pressfeed()
+        .arg("-v")
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .assert()
+        .success();
+    let logged = stderr(&run);
+    assert!(!logged.chars().any(moves), "{logged:?}");
+    // (tracing shows the escape character as `\x1b` before pressfeed sees the line.)
+    assert!(logged.contains("]0;pwned"), "{logged}");
 }

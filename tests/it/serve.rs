@@ -12,7 +12,7 @@ use reqwest::header;
 
 use pressfeed_testkit::server::{Reply, TestServer};
 use pressfeed_testkit::{
-    HttpSite, config_for, fixture, parse_atom, pressfeed, spawn_serve, stderr,
+    HttpSite, config_for, fixture, parse_atom, pressfeed, run_config, spawn_serve, stderr,
 };
 
 /// The ILO feed published into a temporary folder, and its config.
@@ -216,6 +216,20 @@ fn files_are_served_with_their_types_and_validators() {
             )
             .unwrap();
         assert_eq!(response.status(), 200);
+        // Issue 12: an If-Modified-Since after the server's clock is ignored.
+        let future = httpdate::fmt_http_date(
+            std::time::SystemTime::now() + Duration::from_secs(365 * 86_400),
+        );
+        let response = rt
+            .block_on(
+                client
+                    .get(server.url(path))
+                    .header(header::IF_MODIFIED_SINCE, future)
+                    .send(),
+            )
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(rt.block_on(response.bytes()).unwrap(), bytes, "{path}");
 
         // HEAD: the same headers, no body.
         let response = rt.block_on(client.head(server.url(path)).send()).unwrap();
@@ -569,6 +583,16 @@ fn healthz_reports_feeds_and_fails_when_one_fails_too_long() {
     );
 }
 
+/// A `serve` process that is killed if a test ends (or panics) before stopping it.
+struct Reaper(std::process::Child);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
     std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -609,6 +633,43 @@ fn serve_refreshes_then_stops_cleanly_on_sigterm() {
     let exit = terminate(&mut child);
     assert_eq!(exit.code(), Some(0));
     assert_eq!(parse_atom(&out.join("ilo-china.atom")).entries.len(), 20);
+}
+
+/// Issue 12: a run that changed many feeds tells the hub a few at a time (at most 4 in flight).
+#[test]
+fn websub_pings_go_out_a_few_at_a_time() {
+    let hub = TestServer::start();
+    hub.route(
+        "/hub",
+        vec![Reply::Slow(
+            Duration::from_millis(150),
+            Box::new(Reply::Status(204, vec![])),
+        )],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(
+        dir.path(),
+        &fixture("ilo-china-press-releases.html"),
+        Path::new("public"),
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    let feed = &text[text.find("[[feed]]").unwrap()..];
+    let mut all = text.replace(
+        "base_url = \"http://localhost:8080/\"",
+        &format!(
+            "base_url = \"https://feeds.example.org/\"\nwebsub_hub = {:?}",
+            hub.url("/hub")
+        ),
+    );
+    for n in 1..10 {
+        all.push_str(&feed.replace("id = \"ilo-china\"", &format!("id = \"copy-{n}\"")));
+    }
+    std::fs::write(&config, all).unwrap();
+    run_config(&config).success();
+    // Ten feeds in three formats.
+    assert_eq!(hub.count("/hub"), 30);
+    let peak = hub.max_in_flight();
+    assert!((2..=4).contains(&peak), "{peak} notifications in flight");
 }
 
 #[test]
@@ -810,10 +871,11 @@ fn the_index_page_renders_in_a_browser_and_its_links_work() {
 fn silent_connections_cannot_take_the_server() {
     use std::io::{Read as _, Write as _};
     let site = published();
-    let (mut child, base) = spawn_serve(
+    let (child, base) = spawn_serve(
         &site.config.path,
         &["--max-connections", "20", "--header-timeout", "3s"],
     );
+    let mut child = Reaper(child);
     let addr = base.trim_start_matches("http://").to_string();
     let mut held = Vec::new();
     for n in 0..30 {
@@ -839,19 +901,50 @@ fn silent_connections_cannot_take_the_server() {
     );
     // After the header timeout, the server has closed every one of them.
     std::thread::sleep(Duration::from_millis(3500));
-    for stream in &mut held {
+    for (n, stream) in held.iter_mut().enumerate() {
         stream
             .set_read_timeout(Some(Duration::from_secs(2)))
             .unwrap();
-        let mut buf = [0; 512];
-        // Closed (0 bytes, or a reset), or answered 408 and then closed: never left open.
-        let read = stream.read(&mut buf);
-        assert!(
-            matches!(read, Ok(0) | Err(_)) || buf.starts_with(b"HTTP/1.1 408"),
-            "{read:?}"
-        );
+        // Closed, perhaps after a 408: never left open.
+        let mut answered = Vec::new();
+        match stream.read_to_end(&mut answered) {
+            Ok(_) => assert!(
+                answered.is_empty() || answered.starts_with(b"HTTP/1.1 408"),
+                "{n}: {}",
+                String::from_utf8_lossy(&answered)
+            ),
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{n}: {e}"),
+        }
     }
-    terminate(&mut child);
+    terminate(&mut child.0);
+}
+
+/// Issue 12: a kept-alive connection that goes quiet after its answer is closed after the
+/// header timeout, as nginx's `keepalive_timeout` does.
+#[test]
+fn idle_kept_alive_connections_are_closed() {
+    use std::io::{Read as _, Write as _};
+    let site = published();
+    let (child, base) = spawn_serve(&site.config.path, &["--header-timeout", "1s"]);
+    let child = Reaper(child);
+    let mut stream = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    stream
+        .write_all(b"GET /ilo-china.rss HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(4)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut answered = Vec::new();
+    // Ends (the server closed it) well before the read timeout.
+    stream.read_to_end(&mut answered).unwrap();
+    assert!(answered.starts_with(b"HTTP/1.1 200 OK"));
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+    drop(child);
 }
 
 /// Issue 12: a client holding half a request does not hold up shutdown beyond the grace.
@@ -859,7 +952,8 @@ fn silent_connections_cannot_take_the_server() {
 fn shutdown_with_a_half_sent_request_ends_within_the_grace() {
     use std::io::Write as _;
     let site = published();
-    let (mut child, base) = spawn_serve(&site.config.path, &["--shutdown-grace", "1s"]);
+    let (child, base) = spawn_serve(&site.config.path, &["--shutdown-grace", "1s"]);
+    let mut child = Reaper(child);
     let addr = base.trim_start_matches("http://").to_string();
     let mut half = std::net::TcpStream::connect(&addr).unwrap();
     half.write_all(b"GET /ilo-china.atom HTTP/1.1\r\nHost: x\r\nX-Slow: ")
@@ -867,11 +961,11 @@ fn shutdown_with_a_half_sent_request_ends_within_the_grace() {
     std::thread::sleep(Duration::from_millis(200));
     let started = std::time::Instant::now();
     std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
         assert!(
