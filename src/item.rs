@@ -135,7 +135,7 @@ pub enum ItemWarning {
         #[source]
         source: DateError,
     },
-    /// The item's date is more than [`FUTURE_SLACK`] after the page was read (a typo, a
+    /// The item's date is more than a day after the page was read (a typo, a
     /// placeholder like 9999-12-31, an event's date): it would sit above every newer item, so
     /// the item is dated when first seen instead.
     #[error(

@@ -14,7 +14,7 @@ pub enum Problem {
     EmptySource,
     /// An id that cannot name files.
     BadId(String),
-    /// An id longer than [`MAX_ID_CHARS`] (its length).
+    /// An id longer than the most allowed, 100 characters (its length).
     LongId(usize),
     /// Not an address at all.
     InvalidUrl {

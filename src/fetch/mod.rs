@@ -254,6 +254,18 @@ impl Fetcher {
     }
 
     /// The time before which `url`'s host is not to be sent requests, if it is still to come.
+    /// Fails with [`FetchError::HostPaused`] while `url`'s host asked to be left alone.
+    fn refuse_if_paused(&self, url: &Url) -> Result<(), FetchError> {
+        match self.paused_until(url) {
+            Some(until) => Err(FetchError::HostPaused {
+                host: host_key(url),
+                url: url.clone(),
+                until,
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn paused_until(&self, url: &Url) -> Option<DateTime<Utc>> {
         let pauses = self.pauses.lock().unwrap_or_else(|e| e.into_inner());
         pauses
@@ -338,19 +350,15 @@ impl Fetcher {
         for hop in 0..=MAX_REDIRECTS {
             let route = self.route(request, &url, typed)?;
             let client = self.client(settings.connect_timeout, route)?;
+            // A host that asked to be left alone is not asked for its robots.txt either.
+            self.refuse_if_paused(&url)?;
             if settings.robots_txt {
                 self.check_robots(request, &url, route).await?;
             }
             let gate = self.gate(&url);
             let mut last_request = gate.lock().await;
-            // Checked under the gate: a request just ahead may have been asked to wait.
-            if let Some(until) = self.paused_until(&url) {
-                return Err(FetchError::HostPaused {
-                    host: host_key(&url),
-                    url,
-                    until,
-                });
-            }
+            // Again under the gate: a request just ahead may have been asked to wait.
+            self.refuse_if_paused(&url)?;
             let label = format!("feed \"{}\": {url}", request.feed);
             let last = self
                 .with_retries(

@@ -178,10 +178,17 @@ pub async fn suggest_page(
             url: &public,
         },
     };
+    // The page typed may redirect within its own host, wherever that is (an intranet).
+    let own_hosts: Vec<String> = source
+        .iter()
+        .filter_map(|url| url.host_str())
+        .map(str::to_ascii_lowercase)
+        .collect();
     // Log lines and errors name the feed "probe", as `suggest` always has.
     let mut request = Request::plain(target, defaults);
     request.feed = "probe";
     request.validators = &validators;
+    request.own_hosts = &own_hosts;
     if source.as_ref().is_some_and(|source| *source != public) {
         request.field = crate::spec::Field::Source;
     }

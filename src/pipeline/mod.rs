@@ -42,15 +42,34 @@ pub struct FeedReport {
     pub cut_short: Option<CutShort>,
 }
 
-/// A refresh that a time budget cut short: what was read is published, the rest is read on a
-/// later run.
+/// A refresh that a time budget cut short: what was read is published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("{budget} ran out while reading {what}; the rest is read on a later run")]
+#[error("{budget} ran out while reading {reading}")]
 pub struct CutShort {
     /// Which budget.
     pub budget: Budget,
-    /// What was being read: "older pages", "item pages".
-    pub what: &'static str,
+    /// What was being read.
+    pub reading: Reading,
+}
+
+/// The pages a refresh reads after the listing's first page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Older listing pages (`[feed.pagination]`): read on a first run and with `--backfill`.
+    OlderPages,
+    /// Item pages (`[feed.detail]`): the ones not read are read on later runs.
+    ItemPages,
+}
+
+impl std::fmt::Display for Reading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Reading::OlderPages => {
+                "older pages; the pages not reached are read by `pressfeed run --backfill`"
+            }
+            Reading::ItemPages => "item pages; the rest is read on a later run",
+        })
+    }
 }
 
 /// When a feed must stop fetching, and which budget says so.

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, FixedOffset, Utc};
 use url::Url;
 
-use super::{CutShort, Deadline, blocking, decode};
+use super::{CutShort, Deadline, Reading, blocking, decode};
 use crate::checks::{CheckError, check_against_history, check_dates, check_usable};
 use crate::error::FeedError;
 use crate::extract::{ListingPage, read_detail};
@@ -154,7 +154,7 @@ pub(super) async fn add_older_pages(
 ) -> Option<CutShort> {
     let cut_short = CutShort {
         budget: deadline.budget,
-        what: "older pages",
+        reading: Reading::OlderPages,
     };
     let pagination = spec.pagination.as_ref()?;
     let mut seen = vec![first.url.clone()];
@@ -279,7 +279,7 @@ pub(super) async fn read_item_pages(
         budget -= 1;
         let cut_short = CutShort {
             budget: deadline.budget,
-            what: "item pages",
+            reading: Reading::ItemPages,
         };
         if deadline.passed() {
             return Some(cut_short);

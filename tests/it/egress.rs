@@ -262,3 +262,43 @@ fn eight_feeds_redirecting_to_one_host_send_it_one_request_at_a_time() {
         );
     }
 }
+
+/// `suggest` on an internal address typed by the user follows the page's redirects within its
+/// own host (`/news` to `/news/`), and refuses those that lead to another internal host.
+#[test]
+fn suggest_follows_redirects_on_the_typed_host_only() {
+    let server = TestServer::start();
+    let internal = TestServer::start_on("127.0.0.3");
+    server.route("/news", vec![Reply::Redirect("/news/".to_string())]);
+    server.route("/news/", vec![Reply::ilo()]);
+    internal.route("/page", vec![Reply::ilo()]);
+    server.route("/away", vec![Reply::Redirect(internal.url("/page"))]);
+
+    let assert = pressfeed_testkit::pressfeed()
+        .arg("suggest")
+        .arg(server.url("/news"))
+        .assert()
+        .success();
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        out.contains("item = \"div.press-releases ol.item-list > li.item\""),
+        "{out}"
+    );
+    assert_eq!(server.count("/news/"), 1);
+
+    let text = stderr(
+        &pressfeed_testkit::pressfeed()
+            .arg("suggest")
+            .arg(server.url("/away"))
+            .assert()
+            .failure(),
+    );
+    assert_eq!(internal.count("/page"), 0, "{text}");
+    assert!(
+        text.contains(&format!(
+            "{} is not fetched: 127.0.0.3 is a loopback address",
+            internal.url("/page")
+        )),
+        "{text}"
+    );
+}

@@ -169,16 +169,17 @@ fn a_long_retry_after_is_remembered_per_host_across_runs() {
     let first = stderr(&site.run().code(1));
     assert_eq!(server.count("/page"), 1, "{first}");
     assert_eq!(server.count("/other"), 0, "{first}");
+    assert_eq!(server.count("/robots.txt"), 1, "{first}");
     assert!(
         first.contains("answered HTTP 429 Too Many Requests"),
         "{first}"
     );
     assert!(paused(&first), "{first}");
-    // The next run sends nothing to the host, and says why.
+    // The next run sends nothing to the host, not even for its robots.txt, and says why.
     let second = stderr(&site.run().code(1));
     assert_eq!(
-        server.count("/page") + server.count("/other"),
-        1,
+        server.count("/page") + server.count("/other") + server.count("/robots.txt"),
+        2,
         "{second}"
     );
     assert_eq!(

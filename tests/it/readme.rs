@@ -74,6 +74,26 @@ fn readme_config_examples_load() {
         assert_eq!(config.feeds.len(), 1, "{name}:\n{block}");
     }
 
+    // The `[fetch]` and `[output]` snippets are valid tables of a whole config.
+    let tables: Vec<&(String, String)> = blocks
+        .iter()
+        .filter(|(_, block)| !block.contains("[[feed]]"))
+        .filter(|(_, block)| block.starts_with("[fetch]") || block.starts_with("[output]"))
+        .collect();
+    assert!(
+        tables
+            .iter()
+            .any(|(_, block)| block.contains("allow_internal")),
+        "the Security section's allow_internal example"
+    );
+    for (name, block) in tables {
+        let text = format!(
+            "{block}\n[[feed]]\nid = \"x\"\ntitle = \"x\"\nurl = \"https://example.org/\"\n[feed.selectors]\nitem = \"li\"\ntitle = \"a\"\nlink = \"a\"\n"
+        );
+        pressfeed::Config::parse(&text, Path::new(name))
+            .unwrap_or_else(|err| panic!("{name}: {err}\n{block}"));
+    }
+
     // The attribute examples are valid selector tables.
     let (name, snippet) = blocks
         .iter()
