@@ -4,6 +4,7 @@
 //! Formats are compiled once (the feed's when the configuration is loaded, the common ones on
 //! first use), never per date read.
 
+mod calendars;
 mod relative;
 mod words;
 
@@ -41,6 +42,8 @@ const COMMON_FORMATS: &[&str] = &[
     "%d %B, %Y",
     "%d %B %Y %H:%M",
     "%d. %B %Y",
+    "%d. %B %Y %H:%M",
+    "%d. %B %Y, %H:%M",
     "%A, %d %B %Y",
     "%A %d %B %Y",
     "%B %d, %Y",
@@ -54,7 +57,21 @@ const COMMON_FORMATS: &[&str] = &[
     "%B %Y",
     "%d.%m.%Y",
     "%d.%m.%Y %H:%M",
+    "%Y.%m.%d",
+    "%Y.%m.%d %H:%M",
+    "%Y.%m.%d.",
+    "%d-%B-%Y",
+    "%d-%B-%Y %H:%M",
+    "%d %B %Y, %H:%M",
+    "%d %B, %Y %H:%M",
+    "%d %B, %Y, %H:%M",
+    "%B %d, %Y %I:%M%p",
+    "%Y-%m-%d %I:%M %p",
 ];
+
+/// The most words a date text is searched for a date in, when it is not one whole
+/// ("Decided 06/17/2024", "18 marzo, 2016 | Lorena"); longer texts are not searched.
+const MAX_SEARCHED_WORDS: usize = 12;
 
 /// [`COMMON_FORMATS`], compiled.
 static COMMON: LazyLock<Vec<DateFormat>> =
@@ -166,29 +183,8 @@ pub fn parse_date_at(
     now: DateTime<Utc>,
 ) -> Result<PageDate, DateError> {
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let cleaned = normalise(&cjk_as_dashes(&collapsed));
-    // Readers and RFC 3339 need four-digit years; a lenient match outside them is no match.
-    let plausible =
-        |date: DateTime<FixedOffset>| PLAUSIBLE_YEARS.contains(&date.year()).then_some(date);
-    let parsed = formats
-        .iter()
-        .find_map(|f| parse_with(&cleaned, f, tz).and_then(plausible))
-        .or_else(|| {
-            DateTime::parse_from_rfc3339(&cleaned)
-                .ok()
-                .and_then(plausible)
-        })
-        .or_else(|| {
-            DateTime::parse_from_rfc2822(&cleaned)
-                .ok()
-                .and_then(plausible)
-        })
-        .or_else(|| {
-            COMMON
-                .iter()
-                .find_map(|f| parse_with(&cleaned, f, tz).and_then(plausible))
-        });
-    if let Some(date) = parsed {
+    let cleaned = cleaned(&collapsed);
+    if let Some(date) = absolute(&cleaned, formats, tz) {
         return Ok(PageDate {
             date,
             inferred: false,
@@ -197,16 +193,114 @@ pub fn parse_date_at(
     // Relative dates are read from the text as written ("ago" is no month here).
     let inferred =
         parse_relative(&collapsed, tz, now).or_else(|| parse_yearless(&cleaned, tz, now));
-    match inferred {
-        Some(date) => Ok(PageDate {
+    if let Some(date) = inferred {
+        return Ok(PageDate {
             date,
             inferred: true,
+        });
+    }
+    match within(&cleaned, formats, tz) {
+        Some(date) => Ok(PageDate {
+            date,
+            inferred: false,
         }),
         None => Err(DateError {
-            text: cleaned,
+            // Quoted as the page writes it, not as rewritten for parsing.
+            text: collapsed,
             why: Unparsed::NoFormat(formats.iter().map(|f| f.as_str().to_string()).collect()),
         }),
     }
+}
+
+/// `collapsed` with era years made Gregorian, CJK marks as dashes, foreign words English and
+/// filler words dropped: what the formats are tried on.
+fn cleaned(collapsed: &str) -> String {
+    normalise(&cjk_as_dashes(&calendars::gregorian(collapsed)))
+}
+
+/// A date that the whole of `cleaned` writes: by the feed's `formats`, RFC 3339, RFC 2822, the
+/// common forms, a Minguo year (`113/03/05`), or a slash date whose order only one reading
+/// allows (`06/17/2024`).
+fn absolute(cleaned: &str, formats: &[DateFormat], tz: Tz) -> Option<DateTime<FixedOffset>> {
+    // Readers and RFC 3339 need four-digit years; a lenient match outside them is no match.
+    let plausible =
+        |date: DateTime<FixedOffset>| PLAUSIBLE_YEARS.contains(&date.year()).then_some(date);
+    let common = |text: &str| {
+        COMMON
+            .iter()
+            .find_map(|f| parse_with(text, f, tz).and_then(plausible))
+    };
+    formats
+        .iter()
+        .find_map(|f| parse_with(cleaned, f, tz).and_then(plausible))
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(cleaned)
+                .ok()
+                .and_then(plausible)
+        })
+        .or_else(|| {
+            DateTime::parse_from_rfc2822(cleaned)
+                .ok()
+                .and_then(plausible)
+        })
+        .or_else(|| common(cleaned))
+        .or_else(|| calendars::minguo_numeric(cleaned).and_then(|text| common(&text)))
+        .or_else(|| unambiguous_slash(cleaned).and_then(|text| common(&text)))
+}
+
+/// A date written somewhere inside `cleaned` with words around it ("Decided 06/17/2024",
+/// "2014.03.31 UP", "Tran v. Commonwealth (September 10, 2025)"): the longest run of words
+/// that [`absolute`] reads, the earliest of equal length.
+fn within(cleaned: &str, formats: &[DateFormat], tz: Tz) -> Option<DateTime<FixedOffset>> {
+    let words: Vec<&str> = cleaned.split(' ').collect();
+    if words.len() < 2 || words.len() > MAX_SEARCHED_WORDS {
+        return None;
+    }
+    let trim = |text: &str| {
+        text.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_string()
+    };
+    let has_digit = |word: &str| word.bytes().any(|b| b.is_ascii_digit());
+    (1..words.len()).rev().find_map(|len| {
+        (0..=words.len() - len).find_map(|start| {
+            let run = &words[start..start + len];
+            // Every date has a digit. A number next to the run belongs to the date: without
+            // it the run is a different date ("February 2014" of "31 February 2014").
+            let before = start.checked_sub(1).map(|i| words[i]);
+            let after = words.get(start + len).copied();
+            if !run.iter().any(|w| has_digit(w))
+                || before.is_some_and(has_digit)
+                || after.is_some_and(has_digit)
+            {
+                return None;
+            }
+            let text = run.join(" ");
+            let trimmed = trim(&text);
+            absolute(&text, formats, tz).or_else(|| {
+                (trimmed != text)
+                    .then(|| absolute(&trimmed, formats, tz))
+                    .flatten()
+            })
+        })
+    })
+}
+
+/// `06/17/2024` as `2024-06-17` (the 17 can only be the day) and `17/06/2024` likewise;
+/// `None` when both readings are dates (`04/05/2024`), which only `date_formats` settles.
+fn unambiguous_slash(text: &str) -> Option<String> {
+    static SLASH: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^(\d{1,2})/(\d{1,2})/(\d{4})(\s.*)?$").expect("a valid regex")
+    });
+    let caps = SLASH.captures(text)?;
+    let first: u32 = caps[1].parse().ok()?;
+    let second: u32 = caps[2].parse().ok()?;
+    let (month, day) = match (first > 12, second > 12) {
+        (true, false) => (second, first),
+        (false, true) => (first, second),
+        _ => return None,
+    };
+    let rest = caps.get(4).map_or("", |rest| rest.as_str());
+    Some(format!("{}-{month:02}-{day:02}{rest}", &caps[3]))
 }
 
 /// Whether `format` (chrono `strftime`) reads `text` on its own, as `date_formats` would.
@@ -214,9 +308,7 @@ pub fn matches_format(text: &str, format: &str) -> bool {
     let Some(format) = DateFormat::new(format) else {
         return false;
     };
-    let cleaned = normalise(&cjk_as_dashes(
-        &text.split_whitespace().collect::<Vec<_>>().join(" "),
-    ));
+    let cleaned = cleaned(&text.split_whitespace().collect::<Vec<_>>().join(" "));
     parse_with(&cleaned, &format, Tz::UTC).is_some_and(|d| PLAUSIBLE_YEARS.contains(&d.year()))
 }
 
@@ -353,6 +445,95 @@ mod tests {
     }
 
     #[test]
+    fn month_names_in_greek_polish_arabic_and_thai() {
+        let utc = Tz::UTC;
+        let cases = [
+            ("18 Μαρτίου 2016", "2016-03-18"),
+            ("ΠΑΡΑΣΚΕΥΗ 18 ΜΑΡΤΙΟΥ 2016", "2016-03-18"),
+            ("1 Μαΐου 2016", "2016-05-01"),
+            ("Δεκ 3, 2015", "2015-12-03"),
+            ("5 marca 2024", "2024-03-05"),
+            ("5 marca 2024 r.", "2024-03-05"),
+            ("środa, 12 października 2022", "2022-10-12"),
+            ("5 مارس 2024", "2024-03-05"),
+            ("٥ مارس ٢٠٢٤", "2024-03-05"),
+            ("5 كانون الثاني 2024", "2024-01-05"),
+            ("12 أيلول 2023", "2023-09-12"),
+            ("5 มีนาคม 2567", "2024-03-05"),
+            ("5 มี.ค. 2567", "2024-03-05"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                rfc3339(text, &[], utc),
+                format!("{want}T00:00:00+00:00"),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn era_years() {
+        let tokyo = chrono_tz::Asia::Tokyo;
+        let cases = [
+            ("令和6年3月5日", "2024-03-05T00:00:00+09:00"),
+            ("令和元年5月1日", "2019-05-01T00:00:00+09:00"),
+            ("平成31年4月30日", "2019-04-30T00:00:00+09:00"),
+            ("平成元年1月8日", "1989-01-08T00:00:00+09:00"),
+            ("昭和64年1月7日", "1989-01-07T00:00:00+09:00"),
+            ("令和6年3月5日(火) 10:30", "2024-03-05T10:30:00+09:00"),
+            ("民國113年3月5日", "2024-03-05T00:00:00+09:00"),
+            ("113/03/05", "2024-03-05T00:00:00+09:00"),
+            ("113.03.05", "2024-03-05T00:00:00+09:00"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(rfc3339(text, &[], tokyo), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn forms_real_pages_write() {
+        let utc = Tz::UTC;
+        let cases = [
+            ("2024.03.05", "2024-03-05T00:00:00+00:00"),
+            ("2014.03.31 UP", "2014-03-31T00:00:00+00:00"),
+            ("05-Mar-2024", "2024-03-05T00:00:00+00:00"),
+            ("March 5, 2024 at 2:30 pm", "2024-03-05T14:30:00+00:00"),
+            ("5 March 2024, 14:30", "2024-03-05T14:30:00+00:00"),
+            ("2024年3月5日(火)", "2024-03-05T00:00:00+00:00"),
+            ("2024年3月5日（火）", "2024-03-05T00:00:00+00:00"),
+            ("17 февраля 2016", "2016-02-17T00:00:00+00:00"),
+            ("aprile 25, 2016 - 5:47 pm", "2016-04-25T17:47:00+00:00"),
+            ("22 enero, 2016", "2016-01-22T00:00:00+00:00"),
+            ("18 marzo, 2016 | Lorena", "2016-03-18T00:00:00+00:00"),
+            ("Decided 06/17/2024", "2024-06-17T00:00:00+00:00"),
+            ("17/06/2024", "2024-06-17T00:00:00+00:00"),
+            (
+                "Tran v. Commonwealth (September 10, 2025)",
+                "2025-09-10T00:00:00+00:00",
+            ),
+            ("Published November 7, 2023", "2023-11-07T00:00:00+00:00"),
+            ("5. März 2024, 13:41 Uhr", "2024-03-05T13:41:00+00:00"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(rfc3339(text, &[], utc), want, "{text:?}");
+        }
+        // Both readings are dates: only `date_formats` says which.
+        assert!(parse_date("04/05/2024", &[], utc).is_err());
+        // A year alone is no date, wherever it is.
+        assert!(parse_date("Spring 2014", &[], utc).is_err());
+    }
+
+    #[test]
+    fn an_unparsed_date_is_quoted_as_the_page_writes_it() {
+        let err = parse_date("令和  6年 春", &[], Tz::UTC).unwrap_err();
+        assert_eq!(err.text, "令和 6年 春");
+        assert_eq!(
+            err.to_string(),
+            "\"令和 6年 春\" matches none of the date formats tried (RFC 3339, RFC 2822 and the common forms)"
+        );
+    }
+
+    #[test]
     fn chinese_japanese_and_korean_forms() {
         let sh = chrono_tz::Asia::Shanghai;
         assert_eq!(
@@ -435,9 +616,17 @@ mod tests {
     }
 
     #[test]
-    fn slash_dates_only_with_a_format() {
+    fn slash_dates_only_with_a_format_unless_one_reading_is_a_date() {
         let utc = Tz::UTC;
-        assert!(parse_date("04/25/2014", &[], utc).is_err());
+        assert!(parse_date("04/05/2014", &[], utc).is_err());
+        assert_eq!(
+            rfc3339("04/25/2014", &[], utc),
+            "2014-04-25T00:00:00+00:00"
+        );
+        assert_eq!(
+            rfc3339("25/04/2014 10:30", &[], utc),
+            "2014-04-25T10:30:00+00:00"
+        );
         assert_eq!(
             rfc3339("04/25/2014", &["%m/%d/%Y"], utc),
             "2014-04-25T00:00:00+00:00"

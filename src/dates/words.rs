@@ -1,4 +1,4 @@
-//! The words of dates as pages write them: month names and abbreviations in eight languages,
+//! The words of dates as pages write them: month names and abbreviations in twelve languages,
 //! weekday and filler words that are dropped, ordinal suffixes, and CJK year-month-day marks,
 //! all rewritten into the English forms chrono reads.
 
@@ -135,6 +135,104 @@ const MONTHS: &[(&str, &str)] = &[
     ("декабрь", "Dec"),
     ("декабря", "Dec"),
     ("дек", "Dec"),
+    // Polish (nominative and genitive)
+    ("styczeń", "Jan"),
+    ("stycznia", "Jan"),
+    ("sty", "Jan"),
+    ("luty", "Feb"),
+    ("lutego", "Feb"),
+    ("lut", "Feb"),
+    ("marzec", "Mar"),
+    ("marca", "Mar"),
+    ("kwiecień", "Apr"),
+    ("kwietnia", "Apr"),
+    ("kwi", "Apr"),
+    ("maj", "May"),
+    ("maja", "May"),
+    ("czerwiec", "Jun"),
+    ("czerwca", "Jun"),
+    ("cze", "Jun"),
+    ("lipiec", "Jul"),
+    ("lipca", "Jul"),
+    ("lip", "Jul"),
+    ("sierpień", "Aug"),
+    ("sierpnia", "Aug"),
+    ("wrzesień", "Sep"),
+    ("września", "Sep"),
+    ("wrz", "Sep"),
+    ("październik", "Oct"),
+    ("października", "Oct"),
+    ("paź", "Oct"),
+    ("listopad", "Nov"),
+    ("listopada", "Nov"),
+    ("lis", "Nov"),
+    ("grudzień", "Dec"),
+    ("grudnia", "Dec"),
+    ("gru", "Dec"),
+    // Greek (nominative and genitive, looked up without accents)
+    ("ιανουαριος", "Jan"),
+    ("ιανουαριου", "Jan"),
+    ("ιαν", "Jan"),
+    ("φεβρουαριος", "Feb"),
+    ("φεβρουαριου", "Feb"),
+    ("φεβ", "Feb"),
+    ("μαρτιος", "Mar"),
+    ("μαρτιου", "Mar"),
+    ("μαρ", "Mar"),
+    ("απριλιος", "Apr"),
+    ("απριλιου", "Apr"),
+    ("απρ", "Apr"),
+    ("μαιος", "May"),
+    ("μαιου", "May"),
+    ("μαι", "May"),
+    ("ιουνιος", "Jun"),
+    ("ιουνιου", "Jun"),
+    ("ιουν", "Jun"),
+    ("ιουλιος", "Jul"),
+    ("ιουλιου", "Jul"),
+    ("ιουλ", "Jul"),
+    ("αυγουστος", "Aug"),
+    ("αυγουστου", "Aug"),
+    ("αυγ", "Aug"),
+    ("σεπτεμβριος", "Sep"),
+    ("σεπτεμβριου", "Sep"),
+    ("σεπ", "Sep"),
+    ("οκτωβριος", "Oct"),
+    ("οκτωβριου", "Oct"),
+    ("οκτ", "Oct"),
+    ("νοεμβριος", "Nov"),
+    ("νοεμβριου", "Nov"),
+    ("νοε", "Nov"),
+    ("δεκεμβριος", "Dec"),
+    ("δεκεμβριου", "Dec"),
+    ("δεκ", "Dec"),
+    // Arabic (Egyptian and Levantine one-word names; two-word ones are phrases in `calendars`)
+    ("يناير", "Jan"),
+    ("فبراير", "Feb"),
+    ("مارس", "Mar"),
+    ("أبريل", "Apr"),
+    ("ابريل", "Apr"),
+    ("إبريل", "Apr"),
+    ("مايو", "May"),
+    ("يونيو", "Jun"),
+    ("يونيه", "Jun"),
+    ("يوليو", "Jul"),
+    ("يوليه", "Jul"),
+    ("أغسطس", "Aug"),
+    ("اغسطس", "Aug"),
+    ("سبتمبر", "Sep"),
+    ("أكتوبر", "Oct"),
+    ("اكتوبر", "Oct"),
+    ("نوفمبر", "Nov"),
+    ("ديسمبر", "Dec"),
+    ("شباط", "Feb"),
+    ("آذار", "Mar"),
+    ("نيسان", "Apr"),
+    ("أيار", "May"),
+    ("حزيران", "Jun"),
+    ("تموز", "Jul"),
+    ("آب", "Aug"),
+    ("أيلول", "Sep"),
 ];
 
 /// Weekday names in those languages (dropped: the date says the day) and small words that
@@ -190,6 +288,37 @@ const DROPPED_WORDS: &[&str] = &[
     "пятница",
     "суббота",
     "воскресенье",
+    "poniedziałek",
+    "wtorek",
+    "środa",
+    "czwartek",
+    "piątek",
+    "sobota",
+    "niedziela",
+    "δευτερα",
+    "τριτη",
+    "τεταρτη",
+    "πεμπτη",
+    "παρασκευη",
+    "σαββατο",
+    "κυριακη",
+    "الاثنين",
+    "الثلاثاء",
+    "الأربعاء",
+    "الخميس",
+    "الجمعة",
+    "السبت",
+    "الأحد",
+    "at",
+    "on",
+    "um",
+    "uhr",
+    "à",
+    "alle",
+    "às",
+    "om",
+    "r",
+    "roku",
     "de",
     "del",
     "le",
@@ -212,15 +341,43 @@ fn english_word(core: &str) -> Option<String> {
     static DROPPED: std::sync::LazyLock<HashSet<&'static str>> =
         std::sync::LazyLock::new(|| DROPPED_WORDS.iter().copied().collect());
     let lower = core.to_lowercase();
-    if DROPPED.contains(lower.as_str()) {
+    let lower: &str = &without_greek_accents(&lower);
+    if DROPPED.contains(lower) {
         return None;
     }
     Some(
         MONTH_NAMES
-            .get(lower.as_str())
+            .get(lower)
             .map_or_else(|| core.to_string(), |english| (*english).to_string()),
     )
 }
+
+/// Greek lower-case letters without their accents (`μαΐου` → `μαιου`): pages write month
+/// names with and without them, and in capitals without.
+fn without_greek_accents(lower: &str) -> std::borrow::Cow<'_, str> {
+    if !lower.chars().any(|c| ('\u{370}'..='\u{3FF}').contains(&c)) {
+        return std::borrow::Cow::Borrowed(lower);
+    }
+    std::borrow::Cow::Owned(
+        lower
+            .chars()
+            .map(|c| match c {
+                'ά' => 'α',
+                'έ' => 'ε',
+                'ή' => 'η',
+                'ί' | 'ϊ' | 'ΐ' => 'ι',
+                'ό' => 'ο',
+                'ύ' | 'ϋ' | 'ΰ' => 'υ',
+                'ώ' => 'ω',
+                other => other,
+            })
+            .collect(),
+    )
+}
+
+/// Separators that stand between a date and its time or the words after it
+/// (`aprile 25, 2016 - 5:47 pm`, `18 marzo, 2016 | Lorena`).
+const SEPARATORS: &[&str] = &["-", "–", "—", "|", "@", "·", "•", "/"];
 
 /// "2014年4月25日 10:30" and "4月25日" (Chinese, Japanese; Korean 년/월/일 too) as
 /// "2014-4-25 10:30" and "4-25".
@@ -239,10 +396,19 @@ pub(super) fn cjk_as_dashes(text: &str) -> String {
     out.replace("- ", "-").replace(" -", "-")
 }
 
+/// A word in brackets with no digit in it: a weekday (`(火)`, `（水）`, `(Tue)`).
+fn is_bracketed_word(word: &str) -> bool {
+    let inner = word
+        .strip_prefix(['(', '（'])
+        .and_then(|rest| rest.strip_suffix([')', '）']));
+    inner.is_some_and(|inner| !inner.is_empty() && !inner.chars().any(|c| c.is_ascii_digit()))
+}
+
 /// Collapses whitespace, drops ordinal suffixes ("25th" → "25") and reads "Sept" as "Sep".
 pub(super) fn normalise(text: &str) -> String {
     let words: Vec<String> = text
         .split_whitespace()
+        .filter(|word| !SEPARATORS.contains(word) && !is_bracketed_word(word))
         .filter_map(|word| {
             let (core, mut tail) = match word.find([',', '.']) {
                 Some(i) => word.split_at(i),
