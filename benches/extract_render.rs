@@ -65,6 +65,7 @@ fn body(html: &str, spec: &FeedSpec) -> Body {
         bytes: html.as_bytes().to_vec(),
         http_charset: None,
         validators: Validators::default(),
+        served_at: None,
     }
 }
 

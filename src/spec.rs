@@ -119,6 +119,9 @@ pub struct RunSettings {
     /// Longest a run may take: past it, no feed is started, and feeds being read stop
     /// fetching (`run_timeout`).
     pub run_timeout: Duration,
+    /// The time pages' year-less and relative dates are read against (`--now`); by default
+    /// when the server says it sent the page (`Date`), else the clock.
+    pub reference: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What `[fetch] allow_internal` lets pages lead to although it is internal: host names, and

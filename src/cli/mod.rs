@@ -55,11 +55,21 @@ pub(crate) enum Command {
         /// first, to fill their history.
         #[arg(long)]
         backfill: bool,
+        /// Read year-less and relative dates ("5 May", "3 hours ago") as of TIME (RFC 3339,
+        /// or a date: 2016-03-19), for saved pages; by default as of when the server sent the
+        /// page, or now.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Show what a feed's selectors extract from its page, as a table; writes nothing.
     Check {
         /// The feed's id.
         id: String,
+        /// Read year-less and relative dates ("5 May", "3 hours ago") as of TIME (RFC 3339,
+        /// or a date: 2016-03-19), for saved pages; by default as of when the server sent the
+        /// page, or now.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Show each feed's state: last success, last failure and its error, items in history,
     /// items on the page last time.
@@ -80,6 +90,11 @@ pub(crate) enum Command {
         /// The id to give the feed.
         #[arg(long, default_value = "news")]
         id: String,
+        /// Read year-less and relative dates ("5 May", "3 hours ago") as of TIME (RFC 3339,
+        /// or a date: 2016-03-19), for saved pages; by default as of when the server sent the
+        /// page, or now.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Serve the output folder over HTTP (and, with --refresh, refresh the feeds on a
     /// schedule).
@@ -122,10 +137,18 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     let config = || Config::load(&cli.config).map_err(|err| exit::failed(&err, Outcome::Usage));
     let outcome = match &cli.command {
         None => config().map(|config| run::run(config, &[], false)),
-        Some(Command::Run { feeds, backfill }) => {
-            config().map(|config| run::run(config, feeds, *backfill))
-        }
-        Some(Command::Check { id }) => config().map(|config| check::check(&config, id)),
+        Some(Command::Run {
+            feeds,
+            backfill,
+            now,
+        }) => config().map(|mut config| {
+            config.run.reference = *now;
+            run::run(config, feeds, *backfill)
+        }),
+        Some(Command::Check { id, now }) => config().map(|mut config| {
+            config.run.reference = *now;
+            check::check(&config, id)
+        }),
         Some(Command::Status { json }) => config().map(|config| status::status(&config, *json)),
         Some(Command::Reset { ids }) => config().map(|config| reset::reset(&config, ids)),
         Some(Command::Serve {
@@ -147,9 +170,40 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             };
             config().map(|config| serve::serve(config, *bind, options))
         }
-        Some(Command::Suggest { page, url, id }) => Ok(suggest::suggest(page, url.as_ref(), id)),
+        Some(Command::Suggest { page, url, id, now }) => {
+            Ok(suggest::suggest(page, url.as_ref(), id, *now))
+        }
     };
     outcome.unwrap_or_else(Ok)
+}
+
+/// `--now`: an RFC 3339 time, a date and time without a zone (UTC), or a date (its midnight,
+/// UTC).
+fn parse_now(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use chrono::{NaiveDate, NaiveDateTime, Utc};
+    let text = text.trim();
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .or_else(|_| {
+            [
+                "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%d %H:%M:%S",
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+            .or_else(|| {
+                NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .ok()
+                    .map(|day| day.and_time(chrono::NaiveTime::MIN))
+            })
+            .map(|time| time.and_utc())
+            .ok_or(())
+        })
+        .map_err(|()| {
+            format!("{text:?} is not a time: write it as 2016-03-19 or 2016-03-19T08:00:00Z")
+        })
 }
 
 /// The feed `id` of `config`; when there is none, says so with the feeds there are.

@@ -9,13 +9,22 @@ use pressfeed::{FetchSettings, RunSettings, SuggestError};
 use super::exit::{self, Outcome};
 
 /// Proposes a feed `id` for `page` (a URL, or a file whose public address is `url`).
-pub(crate) fn suggest(page: &str, url: Option<&url::Url>, id: &str) -> anyhow::Result<Outcome> {
+pub(crate) fn suggest(
+    page: &str,
+    url: Option<&url::Url>,
+    id: &str,
+    now: Option<chrono::DateTime<Utc>>,
+) -> anyhow::Result<Outcome> {
     // No configuration is read: the built-in `[fetch]` defaults apply.
+    let run = RunSettings {
+        reference: now,
+        ..RunSettings::default()
+    };
     let found = super::runtime()?.block_on(pressfeed::suggest_page(
         page,
         url,
         id,
-        &RunSettings::default(),
+        &run,
         &FetchSettings::default(),
         Utc::now(),
     ));

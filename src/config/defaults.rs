@@ -69,6 +69,7 @@ impl Default for crate::spec::RunSettings {
             backfill: false,
             allow_internal: crate::spec::AllowList::default(),
             run_timeout: std::time::Duration::from_secs_f64(DEFAULT_RUN_TIMEOUT),
+            reference: None,
         }
     }
 }

@@ -42,6 +42,7 @@ pub(super) fn run_settings(ctx: Ctx<'_>, raw: &RawFetch) -> Result<RunSettings, 
             Some(list) => allow_list(ctx, list)?,
             None => AllowList::default(),
         },
+        reference: None,
     })
 }
 

@@ -194,6 +194,13 @@ pub fn parse_date_at(
     let inferred =
         parse_relative(&collapsed, tz, now).or_else(|| parse_yearless(&cleaned, tz, now));
     if let Some(date) = inferred {
+        // A relative date that far back ("3000 years ago") is no date.
+        if !PLAUSIBLE_YEARS.contains(&date.year()) {
+            return Err(DateError {
+                text: collapsed,
+                why: Unparsed::Year(date.year()),
+            });
+        }
         return Ok(PageDate {
             date,
             inferred: true,
@@ -619,10 +626,7 @@ mod tests {
     fn slash_dates_only_with_a_format_unless_one_reading_is_a_date() {
         let utc = Tz::UTC;
         assert!(parse_date("04/05/2014", &[], utc).is_err());
-        assert_eq!(
-            rfc3339("04/25/2014", &[], utc),
-            "2014-04-25T00:00:00+00:00"
-        );
+        assert_eq!(rfc3339("04/25/2014", &[], utc), "2014-04-25T00:00:00+00:00");
         assert_eq!(
             rfc3339("25/04/2014 10:30", &[], utc),
             "2014-04-25T10:30:00+00:00"

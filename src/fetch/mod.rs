@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
-    USER_AGENT,
+    CONTENT_TYPE, DATE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
+    RETRY_AFTER, USER_AGENT,
 };
 use url::Url;
 
@@ -157,6 +157,8 @@ pub struct Body {
     pub http_charset: Option<String>,
     /// The validators to send next time.
     pub validators: Validators,
+    /// When the server says it sent the page (its `Date` header), if it says so.
+    pub served_at: Option<DateTime<Utc>>,
 }
 
 impl Body {
@@ -437,6 +439,7 @@ impl Fetcher {
                     .map(str::to_string),
                 bytes: body,
                 validators: head.validators,
+                served_at: head.date,
             }));
         }
         Err(FetchError::TooManyRedirects { url: start.clone() })
@@ -508,6 +511,8 @@ struct ResponseHead {
     retry_after: Option<Duration>,
     /// `Location`, for redirects.
     location: Option<String>,
+    /// `Date`: when the server sent the response.
+    date: Option<DateTime<Utc>>,
 }
 
 /// Where response `head` to hop `hop` of a request for `url` redirects to, if it does: the
@@ -607,6 +612,9 @@ async fn read_response(
         },
         retry_after: text(RETRY_AFTER).and_then(|v| parse_retry_after(&v)),
         location: text(LOCATION),
+        date: text(DATE)
+            .and_then(|v| DateTime::parse_from_rfc2822(v.trim()).ok())
+            .map(|date| date.with_timezone(&Utc)),
     };
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut body = Vec::new();
@@ -657,6 +665,7 @@ async fn load_file(path: &Path, url: &Url, settings: &FetchSettings) -> Result<B
         bytes,
         http_charset: None,
         validators: Validators::default(),
+        served_at: None,
     })
 }
 
@@ -672,6 +681,7 @@ mod tests {
             validators: Validators::default(),
             retry_after: None,
             location: Some(location.to_string()),
+            date: None,
         }
     }
 

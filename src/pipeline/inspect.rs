@@ -48,11 +48,13 @@ pub async fn preview(
         FeedError::new(&spec.id, Some(field), e)
     })?;
     let spec = spec.clone();
+    let run_reference = run.reference;
     blocking(&spec.id.clone(), move || {
         let text = decode(&spec, &body);
         let page = ListingPage::parse(&text, &body.url, &spec)
             .map_err(|e| FeedError::extract(&spec.id, e))?;
-        let items = build_items(page.extract_all(&spec), &spec, now);
+        let reference = super::reference_time(run_reference, &body, now);
+        let items = build_items(page.extract_all(&spec), &spec, reference);
         let problem = check_page(&spec, &items)
             .err()
             .map(|e| FeedError::check(&spec.id, e));
@@ -209,6 +211,7 @@ pub async fn suggest_page(
         tracing::info!("feed \"probe\": {note}");
     }
     let text = decoded.text;
+    let now = super::reference_time(run.reference, &body, now);
     let (page, id) = (page.to_string(), id.to_string());
     let file_source = (!remote).then(|| page.clone());
     let read = tokio::task::spawn_blocking(move || {

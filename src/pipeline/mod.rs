@@ -124,6 +124,25 @@ where
         .unwrap_or_else(|_| Err(FeedError::panicked(feed)))
 }
 
+/// The earliest year a server's `Date` is believed from (HTTP/1.0 came in 1996).
+const FIRST_SERVER_YEAR: i32 = 1995;
+
+/// The time `body`'s year-less and relative dates are read against: `--now` when given, else
+/// when the server says it sent the page (unless that is before 1995 or more than a day
+/// after `now`: a server clock that is plainly wrong), else `now`.
+fn reference_time(
+    given: Option<chrono::DateTime<chrono::Utc>>,
+    body: &Body,
+    now: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::Datelike as _;
+    given
+        .or(body.served_at.filter(|served| {
+            served.year() >= FIRST_SERVER_YEAR && *served <= now + chrono::TimeDelta::days(1)
+        }))
+        .unwrap_or(now)
+}
+
 /// The text of `body`, a page of `spec`'s: decoded as the feed says, with a note in the log
 /// when a declaration was overruled or bytes were replaced.
 fn decode(spec: &FeedSpec, body: &Body) -> String {

@@ -30,6 +30,8 @@ pub(super) struct RunContext<'a> {
     pub(super) history: &'a History,
     /// Whether older pages are read even for feeds that have a history.
     pub(super) backfill: bool,
+    /// The time dates are read against, when `--now` gave one.
+    pub(super) reference: Option<DateTime<Utc>>,
     /// When the run must stop fetching.
     pub(super) deadline: Deadline,
 }
@@ -92,9 +94,11 @@ async fn try_refresh(
     let read = match fetched {
         Fetched::NotModified => None,
         Fetched::Page(body) => {
-            let mut read = read_listing(spec, body, last_run, now).await?;
+            let reference = super::reference_time(run.reference, &body, now);
+            let mut read = read_listing(spec, body, last_run, reference).await?;
             if last_run.is_none() || run.backfill {
-                cut_short = add_older_pages(spec, run.fetcher, &mut read, now, deadline).await;
+                let (fetcher, read) = (run.fetcher, &mut read);
+                cut_short = add_older_pages(spec, fetcher, read, reference, deadline).await;
             }
             let items = &mut read.items;
             let detail = read_item_pages(spec, run.fetcher, run.history, items, now, deadline);

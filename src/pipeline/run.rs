@@ -93,6 +93,7 @@ pub async fn run_until(
         fetcher: &fetcher,
         history: &history,
         backfill: config.run.backfill,
+        reference: config.run.reference,
         deadline: Deadline {
             at: tokio::time::Instant::now() + config.run.run_timeout,
             budget: Budget::Run(config.run.run_timeout),

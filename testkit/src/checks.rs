@@ -54,6 +54,7 @@ fn decode(data: &[u8], encoding: Option<&'static encoding_rs::Encoding>) -> Stri
         bytes: data.to_vec(),
         http_charset: None,
         validators: Validators::default(),
+        served_at: None,
     };
     body.decode(encoding).text
 }

@@ -285,6 +285,7 @@ fn invalid_utf8_in_every_position_is_replaced_in_place() {
             bytes,
             http_charset: None,
             validators: Default::default(),
+            served_at: None,
         };
         // The page keeps its encoding: the bad bytes are replaced, nothing else changes.
         let text = page.decode(spec.encoding).text;

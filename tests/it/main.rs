@@ -7,6 +7,7 @@
 
 mod budgets;
 mod cli;
+mod dates;
 mod egress;
 mod feeds;
 mod fetch;

@@ -1213,3 +1213,87 @@ fn issue_6_relative_dates_before_the_year_1000_are_no_dates() {
     );
     check_feeds(&page_meta(false), &as_feed_items(&built.items)).unwrap();
 }
+
+/// Pieces of date texts as pages write them: numbers of every size, month names in several
+/// languages, era names, relative words, separators and noise.
+fn date_text() -> impl Strategy<Value = String> {
+    let word = prop_oneof![
+        (0u32..100_000).prop_map(|n| n.to_string()),
+        (1u32..32).prop_map(|n| format!("{n:02}")),
+        (0u32..10_000).prop_map(|n| format!("{n}年")),
+        select(vec![
+            "March",
+            "Mar",
+            "marzo",
+            "März",
+            "марта",
+            "Μαρτίου",
+            "marca",
+            "مارس",
+            "มีนาคม",
+            "令和",
+            "平成",
+            "民國",
+            "元年",
+            "月",
+            "日",
+            "年",
+            "ago",
+            "hours",
+            "days",
+            "yesterday",
+            "前",
+            "小时前",
+            "vor",
+            "Tagen",
+            "Gestern",
+            "at",
+            "pm",
+            "Uhr",
+            "-",
+            "|",
+            ",",
+            "/",
+            ".",
+            ":",
+            "(火)",
+            "T",
+            "Z",
+            "+02:00",
+            "10:30",
+            "2016",
+            "9999",
+            "0000",
+            "12/31/9999",
+        ])
+        .prop_map(str::to_string),
+    ];
+    vec(word, 1..8).prop_map(|words| words.join(" "))
+}
+
+proptest! {
+    #![proptest_config(cases(512))]
+
+    /// Issue 13: whatever the text, a date read is within the years a feed carries, and one
+    /// worked out from the reference time (relative, year-less) is not after it by more
+    /// than a day; only a date the page writes whole may lie beyond.
+    #[test]
+    fn dates_read_stay_in_range_and_before_the_reference(
+        text in date_text(),
+        days in 0i64..3_000_000,
+    ) {
+        let reference = chrono::DateTime::from_timestamp(0, 0).unwrap()
+            + chrono::TimeDelta::days(days % 2_900_000);
+        if let Ok(read) = pressfeed::parse_date_at(&text, &[], chrono_tz::Tz::UTC, reference) {
+            let year = chrono::Datelike::year(&read.date);
+            prop_assert!(pressfeed::PLAUSIBLE_YEARS.contains(&year), "{text:?}: {}", read.date);
+            if read.inferred {
+                prop_assert!(
+                    read.date <= reference + chrono::TimeDelta::days(1),
+                    "{text:?} read as {} with the reference {reference}",
+                    read.date
+                );
+            }
+        }
+    }
+}

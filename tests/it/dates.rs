@@ -1,0 +1,123 @@
+//! Issue 13: dates as pages write them, read against the page's own time: `--now` for saved
+//! pages, the server's `Date` for fetched ones.
+
+use pressfeed_testkit::server::{Reply, TestServer};
+use pressfeed_testkit::{HttpSite, file_config, parse_rss, pressfeed};
+
+/// A listing of three items: a year-less date, a relative one, an era date.
+const PAGE: &str = "<html><body><ul>\
+    <li><a href=\"/a\">Year-less</a> <span>5月2日</span></li>\
+    <li><a href=\"/b\">Relative</a> <span>3小时前</span></li>\
+    <li><a href=\"/c\">Era</a> <span>平成28年3月1日</span></li>\
+    </ul></body></html>";
+
+/// The items' titles and RFC 3339 dates, in the RSS feed's order.
+fn dated_items(rss: &std::path::Path) -> Vec<(String, String)> {
+    parse_rss(rss)
+        .items
+        .iter()
+        .map(|item| {
+            let date = chrono::DateTime::parse_from_rfc2822(item.pub_date.as_deref().unwrap())
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+                .to_rfc3339();
+            (item.title.clone().unwrap(), date)
+        })
+        .collect()
+}
+
+#[test]
+fn a_saved_page_is_read_as_of_now_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    std::fs::write(&page, PAGE).unwrap();
+    let config = file_config(dir.path(), &page, "li", ("span", "%Y"), ("", ""));
+    let run = || {
+        pressfeed()
+            .arg("--config")
+            .arg(&config)
+            .args(["run", "--now", "2016-03-19T12:00:00Z"])
+            .assert()
+            .success();
+        std::fs::read(dir.path().join("public/x.rss")).unwrap()
+    };
+    let first = run();
+    assert_eq!(
+        dated_items(&dir.path().join("public/x.rss")),
+        [
+            // 3 hours before the reference time; 2 May is after it, so it is last year's.
+            (
+                "Relative".to_string(),
+                "2016-03-19T09:00:00+00:00".to_string()
+            ),
+            ("Era".to_string(), "2016-03-01T00:00:00+00:00".to_string()),
+            (
+                "Year-less".to_string(),
+                "2015-05-02T00:00:00+00:00".to_string()
+            ),
+        ]
+    );
+    // The same page with the same reference: the same bytes, from a fresh history too.
+    assert_eq!(run(), first);
+    std::fs::remove_file(dir.path().join("pressfeed-state.sqlite")).unwrap();
+    assert_eq!(run(), first);
+
+    // `check` reads them the same way.
+    let out = pressfeed()
+        .arg("--config")
+        .arg(&config)
+        .args(["check", "x", "--now", "2016-03-19"])
+        .assert()
+        .success();
+    let out = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(out.contains("2015-05-02"), "{out}");
+    assert!(out.contains("2016-03-01"), "{out}");
+
+    // A time that is no time is a usage error.
+    pressfeed()
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--now", "last year"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_fetched_page_is_read_as_of_the_servers_date() {
+    let server = TestServer::start();
+    server.route(
+        "/page",
+        vec![Reply::Raw(
+            vec![
+                ("content-type", "text/html".to_string()),
+                ("date", "Sat, 19 Mar 2016 12:00:00 GMT".to_string()),
+            ],
+            PAGE.as_bytes().to_vec(),
+        )],
+    );
+    let site = HttpSite::new(&server.url("/page"), "", "");
+    let text = std::fs::read_to_string(&site.config).unwrap();
+    let feed_start = text.find("[feed.selectors]").unwrap();
+    let config = format!(
+        "{}[feed.selectors]\nitem = \"li\"\ntitle = \"a\"\nlink = \"a\"\ndate = \"span\"\n",
+        &text[..feed_start].replace("timezone = \"Asia/Shanghai\"", "timezone = \"UTC\"")
+    );
+    std::fs::write(&site.config, config).unwrap();
+    site.run().success();
+    let items = dated_items(&site.out.join("ilo-china.rss"));
+    assert_eq!(
+        items[0],
+        (
+            "Relative".to_string(),
+            "2016-03-19T09:00:00+00:00".to_string()
+        ),
+        "{items:?}"
+    );
+    assert_eq!(
+        items[2],
+        (
+            "Year-less".to_string(),
+            "2015-05-02T00:00:00+00:00".to_string()
+        )
+    );
+}
