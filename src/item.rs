@@ -159,7 +159,7 @@ pub enum ItemWarning {
         /// The item's title.
         title: String,
     },
-    /// A second item with the same link; the first one is kept.
+    /// A second item with the same link and title; the first one is kept.
     #[error(
         "item {position} \"{title}\": field \"link\": {link} was already listed by item {first}; the repeat is skipped"
     )]
@@ -229,6 +229,15 @@ fn linkless_id(spec: &FeedSpec, title: &str, date_text: &str) -> String {
     format!("{}#pressfeed-{hash}", spec.page_url)
 }
 
+/// The id of an item whose link an earlier item of the page with another title has (two
+/// release rows pointing at one notes page): the link without its fragment, and a hash of
+/// the title and link, stable across runs. The first item keeps the link itself as its id.
+pub(crate) fn shared_link_id(link: &str, title: &str) -> String {
+    let hash = crate::digest::content_hash(title, Some(link));
+    let bare = link.split_once('#').map_or(link, |(bare, _)| bare);
+    format!("{bare}#pressfeed-{hash}")
+}
+
 /// Cleans, validates and dates what extraction found; relative dates are read as of `now`.
 pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) -> PageItems {
     let mut built = PageItems {
@@ -238,8 +247,8 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
         },
         ..PageItems::default()
     };
-    // Link → position of the item that first listed it.
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    // Id → position and title of the item that first had it.
+    let mut seen: HashMap<String, (usize, String)> = HashMap::new();
     let base_url = &extraction.base_url;
     for mut raw in extraction.items {
         // Extraction returns clean, non-empty text.
@@ -283,12 +292,21 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
                 None
             }
         };
-        let id = if linkless {
+        let mut id = if linkless {
             linkless_id(spec, &title, raw.dates.first().map_or("", String::as_str))
         } else {
             link.clone()
         };
-        if let Some(&first) = seen.get(&id) {
+        // Another item with this link: the same title is a repeat, another is an item of
+        // its own.
+        if !linkless
+            && seen
+                .get(&id)
+                .is_some_and(|(_, first_title)| *first_title != title)
+        {
+            id = shared_link_id(&link, &title);
+        }
+        if let Some(&(first, _)) = seen.get(&id) {
             built.warnings.push(ItemWarning::Duplicate {
                 position: raw.position,
                 title,
@@ -303,7 +321,7 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
                 title: title.clone(),
             });
         }
-        seen.insert(id.clone(), raw.position);
+        seen.insert(id.clone(), (raw.position, title.clone()));
         built.items.push(PageItem {
             id,
             title,

@@ -51,6 +51,9 @@ struct Open {
     busy_since: Option<Instant>,
     /// Tells its task to close it now.
     close: Arc<Notify>,
+    /// Its connection slot: freed as soon as the connection is chosen to be closed, so that
+    /// the accept loop need not wait for its task to end.
+    _slot: OwnedSemaphorePermit,
 }
 
 /// The open connections.
@@ -58,6 +61,8 @@ struct Open {
 struct Registry {
     next: AtomicU64,
     open: Mutex<HashMap<u64, Open>>,
+    /// Told whenever a connection becomes idle: one that can be closed for a new one.
+    idle: Notify,
 }
 
 impl Registry {
@@ -65,7 +70,7 @@ impl Registry {
         self.open.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn add(&self) -> (u64, Arc<Notify>) {
+    fn add(&self, slot: OwnedSemaphorePermit) -> (u64, Arc<Notify>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let close = Arc::new(Notify::new());
         self.lock().insert(
@@ -75,6 +80,7 @@ impl Registry {
                 idle_since: Instant::now(),
                 busy_since: None,
                 close: Arc::clone(&close),
+                _slot: slot,
             },
         );
         (id, close)
@@ -97,20 +103,23 @@ impl Registry {
             if open.busy == 0 {
                 open.busy_since = None;
                 open.idle_since = Instant::now();
+                self.idle.notify_one();
             }
         }
     }
 
-    /// Closes the connection that has been idle longest; whether there was one.
+    /// Closes the connection that has been idle longest, freeing its slot at once; whether
+    /// there was one.
     fn close_oldest_idle(&self) -> bool {
-        let open = self.lock();
+        let mut open = self.lock();
         let oldest = open
-            .values()
-            .filter(|o| o.busy == 0)
-            .min_by_key(|o| o.idle_since);
-        match oldest {
-            Some(o) => {
-                o.close.notify_one();
+            .iter()
+            .filter(|(_, o)| o.busy == 0)
+            .min_by_key(|(_, o)| o.idle_since)
+            .map(|(id, _)| *id);
+        match oldest.and_then(|id| open.remove(&id)) {
+            Some(closed) => {
+                closed.close.notify_one();
                 true
             }
             None => false,
@@ -192,8 +201,16 @@ pub(super) async fn serve(
                 continue;
             }
         };
+        // Registered before its task starts, so that the next slot taken can close it.
+        let (id, close) = registry.add(slot);
         let (registry, app, stop) = (Arc::clone(&registry), app.clone(), stop_rx.clone());
-        tasks.spawn(connection(stream, peer, app, limits, registry, slot, stop));
+        let open = Accepted {
+            stream,
+            peer,
+            id,
+            close,
+        };
+        tasks.spawn(connection(open, app, limits, registry, stop));
         // Reap the connections that ended, so the set does not grow.
         while tasks.try_join_next().is_some() {}
     }
@@ -219,28 +236,46 @@ async fn take_slot(slots: &Arc<Semaphore>, registry: &Registry) -> OwnedSemaphor
         if let Ok(slot) = Arc::clone(slots).try_acquire_owned() {
             return slot;
         }
-        if !registry.close_oldest_idle() {
-            // Every connection is busy: wait for one to end.
-            if let Ok(slot) = Arc::clone(slots).acquire_owned().await {
-                return slot;
-            }
+        if registry.close_oldest_idle() {
+            // Its slot is free now; its task closes the socket.
+            continue;
         }
-        // The closed connection frees its slot as its task ends.
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        // Every connection is busy: wait for one to end, or to become idle.
+        tokio::select! {
+            slot = Arc::clone(slots).acquire_owned() => {
+                if let Ok(slot) = slot {
+                    return slot;
+                }
+                // The semaphore is never closed; should it be, give the runtime a turn.
+                tokio::task::yield_now().await;
+            }
+            () = registry.idle.notified() => {}
+        }
     }
+}
+
+/// A connection just accepted, registered under `id`.
+struct Accepted {
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    id: u64,
+    close: Arc<Notify>,
 }
 
 /// One connection, from accept to close.
 async fn connection(
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
+    accepted: Accepted,
     app: Router,
     limits: Limits,
     registry: Arc<Registry>,
-    slot: OwnedSemaphorePermit,
     mut stop: watch::Receiver<bool>,
 ) {
-    let (id, close) = registry.add();
+    let Accepted {
+        stream,
+        peer,
+        id,
+        close,
+    } = accepted;
     let service_registry = Arc::clone(&registry);
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let (registry, app) = (Arc::clone(&service_registry), app.clone());
@@ -277,7 +312,6 @@ async fn connection(
         }
     }
     registry.remove(id);
-    drop(slot);
 }
 
 /// Completes when connection `id` has been sending one response for longer than `limit`: a

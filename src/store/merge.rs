@@ -1,12 +1,14 @@
 //! Merging a page's items into the history, and reading back what a feed publishes.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
 
 use super::{parse_date, timestamp};
 use crate::digest::content_hash;
 use crate::fetch::Validators;
-use crate::item::{FUTURE_SLACK, FeedItem, PageItem, is_future};
+use crate::item::{FUTURE_SLACK, FeedItem, PageItem, is_future, shared_link_id};
 use crate::spec::Window;
 
 /// What merging a page into the history did.
@@ -106,6 +108,39 @@ fn heal_clock(tx: &Transaction<'_>, feed: &str, now: DateTime<Utc>) -> rusqlite:
     Ok(())
 }
 
+/// Ids that differ from the page's for items sharing a link. The page gives the link itself
+/// to the first item with it and ids of their own to the others; when the history already
+/// has the link as the id of another of them (a new row with the same link came in above
+/// it), that one keeps it, and the first takes an id of its own: ids never move between
+/// items. By position in `items`.
+fn known_shared_ids(
+    tx: &Transaction<'_>,
+    feed: &str,
+    items: &[PageItem],
+) -> rusqlite::Result<HashMap<usize, String>> {
+    let mut ids = HashMap::new();
+    let mut title_of = tx.prepare_cached("SELECT title FROM items WHERE feed = ?1 AND id = ?2")?;
+    for (index, item) in items.iter().enumerate() {
+        if item.id == item.link || item.id != shared_link_id(&item.link, &item.title) {
+            continue;
+        }
+        let Some(holder) = items.iter().position(|other| other.id == item.link) else {
+            continue;
+        };
+        if ids.contains_key(&holder) || ids.contains_key(&index) {
+            continue;
+        }
+        let known: Option<String> = title_of
+            .query_row(params![feed, item.link], |row| row.get(0))
+            .optional()?;
+        if known.as_deref() == Some(item.title.as_str()) && items[holder].title != item.title {
+            ids.insert(index, item.link.clone());
+            ids.insert(holder, shared_link_id(&item.link, &items[holder].title));
+        }
+    }
+    Ok(ids)
+}
+
 fn merge(
     tx: &Transaction<'_>,
     feed: &str,
@@ -114,6 +149,7 @@ fn merge(
 ) -> rusqlite::Result<Merge> {
     let now_text = timestamp(now);
     let mut merge = Merge::default();
+    let known_ids = known_shared_ids(tx, feed, page.items)?;
     let mut find = tx.prepare_cached(
         "SELECT date, dated_by_page, hash, updated, summary, detail_failures, detail_retry_at
          FROM items WHERE feed = ?1 AND id = ?2",
@@ -136,9 +172,10 @@ fn merge(
             detail_failures = excluded.detail_failures,
             detail_retry_at = excluded.detail_retry_at",
     )?;
-    for item in page.items {
+    for (index, item) in page.items.iter().enumerate() {
+        let id = known_ids.get(&index).unwrap_or(&item.id);
         let known: Option<KnownItem> = find
-            .query_row(params![feed, item.id], |row| {
+            .query_row(params![feed, id], |row| {
                 Ok(KnownItem {
                     date: row.get(0)?,
                     dated_by_page: row.get(1)?,
@@ -191,7 +228,7 @@ fn merge(
         };
         upsert.execute(params![
             feed,
-            item.id,
+            id,
             item.title,
             item.link,
             summary,

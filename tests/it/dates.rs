@@ -121,3 +121,81 @@ fn a_fetched_page_is_read_as_of_the_servers_date() {
         )
     );
 }
+
+/// Issue 13: two rows sharing a link with different titles are two items with ids of their
+/// own, in every format; the item the history knows keeps its id when a new row with the same
+/// link comes in above it; a true repeat (same link, same title) is still one item.
+#[test]
+fn rows_sharing_a_link_are_items_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    let config = pressfeed_testkit::compact_config(dir.path(), &page, "li");
+    let row =
+        |title: &str, date: &str| format!("<li><a href=\"/notes\">{title}</a> <i>{date}</i></li>");
+    let write = |rows: &[String]| {
+        std::fs::write(
+            &page,
+            format!("<html><body><ul>{}</ul></body></html>", rows.concat()),
+        )
+        .unwrap();
+    };
+    let notes = "https://example.org/notes";
+    write(&[row("Release 1.0", "2024-03-05 10:00")]);
+    pressfeed_testkit::run_config(&config).success();
+    let rss = parse_rss(&dir.path().join("public/x.rss"));
+    assert_eq!(rss.items[0].guid.as_ref().unwrap().value(), notes);
+
+    // A new release above it, on the same notes page; and a true repeat of the old row.
+    write(&[
+        row("Release 1.1", "2024-04-02 10:00"),
+        row("Release 1.0", "2024-03-05 10:00"),
+        row("Release 1.0", "2024-03-05 10:00"),
+    ]);
+    pressfeed_testkit::run_config(&config).success();
+    let rss = parse_rss(&dir.path().join("public/x.rss"));
+    let guids: Vec<(String, String, bool)> = rss
+        .items
+        .iter()
+        .map(|item| {
+            let guid = item.guid.as_ref().unwrap();
+            (
+                item.title.clone().unwrap(),
+                guid.value().to_string(),
+                guid.is_permalink(),
+            )
+        })
+        .collect();
+    assert_eq!(guids.len(), 2, "{guids:?}");
+    assert_eq!(guids[0].0, "Release 1.1");
+    assert!(
+        guids[0].1.starts_with(&format!("{notes}#pressfeed-")),
+        "{guids:?}"
+    );
+    assert!(!guids[0].2);
+    assert_eq!(
+        guids[1],
+        ("Release 1.0".to_string(), notes.to_string(), true)
+    );
+    assert!(rss.items.iter().all(|i| i.link.as_deref() == Some(notes)));
+
+    let atom = pressfeed_testkit::parse_atom(&dir.path().join("public/x.atom"));
+    let atom_ids: Vec<&str> = atom.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(atom_ids, [guids[0].1.as_str(), notes]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("public/x.json")).unwrap()).unwrap();
+    let json_ids: Vec<&str> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(json_ids, [guids[0].1.as_str(), notes]);
+
+    // A fresh history gives the first row the link itself: ids depend on the history only
+    // where a row came in above a known one.
+    std::fs::remove_file(dir.path().join("pressfeed-state.sqlite")).unwrap();
+    pressfeed_testkit::run_config(&config).success();
+    let rss = parse_rss(&dir.path().join("public/x.rss"));
+    assert_eq!(rss.items[0].guid.as_ref().unwrap().value(), notes);
+    assert_eq!(rss.items.len(), 2);
+}

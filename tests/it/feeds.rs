@@ -350,6 +350,7 @@ fn reading_only_the_newest_items_publishes_the_same_feed() {
 <li><a href="/b">B</a><span>05 May 2024</span></li>
 <li><span>09 May 2024</span></li>
 <li><a href="/b">B again</a><span>08 May 2024</span></li>
+<li><a href="/b">B</a><span>04 May 2024</span></li>
 <li><a href="/c">C</a><span>not a date</span></li>
 <li><a href="/d">D</a><span>03 May 2024</span></li>
 <li><a href="/e">E</a><span>04 May 2024</span></li>
@@ -371,12 +372,17 @@ fn reading_only_the_newest_items_publishes_the_same_feed() {
     let (_, all_items) = pressfeed_testkit::arrange(spec, &config.output, all.items, now);
 
     let titles: Vec<&str> = lazy_items.iter().map(|i| i.title.as_str()).collect();
-    // C is undated (dated by the run), the third item has no link, "B again" repeats B.
-    assert_eq!(titles, ["C", "B", "E"]);
+    // C is undated (dated by the run), the third item has no link, "B again" shares B's link
+    // with a title of its own, and the second "B" repeats B.
+    assert_eq!(titles, ["C", "B again", "B"]);
+    assert_eq!(
+        lazy_items[2].date.unwrap().to_rfc3339(),
+        "2024-05-05T00:00:00+00:00"
+    );
     assert_eq!(lazy_items, all_items);
-    assert_eq!(lazy.counts.matched, 8);
-    assert_eq!(lazy.counts.date_found, 8);
-    assert_eq!(lazy.counts.date_parsed, 7);
+    assert_eq!(lazy.counts.matched, 9);
+    assert_eq!(lazy.counts.date_found, 9);
+    assert_eq!(lazy.counts.date_parsed, 8);
 }
 
 #[test]
