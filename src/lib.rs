@@ -78,7 +78,8 @@ pub use serve::{DEFAULT_BIND, ServeOptions, router, serve};
 pub use site::{FeedEntry, INDEX, OPML, index_html, opml};
 pub use spec::{
     AllowList, Config, DetailSelectors, FeedSpec, FetchSettings, Field, FieldSelector, Format,
-    NextPage, OutputSettings, Pagination, RunSettings, Selectors, Source, SummaryFormat, Window,
+    NextPage, OutputSettings, Pagination, RunSettings, Scope, Selectors, Source, SummaryFormat,
+    Window,
 };
 pub use store::{
     FeedStatus, GoodRun, History, Merge, Outcome, PageRead, RunRecord, SCHEMA_VERSION, StateLock,

@@ -344,9 +344,13 @@ pub struct Selectors {
 /// optionally the attribute holding the value.
 #[derive(Debug, Clone)]
 pub struct FieldSelector {
-    /// Selector relative to the item; `None` means the item element itself.
+    /// Where the field is looked for: in the item, or around it.
+    pub scope: Scope,
+    /// Selector relative to the item (or to what `scope` names); `None` means the item
+    /// element itself.
     pub selector: Option<Selector>,
-    /// The selector as written, for messages (empty for the item itself).
+    /// The selector as written, for messages (empty for the item itself; with its place
+    /// when outside the item: `+ dd`, `before = "h3"`, `from = "link"`).
     pub css: String,
     /// Attribute to read instead of the element's text.
     pub attr: Option<String>,
@@ -354,16 +358,53 @@ pub struct FieldSelector {
     pub regex: Option<regex::Regex>,
 }
 
+/// Where a field is looked for, relative to its item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Inside the item (the usual case).
+    #[default]
+    Item,
+    /// The item's next element sibling, or inside it (`"+ dd"`).
+    Next,
+    /// The item's following siblings up to the next item, or inside them (`"~ dd"`).
+    Following,
+    /// The nearest element before the item that matches, in page order: the heading of its
+    /// group (`{ before = "h3" }`).
+    Before,
+    /// The item's link as the page writes it (`{ from = "link" }`).
+    Link,
+    /// The item's title text (`{ from = "title" }`).
+    Title,
+}
+
 impl FieldSelector {
-    /// `value` cut by the field's `regex` (unchanged without one); `None` when it does not
-    /// match or leaves nothing.
+    /// `value` cut by the field's `regex` (unchanged without one): its first capture group,
+    /// or its groups joined by `-` when it has several (`(\d{4})/(\d{2})(\d{2})` reads
+    /// `2016-04-22` from `/2016/0422/`), or the whole match; `None` when it does not match or
+    /// leaves nothing.
     pub fn cut(&self, value: String) -> Option<String> {
         let Some(regex) = &self.regex else {
             return Some(value);
         };
         let captures = regex.captures(&value)?;
-        let part = captures.get(1).or_else(|| captures.get(0))?.as_str().trim();
-        (!part.is_empty()).then(|| part.to_string())
+        let part = if captures.len() > 2 {
+            let groups: Vec<&str> = captures
+                .iter()
+                .skip(1)
+                .flatten()
+                .map(|group| group.as_str().trim())
+                .filter(|group| !group.is_empty())
+                .collect();
+            groups.join("-")
+        } else {
+            captures
+                .get(1)
+                .or_else(|| captures.get(0))?
+                .as_str()
+                .trim()
+                .to_string()
+        };
+        (!part.is_empty()).then_some(part)
     }
 }
 

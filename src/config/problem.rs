@@ -82,6 +82,10 @@ pub enum Problem {
     },
     /// `attr = ""`.
     EmptyAttr,
+    /// A `from` other than `link` or `title`.
+    BadFrom(String),
+    /// A field with more than one of `selector`, `before` and `from`.
+    FieldPlaces,
     /// A `regex` that does not compile.
     BadRegex {
         /// The pattern.
@@ -106,6 +110,30 @@ pub enum Problem {
     },
     /// An `allow_internal` entry that is neither an address, a range nor a host name.
     BadAllowEntry(String),
+}
+
+impl Problem {
+    /// The messages of a field selector's mistakes.
+    fn fmt_field(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::EmptySelector => f.write_str("the CSS selector is empty"),
+            Problem::BadSelector { css, reason } => {
+                write!(f, "\"{css}\" is not a valid CSS selector: {reason}")
+            }
+            Problem::EmptyAttr => f.write_str("attr must not be empty"),
+            Problem::BadFrom(from) => write!(
+                f,
+                "from = \"{from}\" is not something an item has: write \"link\" or \"title\""
+            ),
+            Problem::FieldPlaces => f.write_str(
+                "a field is read from one place: give `selector`, `before` or `from`, not several",
+            ),
+            Problem::BadRegex { pattern, error } => {
+                write!(f, "regex \"{pattern}\" is not valid: {error}")
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -183,14 +211,12 @@ impl fmt::Display for Problem {
             Problem::HubNeedsBaseUrl => {
                 f.write_str("needs `output.base_url`: the hub is told the feeds' public addresses")
             }
-            Problem::EmptySelector => f.write_str("the CSS selector is empty"),
-            Problem::BadSelector { css, reason } => {
-                write!(f, "\"{css}\" is not a valid CSS selector: {reason}")
-            }
-            Problem::EmptyAttr => f.write_str("attr must not be empty"),
-            Problem::BadRegex { pattern, error } => {
-                write!(f, "regex \"{pattern}\" is not valid: {error}")
-            }
+            Problem::EmptySelector
+            | Problem::BadSelector { .. }
+            | Problem::EmptyAttr
+            | Problem::BadFrom(_)
+            | Problem::FieldPlaces
+            | Problem::BadRegex { .. } => self.fmt_field(f),
             Problem::PaginationNeedsOne => {
                 f.write_str("needs one of `next` (a selector) or `pattern` (an address)")
             }

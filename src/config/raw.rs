@@ -153,11 +153,14 @@ pub(super) struct RawPagination {
     pub(super) max_pages: Option<i64>,
 }
 
-/// A field selector as written: `"css"` or `{ selector = "css", attr = "name", regex = "…" }`.
+/// A field selector as written: `"css"` or `{ selector = "css", attr = "name", regex = "…" }`,
+/// or outside the item: `"+ css"`, `"~ css"`, `{ before = "css" }`, `{ from = "link" }`.
 pub(super) struct RawField {
     pub(super) selector: Option<String>,
     pub(super) attr: Option<String>,
     pub(super) regex: Option<String>,
+    pub(super) before: Option<String>,
+    pub(super) from: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +169,8 @@ pub(super) struct RawFieldTable {
     pub(super) selector: Option<String>,
     pub(super) attr: Option<String>,
     pub(super) regex: Option<String>,
+    pub(super) before: Option<String>,
+    pub(super) from: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for RawField {
@@ -183,6 +188,8 @@ impl<'de> Deserialize<'de> for RawField {
                     selector: Some(v.to_string()),
                     attr: None,
                     regex: None,
+                    before: None,
+                    from: None,
                 })
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawField, A::Error> {
@@ -192,6 +199,8 @@ impl<'de> Deserialize<'de> for RawField {
                     selector: table.selector,
                     attr: table.attr,
                     regex: table.regex,
+                    before: table.before,
+                    from: table.from,
                 })
             }
         }

@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::raw::{RawDetail, RawField, RawSelectors};
 use super::{ConfigError, Ctx, Problem};
-use crate::spec::{DetailSelectors, FieldSelector, Selectors};
+use crate::spec::{DetailSelectors, FieldSelector, Scope, Selectors};
 
 /// The listing's selectors.
 pub(super) fn compile(ctx: Ctx<'_>, raw: &RawSelectors) -> Result<Selectors, ConfigError> {
@@ -50,11 +50,45 @@ impl Ctx<'_> {
         default_attr: Option<&str>,
     ) -> Result<FieldSelector, ConfigError> {
         let value = raw.get_ref();
-        let css = value.selector.as_deref().unwrap_or("").trim().to_string();
+        let (scope, css) = match (&value.selector, &value.before, value.from.as_deref()) {
+            (selector, None, None) => {
+                let css = selector.as_deref().unwrap_or("").trim();
+                match css
+                    .strip_prefix('+')
+                    .map(|rest| (Scope::Next, rest))
+                    .or_else(|| css.strip_prefix('~').map(|rest| (Scope::Following, rest)))
+                {
+                    Some((scope, rest)) if !rest.trim().is_empty() => (scope, rest.trim()),
+                    Some(_) => return self.invalid(raw.span(), name, Problem::EmptySelector),
+                    None => (Scope::Item, css),
+                }
+            }
+            (None, Some(before), None) => (Scope::Before, before.trim()),
+            (None, None, Some(from)) => match from.trim() {
+                "link" => (Scope::Link, ""),
+                "title" => (Scope::Title, ""),
+                other => {
+                    return self.invalid(raw.span(), name, Problem::BadFrom(other.to_string()));
+                }
+            },
+            _ => return self.invalid(raw.span(), name, Problem::FieldPlaces),
+        };
+        if scope == Scope::Before && css.is_empty() {
+            return self.invalid(raw.span(), name, Problem::EmptySelector);
+        }
         let selector = if css.is_empty() {
             None
         } else {
-            Some(self.css(&css, raw.span(), name)?)
+            Some(self.css(css, raw.span(), name)?)
+        };
+        // As written, for messages and the feed's fingerprint (the plain form unchanged).
+        let css = match scope {
+            Scope::Item => css.to_string(),
+            Scope::Next => format!("+ {css}"),
+            Scope::Following => format!("~ {css}"),
+            Scope::Before => format!("before = {css:?}"),
+            Scope::Link => "from = \"link\"".to_string(),
+            Scope::Title => "from = \"title\"".to_string(),
         };
         let attr = match value.attr.as_deref().map(str::trim) {
             Some("") => return self.invalid(raw.span(), name, Problem::EmptyAttr),
@@ -75,6 +109,7 @@ impl Ctx<'_> {
             None => None,
         };
         Ok(FieldSelector {
+            scope,
             selector,
             css,
             attr,

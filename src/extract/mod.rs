@@ -4,6 +4,8 @@
 
 mod html;
 
+use std::collections::HashMap;
+
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
@@ -11,7 +13,7 @@ use url::Url;
 use html::document_base;
 pub use html::{MAX_DEPTH, TooDeep, parse_html};
 
-use crate::spec::{DetailSelectors, FeedSpec, Field, FieldSelector, SummaryFormat};
+use crate::spec::{DetailSelectors, FeedSpec, Field, FieldSelector, Scope, SummaryFormat};
 use crate::text::{clean_text, is_placeholder_link, is_read_more, text_of};
 
 /// One item as found on the page, before cleaning and validation.
@@ -73,6 +75,65 @@ pub struct ListingPage {
     document: Html,
     base_url: Url,
     items: Vec<NodeId>,
+    /// For fields read from before their item (`before = "h3"`): the page order of every
+    /// element, and the elements each such selector matches, in page order.
+    before: Option<Before>,
+}
+
+/// What fields read from before their item need, found once per page.
+#[derive(Debug)]
+struct Before {
+    order: HashMap<NodeId, usize>,
+    /// By the field's selector as written: its matches' page order and node.
+    matches: HashMap<String, Vec<(usize, NodeId)>>,
+}
+
+impl Before {
+    /// Finds the matches of `spec`'s `before` fields in `document`; `None` when it has none.
+    fn find(document: &Html, spec: &FeedSpec) -> Option<Self> {
+        let selectors = &spec.selectors;
+        let fields: Vec<&FieldSelector> = [
+            Some(&selectors.title),
+            Some(&selectors.link),
+            selectors.date.as_ref(),
+            selectors.summary.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|field| field.scope == Scope::Before)
+        .collect();
+        if fields.is_empty() {
+            return None;
+        }
+        let order: HashMap<NodeId, usize> = document
+            .tree
+            .root()
+            .descendants()
+            .enumerate()
+            .map(|(index, node)| (node.id(), index))
+            .collect();
+        let mut matches = HashMap::new();
+        for field in fields {
+            let Some(selector) = &field.selector else {
+                continue;
+            };
+            let mut found: Vec<(usize, NodeId)> = document
+                .select(selector)
+                .filter_map(|e| Some((*order.get(&e.id())?, e.id())))
+                .collect();
+            found.sort_unstable();
+            matches.insert(field.css.clone(), found);
+        }
+        Some(Before { order, matches })
+    }
+
+    /// The last element `field` matches before `item` in page order.
+    fn last_before(&self, item: NodeId, field: &FieldSelector) -> Option<NodeId> {
+        let at = *self.order.get(&item)?;
+        let found = self.matches.get(&field.css)?;
+        let count = found.partition_point(|(order, _)| *order < at);
+        count.checked_sub(1).map(|i| found[i].1)
+    }
 }
 
 impl ListingPage {
@@ -98,10 +159,12 @@ impl ListingPage {
             .select(&spec.selectors.item)
             .map(|element| element.id())
             .collect();
+        let before = Before::find(&document, spec);
         Ok(Self {
             document,
             base_url,
             items,
+            before,
         })
     }
 
@@ -122,9 +185,67 @@ impl ListingPage {
 
     /// Date candidates of item `index` (0-based), in order of preference.
     pub fn dates(&self, index: usize, spec: &FeedSpec) -> Vec<String> {
-        match (self.element(index), spec.selectors.date.as_ref()) {
-            (Some(element), Some(field)) => field_dates(element, field),
-            _ => Vec::new(),
+        let (Some(element), Some(field)) = (self.element(index), spec.selectors.date.as_ref())
+        else {
+            return Vec::new();
+        };
+        match field.scope {
+            Scope::Link | Scope::Title => self
+                .item_value(element, field.scope, spec)
+                .and_then(|value| field.cut(value))
+                .into_iter()
+                .collect(),
+            _ => self
+                .place(element, field, spec)
+                .map(|e| date_candidates(e, field))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|c| field.cut(c))
+                .collect(),
+        }
+    }
+
+    /// The element `field` is read from for `item`: inside it, after it or before it, as the
+    /// field's scope says; `None` for fields read from the item's link or title.
+    fn place<'a>(
+        &'a self,
+        item: ElementRef<'a>,
+        field: &FieldSelector,
+        spec: &FeedSpec,
+    ) -> Option<ElementRef<'a>> {
+        // The sibling itself when it matches, else the first match inside it.
+        let within = |sibling: ElementRef<'a>| match &field.selector {
+            Some(selector) if selector.matches(&sibling) => Some(sibling),
+            Some(selector) => sibling.select(selector).next(),
+            None => Some(sibling),
+        };
+        let mut following = item.next_siblings().filter_map(ElementRef::wrap);
+        match field.scope {
+            Scope::Item => field_element(item, field),
+            Scope::Next => following.next().and_then(within),
+            Scope::Following => following
+                .take_while(|sibling| !spec.selectors.item.matches(sibling))
+                .find_map(within),
+            Scope::Before => {
+                let id = self.before.as_ref()?.last_before(item.id(), field)?;
+                self.document.tree.get(id).and_then(ElementRef::wrap)
+            }
+            Scope::Link | Scope::Title => None,
+        }
+    }
+
+    /// The item's link as written, or its title text: what `from = "link"` and
+    /// `from = "title"` read.
+    fn item_value(&self, item: ElementRef<'_>, from: Scope, spec: &FeedSpec) -> Option<String> {
+        let selectors = &spec.selectors;
+        match from {
+            Scope::Link if selectors.link.scope != Scope::Link => self
+                .place(item, &selectors.link, spec)
+                .and_then(|e| link_of(e, &selectors.link)),
+            Scope::Title if selectors.title.scope != Scope::Title => self
+                .place(item, &selectors.title, spec)
+                .and_then(|e| title_of(e, &selectors.title)),
+            _ => None,
         }
     }
 
@@ -138,12 +259,12 @@ impl ListingPage {
             };
         };
         let selectors = &spec.selectors;
-        let title_element = field_element(element, &selectors.title);
+        let title_element = self.place(element, &selectors.title, spec);
         // Title and link are often the same element: find it once.
         let link_element = if selectors.link.css == selectors.title.css {
             title_element
         } else {
-            field_element(element, &selectors.link)
+            self.place(element, &selectors.link, spec)
         };
         let title = title_element
             .and_then(|e| title_of(e, &selectors.title))
@@ -163,7 +284,12 @@ impl ListingPage {
                 .and_then(|l| selectors.link.cut(l)),
             dates: self.dates(index, spec),
             summary: selectors.summary.as_ref().and_then(|f| {
-                let e = field_element(element, f)?;
+                if matches!(f.scope, Scope::Link | Scope::Title) {
+                    return self
+                        .item_value(element, f.scope, spec)
+                        .and_then(|t| f.cut(t));
+                }
+                let e = self.place(element, f, spec)?;
                 let text = match (&f.attr, spec.summary_format) {
                     (Some(attr), _) => attr_text(e, attr),
                     (None, SummaryFormat::Text) => non_empty(text_of(e)),
@@ -188,7 +314,8 @@ impl ListingPage {
         fields
             .into_iter()
             .filter_map(|(name, field)| {
-                let selector = field?.selector.as_ref()?;
+                let field = field.filter(|field| field.scope == Scope::Item)?;
+                let selector = field.selector.as_ref()?;
                 let items = (0..self.len())
                     .filter_map(|i| self.element(i))
                     .filter(|item| item.select(selector).nth(1).is_some())

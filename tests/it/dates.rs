@@ -199,3 +199,156 @@ fn rows_sharing_a_link_are_items_of_their_own() {
     assert_eq!(rss.items[0].guid.as_ref().unwrap().value(), notes);
     assert_eq!(rss.items.len(), 2);
 }
+
+/// The titles, links and dates (RFC 3339, UTC) a config's one feed reads from `html`.
+fn read(selectors: &str, html: &str) -> Vec<(String, String, Option<String>)> {
+    let text = format!(
+        "[[feed]]\nid = \"x\"\ntitle = \"X\"\nurl = \"https://example.org/news/\"\n\n[feed.selectors]\n{selectors}\n"
+    );
+    let config = pressfeed::Config::parse(&text, std::path::Path::new("x.toml"))
+        .unwrap_or_else(|err| panic!("{err}\n{text}"));
+    let spec = &config.feeds[0];
+    let now = chrono::Utc::now();
+    let built = pressfeed::build_items(
+        pressfeed::extract(html, &spec.page_url, spec).unwrap(),
+        spec,
+        now,
+    );
+    built
+        .items
+        .into_iter()
+        .map(|item| {
+            (
+                item.title,
+                item.link,
+                item.date
+                    .map(|d| d.with_timezone(&chrono::Utc).format("%Y-%m-%d").to_string()),
+            )
+        })
+        .collect()
+}
+
+fn item(title: &str, link: &str, date: Option<&str>) -> (String, String, Option<String>) {
+    (
+        title.to_string(),
+        format!("https://example.org{link}"),
+        date.map(str::to_string),
+    )
+}
+
+/// Issue 13: fields outside the item: the next sibling (`+`), the following siblings up to
+/// the next item (`~`), the nearest heading before it (`before`), its link and its title
+/// (`from`).
+#[test]
+fn fields_are_read_from_around_the_item() {
+    // The date in the `dt` before each `dd` (Japanese and Chinese news lists).
+    let dl = "<dl><dt>2024年3月5日</dt><dd><a href=\"/a\">A</a></dd>\
+              <dt>2024年3月4日</dt><dd><a href=\"/b\">B</a></dd></dl>";
+    let want = [
+        item("A", "/a", Some("2024-03-05")),
+        item("B", "/b", Some("2024-03-04")),
+    ];
+    assert_eq!(
+        read(
+            "item = \"dd\"\ntitle = \"a\"\nlink = \"a\"\ndate = { before = \"dt\" }",
+            dl
+        ),
+        want
+    );
+    // The same list with the `dt` as the item: title and link in the next sibling.
+    assert_eq!(
+        read(
+            "item = \"dt\"\ntitle = \"+ dd a\"\nlink = \"+ dd a\"\ndate = { regex = \".+\" }",
+            dl
+        ),
+        want
+    );
+
+    // Two-row table items: the date in a later row, never in the next item's.
+    let table = "<table>\
+        <tr class=\"t\"><td><a href=\"/a\">A</a></td></tr><tr><td>Note</td></tr><tr><td class=\"d\">2024-03-05</td></tr>\
+        <tr class=\"t\"><td><a href=\"/b\">B</a></td></tr>\
+        <tr class=\"t\"><td><a href=\"/c\">C</a></td></tr><tr><td class=\"d\">2024-03-01</td></tr>\
+        </table>";
+    assert_eq!(
+        read(
+            "item = \"tr.t\"\ntitle = \"a\"\nlink = \"a\"\ndate = \"~ td.d\"",
+            table
+        ),
+        [
+            item("A", "/a", Some("2024-03-05")),
+            item("B", "/b", None),
+            item("C", "/c", Some("2024-03-01")),
+        ]
+    );
+
+    // Lists grouped under date headings.
+    let grouped = "<h3>Published November 7, 2023</h3><ul><li><a href=\"/a\">A</a></li>\
+        <li><a href=\"/b\">B</a></li></ul><h3>Published October 2, 2023</h3>\
+        <ul><li><a href=\"/c\">C</a></li></ul>";
+    assert_eq!(
+        read(
+            "item = \"li\"\ntitle = \"a\"\nlink = \"a\"\ndate = { before = \"h3\" }",
+            grouped
+        ),
+        [
+            item("A", "/a", Some("2023-11-07")),
+            item("B", "/b", Some("2023-11-07")),
+            item("C", "/c", Some("2023-10-02")),
+        ]
+    );
+
+    // The date only in the item's link, and only in its title.
+    let in_link = "<ul><li><a href=\"/2016/0422/106.html\">A</a></li>\
+        <li><a href=\"/2016/0419/99.html\">B</a></li></ul>";
+    assert_eq!(
+        read(
+            "item = \"li\"\ntitle = \"a\"\nlink = \"a\"\ndate = { from = \"link\", regex = \"/(\\\\d{4})/(\\\\d{2})(\\\\d{2})/\" }",
+            in_link
+        ),
+        [
+            item("A", "/2016/0422/106.html", Some("2016-04-22")),
+            item("B", "/2016/0419/99.html", Some("2016-04-19")),
+        ]
+    );
+    let in_title = "<ul><li><a href=\"/t\">Tran v. Commonwealth (September 10, 2025)</a></li></ul>";
+    assert_eq!(
+        read(
+            "item = \"li\"\ntitle = \"a\"\nlink = \"a\"\ndate = { from = \"title\" }",
+            in_title
+        ),
+        [item(
+            "Tran v. Commonwealth (September 10, 2025)",
+            "/t",
+            Some("2025-09-10")
+        )]
+    );
+}
+
+/// Mistakes in the new forms are configuration errors naming the field.
+#[test]
+fn fields_outside_the_item_are_checked_when_loaded() {
+    for (field, message) in [
+        (
+            "date = { from = \"url\" }",
+            "field \"selectors.date\": from = \"url\" is not something an item has: write \"link\" or \"title\"",
+        ),
+        (
+            "date = { before = \"h3\", selector = \"span\" }",
+            "field \"selectors.date\": a field is read from one place: give `selector`, `before` or `from`, not several",
+        ),
+        ("date = \"+ \"", "field \"selectors.date\": "),
+        (
+            "date = { before = \"h3 >>\" }",
+            "field \"selectors.date\": \"h3 >>\"",
+        ),
+    ] {
+        let text = format!(
+            "[[feed]]\nid = \"x\"\ntitle = \"X\"\nurl = \"https://example.org/\"\n[feed.selectors]\nitem = \"li\"\ntitle = \"a\"\nlink = \"a\"\n{field}\n"
+        );
+        let err = pressfeed::Config::parse(&text, std::path::Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(message), "{field}: {err}");
+    }
+}
