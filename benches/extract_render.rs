@@ -92,6 +92,7 @@ fn extract_render(
         validators: &read.validators,
         fingerprint: &fingerprint,
         keep_summaries: false,
+        future_dates: false,
     };
     let (_, items) = store
         .preview(&spec.id, Some(&page), spec.window(), now)

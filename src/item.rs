@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, Utc};
 use url::Url;
 
-use crate::dates::{DateError, PLAUSIBLE_YEARS, PageDate, Unparsed, parse_date_at};
+use crate::dates::{DateError, PLAUSIBLE_YEARS, PageDate, Unparsed, parse_date_as_of};
 use crate::extract::{Detail, Extraction, RawItem};
 use crate::spec::{FeedSpec, SummaryFormat};
 use crate::text::{LinkError, escape_html, resolve_link, sanitise_html};
@@ -270,7 +270,7 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
             }
         };
         let date = match parse_dates(&raw.dates, spec, now) {
-            Ok(Some(date)) if is_future(date.date, now) => {
+            Ok(Some(date)) if !spec.future_dates && is_future(date.date, now) => {
                 built.counts.date_parsed += 1;
                 built.warnings.push(ItemWarning::FutureDate {
                     position: raw.position,
@@ -376,7 +376,8 @@ pub fn parse_dates(
 ) -> Result<Option<PageDate>, DateError> {
     let mut last_error = None;
     for candidate in candidates {
-        match parse_date_at(candidate, &spec.date_formats, spec.timezone, now) {
+        let as_of = (now, spec.future_dates);
+        match parse_date_as_of(candidate, &spec.date_formats, spec.timezone, as_of) {
             // A relative date that far back ("3000 years ago") is no date.
             Ok(date) if PLAUSIBLE_YEARS.contains(&date.date.year()) => return Ok(Some(date)),
             Ok(date) => {
@@ -431,7 +432,7 @@ pub fn apply_detail(item: &mut PageItem, detail: Detail, spec: &FeedSpec, now: D
     if item.date.is_none()
         && let Ok(Some(date)) = parse_dates(&detail.dates, spec, now)
     {
-        if is_future(date.date, now) {
+        if !spec.future_dates && is_future(date.date, now) {
             tracing::warn!(
                 "feed \"{}\": item \"{}\": field \"detail.date\": {} is more than a day after the page was read; the item is dated when first seen",
                 spec.id,

@@ -50,8 +50,8 @@ pub use config::defaults::{
 };
 pub use config::{ConfigError, Location, Problem};
 pub use dates::{
-    DateError, DateFormat, PLAUSIBLE_YEARS, PageDate, Unparsed, matches_format, parse_date_at,
-    parse_relative,
+    DateError, DateFormat, PLAUSIBLE_YEARS, PageDate, Unparsed, matches_format, parse_date_as_of,
+    parse_date_at, parse_relative,
 };
 pub use digest::{content_hash, hex16};
 pub use error::{Budget, Error, FeedError, FeedErrorKind, Result, chain};

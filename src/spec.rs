@@ -204,6 +204,9 @@ pub struct FeedSpec {
     pub keep_days: u32,
     /// A run fails when it finds fewer items than this share of the last good run's.
     pub min_item_share: f64,
+    /// Whether dates after the page was read (events, on-sale dates) are kept as the page
+    /// gives them (`future_dates = true`); by default such an item is dated when first seen.
+    pub future_dates: bool,
     /// The formats written, in [`Format::ALL`] order, never empty.
     pub formats: Vec<Format>,
     /// How to reach older pages of the listing, to fill the history.

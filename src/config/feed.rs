@@ -142,6 +142,7 @@ pub(super) fn compile(
         encoding,
         keep_days,
         min_item_share,
+        future_dates: raw.future_dates.unwrap_or(false),
         formats,
         pagination,
         detail,

@@ -110,6 +110,7 @@ pub(super) struct RawFeed {
     pub(super) encoding: Option<Spanned<String>>,
     pub(super) keep_days: Option<Spanned<i64>>,
     pub(super) min_item_share: Option<Spanned<f64>>,
+    pub(super) future_dates: Option<bool>,
     pub(super) user_agent: Option<Spanned<String>>,
     pub(super) connect_timeout: Option<Spanned<Seconds>>,
     pub(super) timeout: Option<Spanned<Seconds>>,

@@ -57,6 +57,7 @@ const COMMON_FORMATS: &[&str] = &[
     "%B %Y",
     "%d.%m.%Y",
     "%d.%m.%Y %H:%M",
+    "%d.%m.%Y, %H:%M",
     "%Y.%m.%d",
     "%Y.%m.%d %H:%M",
     "%Y.%m.%d.",
@@ -100,6 +101,15 @@ impl DateFormat {
     /// The format as written.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// Whether the format reads a year (else a date it reads is year-less).
+    fn has_year(&self) -> bool {
+        [
+            "%Y", "%y", "%C", "%G", "%g", "%s", "%+", "%c", "%D", "%F", "%x",
+        ]
+        .iter()
+        .any(|spec| self.text.contains(spec))
     }
 
     /// Formats known to compile (the tables of this module).
@@ -182,17 +192,35 @@ pub fn parse_date_at(
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<PageDate, DateError> {
+    parse_date_as_of(text, formats, tz, (now, false))
+}
+
+/// [`parse_date_at`], with `ahead` for pages whose dates may lie after `now` (events,
+/// on-sale dates: `future_dates = true`): a date without a year then takes the nearest year,
+/// next year's included.
+pub fn parse_date_as_of(
+    text: &str,
+    formats: &[DateFormat],
+    tz: Tz,
+    (now, ahead): (DateTime<Utc>, bool),
+) -> Result<PageDate, DateError> {
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The feed's own formats read the text as written first ("08.03.2016, 15:55 Uhr" by
+    // "%d.%m.%Y, %H:%M Uhr"), then as cleaned.
+    let own = formats.iter().find_map(|f| {
+        parse_with(&collapsed, f, tz).filter(|d| PLAUSIBLE_YEARS.contains(&d.year()))
+    });
     let cleaned = cleaned(&collapsed);
-    if let Some(date) = absolute(&cleaned, formats, tz) {
+    if let Some(date) = own.or_else(|| absolute(&cleaned, formats, tz)) {
         return Ok(PageDate {
             date,
             inferred: false,
         });
     }
     // Relative dates are read from the text as written ("ago" is no month here).
-    let inferred =
-        parse_relative(&collapsed, tz, now).or_else(|| parse_yearless(&cleaned, tz, now));
+    let inferred = parse_relative(&collapsed, tz, now)
+        .or_else(|| parse_yearless(&collapsed, formats, tz, (now, ahead)))
+        .or_else(|| parse_yearless(&cleaned, formats, tz, (now, ahead)));
     if let Some(date) = inferred {
         // A relative date that far back ("3000 years ago") is no date.
         if !PLAUSIBLE_YEARS.contains(&date.year()) {
@@ -528,6 +556,45 @@ mod tests {
         assert!(parse_date("04/05/2024", &[], utc).is_err());
         // A year alone is no date, wherever it is.
         assert!(parse_date("Spring 2014", &[], utc).is_err());
+    }
+
+    #[test]
+    fn own_formats_read_the_text_as_written_and_without_a_year() {
+        let berlin = chrono_tz::Europe::Berlin;
+        let at = |text: &str, formats: &[&str], now: &str, ahead: bool| {
+            let formats: Vec<DateFormat> =
+                formats.iter().filter_map(|f| DateFormat::new(f)).collect();
+            let now = DateTime::parse_from_rfc3339(now).unwrap().with_timezone(&Utc);
+            parse_date_as_of(text, &formats, berlin, (now, ahead))
+                .map(|d| (d.date.to_rfc3339(), d.inferred))
+                .map_err(|e| e.to_string())
+        };
+        let now = "2016-03-10T19:18:25+01:00";
+        // Words the cleaning drops ("Uhr", "発売") are still in the text the format reads.
+        assert_eq!(
+            at("08.03.2016, 15:55 Uhr", &["%d.%m.%Y, %H:%M Uhr"], now, false),
+            Ok(("2016-03-08T15:55:00+01:00".to_string(), false))
+        );
+        assert_eq!(
+            at("2018年5月29日発売", &["%Y年%m月%d日発売"], now, false),
+            Ok(("2018-05-29T00:00:00+02:00".to_string(), false))
+        );
+        // Yesterday with a time.
+        assert_eq!(
+            at("Gestern, 13:41 Uhr", &[], now, false),
+            Ok(("2016-03-09T13:41:00+01:00".to_string(), true))
+        );
+        // A format without a year reads a year-less date: the year before, or with `ahead`
+        // the nearest (an events page).
+        let events = "2016-03-15T11:51:44-04:00";
+        assert_eq!(
+            at("3/18 Fri11:00 AM", &["%m/%d %a%I:%M %p"], events, false),
+            Ok(("2015-03-18T11:00:00+01:00".to_string(), true))
+        );
+        assert_eq!(
+            at("3/18 Fri11:00 AM", &["%m/%d %a%I:%M %p"], events, true),
+            Ok(("2016-03-18T11:00:00+01:00".to_string(), true))
+        );
     }
 
     #[test]

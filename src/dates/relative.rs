@@ -20,16 +20,20 @@ const YEARLESS_FORMATS: &[&str] = &[
 ];
 
 /// A date without a year (`25 avril`, `4月25日`, `March 3`) in the year that puts it nearest
-/// `now` without being in its future.
+/// `now` without being in its future (with `ahead`, the year that puts it nearest `now`: an
+/// events page): by the feed's `own` formats that have no year, then the common year-less
+/// forms.
 pub(super) fn parse_yearless(
     text: &str,
+    own: &[DateFormat],
     tz: Tz,
-    now: DateTime<Utc>,
+    (now, ahead): (DateTime<Utc>, bool),
 ) -> Option<DateTime<FixedOffset>> {
     static FORMATS: std::sync::LazyLock<Vec<DateFormat>> =
         std::sync::LazyLock::new(|| DateFormat::compile_all(YEARLESS_FORMATS));
     let today = now.with_timezone(&tz).date_naive();
-    FORMATS.iter().find_map(|format| {
+    let own = own.iter().filter(|format| !format.has_year());
+    own.chain(FORMATS.iter()).find_map(|format| {
         let mut parsed = Parsed::new();
         format.parse_into(&mut parsed, text)?;
         let (month, day) = (parsed.month()?, parsed.day()?);
@@ -37,11 +41,20 @@ pub(super) fn parse_yearless(
             Some(_) => parsed.to_naive_time().ok()?,
             None => NaiveTime::MIN,
         };
+        let on = |year| chrono::NaiveDate::from_ymd_opt(year, month, day);
+        if ahead {
+            // The nearest of last year, this year and next year.
+            let nearest = [today.year() - 1, today.year(), today.year() + 1]
+                .into_iter()
+                .filter_map(on)
+                .min_by_key(|date| (*date - today).num_days().abs())?;
+            return Some(localise(nearest.and_time(time), tz));
+        }
         // This year, unless that is in the future (allowing a day for time zones): last year.
         [today.year(), today.year() - 1]
             .into_iter()
             .find_map(|year| {
-                let date = chrono::NaiveDate::from_ymd_opt(year, month, day)?;
+                let date = on(year)?;
                 (date <= today + chrono::Days::new(1)).then(|| localise(date.and_time(time), tz))
             })
     })
@@ -182,6 +195,26 @@ const DAYS_BACK: &[(&str, u64)] = &[
     ("一昨日", 2),
 ];
 
+/// "Yesterday, 13:41", "Gestern, 13:41 Uhr", "today at 9:30 am": that day at that time.
+fn day_and_time(lower: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<FixedOffset>> {
+    let (word, days) = DAYS_BACK
+        .iter()
+        .filter(|(word, _)| lower.len() > word.len() && lower.starts_with(word))
+        .max_by_key(|(word, _)| word.len())?;
+    let rest = lower[word.len()..].trim_start_matches(|c: char| c == ',' || c.is_whitespace());
+    let rest = ["um ", "at ", "à ", "alle ", "a las ", "às ", "om "]
+        .iter()
+        .fold(rest, |rest, filler| {
+            rest.strip_prefix(filler).unwrap_or(rest)
+        });
+    let rest = rest.trim_end_matches(" uhr").trim_end_matches(" h").trim();
+    let time = ["%H:%M", "%I:%M %p", "%I:%M%p", "%H.%M"]
+        .iter()
+        .find_map(|format| NaiveTime::parse_from_str(rest, format).ok())?;
+    let day = now.with_timezone(&tz).date_naive() - chrono::Days::new(*days);
+    Some(localise(day.and_time(time), tz))
+}
+
 /// A relative date ("3 hours ago", "yesterday", "26分钟前", "vor 2 Tagen") as of `now`.
 /// "Today" and "yesterday" are midnight of that day in `tz`; "N units ago" is `now` minus
 /// that, to the minute.
@@ -194,6 +227,9 @@ pub fn parse_relative(text: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime
         }
         let day = now.with_timezone(&tz).date_naive() - chrono::Days::new(days);
         return Some(localise(day.and_time(NaiveTime::MIN), tz));
+    }
+    if let Some(date) = day_and_time(lower, tz, now) {
+        return Some(date);
     }
     if !AGO.iter().any(|word| {
         if word.chars().all(|c| c.is_alphabetic() || c == ' ') && word.is_ascii() {

@@ -144,6 +144,7 @@ fn publish_and_commit(
         validators: &read.validators,
         fingerprint,
         keep_summaries: spec.detail.as_ref().is_some_and(|d| d.summary.is_some()),
+        future_dates: spec.future_dates,
     });
     let preview = history
         .blocking()

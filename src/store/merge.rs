@@ -32,6 +32,8 @@ pub struct PageRead<'a> {
     pub fingerprint: &'a str,
     /// Whether summaries come from items' own pages, so one the listing lacks is kept.
     pub keep_summaries: bool,
+    /// Whether dates after the run's time are the page's word (`future_dates`).
+    pub future_dates: bool,
 }
 
 /// Merges `page` into `feed`'s history, when the page was read; first takes back times a
@@ -195,7 +197,9 @@ fn merge(
         });
         let hash = content_hash(&item.title, summary.as_deref());
         // A date far ahead is no publication date (extraction warned of it).
-        let page_date = item.date.filter(|date| !is_future(*date, now));
+        let page_date = item
+            .date
+            .filter(|date| page.future_dates || !is_future(*date, now));
         let (date, updated) = match &known {
             None => {
                 merge.new_items += 1;
