@@ -70,8 +70,9 @@ pub use item::{
 };
 pub use output::{OutputError, WriteOutcome, publish, remove_stale_temps};
 pub use pipeline::{
-    CutShort, FeedReport, FeedResult, ListingRead, Preview, RunReport, SuggestError, Suggested,
-    forget, preview, read_items, read_page, render_feed, run, run_until, statuses, suggest_page,
+    CutShort, DetailFound, FeedReport, FeedResult, ListingRead, Preview, RunReport, SuggestError,
+    Suggested, Tried, forget, preview, read_items, read_page, render_feed, run, run_until,
+    statuses, suggest_page,
 };
 pub use render::{FeedMeta, RenderError, render};
 pub use serve::{DEFAULT_BIND, ServeOptions, router, serve};

@@ -18,6 +18,8 @@ pub(crate) fn check(config: &Config, id: &str) -> anyhow::Result<Outcome> {
         items,
         problem,
         ambiguous,
+        older,
+        detail,
     } = match read {
         Ok(preview) => preview,
         Err(err) => return Ok(exit::failed(&err, Outcome::FeedFailed)),
@@ -33,6 +35,37 @@ pub(crate) fn check(config: &Config, id: &str) -> anyhow::Result<Outcome> {
                 "  {field}: in {count} of {} items; a narrower selector may be meant",
                 items.counts.matched
             );
+        }
+    }
+    if let Some(older) = &older {
+        let _ = match &older.outcome {
+            Ok(count) => writeln!(
+                out,
+                "\nolder pages: the next is {}: the item selector matches {count} there",
+                older.url
+            ),
+            Err(err) => writeln!(
+                out,
+                "\nolder pages: the next is {}: {}",
+                older.url,
+                chain(err)
+            ),
+        };
+    }
+    if let Some(detail) = &detail {
+        let _ = writeln!(out, "\nitem pages: the first item's is {}", detail.url);
+        match &detail.outcome {
+            Ok(found) => {
+                for (field, value) in found {
+                    let value = value
+                        .as_deref()
+                        .map_or("nothing found".to_string(), |v| shorten(v, 100));
+                    let _ = writeln!(out, "  detail.{field}: {value}");
+                }
+            }
+            Err(err) => {
+                let _ = writeln!(out, "  {}", chain(err));
+            }
         }
     }
     super::print(&out)?;
@@ -57,17 +90,21 @@ pub(crate) fn report(spec: &FeedSpec, items: &PageItems, problem: Option<&FeedEr
     );
     let _ = writeln!(
         out,
-        "{:>3}  {:<10}  {:<50}  {:<44}  summary",
+        "{:>3}  {:<11} {:<50}  {:<44}  summary",
         "#", "date", "title", "link"
     );
     for item in &items.items {
+        // `*`: worked out from the page's time (a relative date, or one without a year).
         let date = item
             .date
-            .map(|d| d.format("%Y-%m-%d").to_string())
+            .map(|d| {
+                let mark = if item.date_inferred { "*" } else { "" };
+                format!("{}{mark}", d.format("%Y-%m-%d"))
+            })
             .unwrap_or_else(|| "-".to_string());
         let _ = writeln!(
             out,
-            "{:>3}  {:<10}  {:<50}  {:<44}  {}",
+            "{:>3}  {:<11} {:<50}  {:<44}  {}",
             item.position,
             date,
             shorten(&item.title, 50),
@@ -89,6 +126,13 @@ pub(crate) fn report(spec: &FeedSpec, items: &PageItems, problem: Option<&FeedEr
             "date: {}/{matched} parsed ({} found)",
             counts.date_parsed, counts.date_found
         );
+        let inferred = items.items.iter().filter(|i| i.date_inferred).count();
+        if inferred > 0 {
+            let _ = writeln!(
+                out,
+                "  * {inferred} worked out from the page's time (relative, or without a year; see --now)"
+            );
+        }
     } else {
         let _ = writeln!(
             out,

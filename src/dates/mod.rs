@@ -564,7 +564,9 @@ mod tests {
         let at = |text: &str, formats: &[&str], now: &str, ahead: bool| {
             let formats: Vec<DateFormat> =
                 formats.iter().filter_map(|f| DateFormat::new(f)).collect();
-            let now = DateTime::parse_from_rfc3339(now).unwrap().with_timezone(&Utc);
+            let now = DateTime::parse_from_rfc3339(now)
+                .unwrap()
+                .with_timezone(&Utc);
             parse_date_as_of(text, &formats, berlin, (now, ahead))
                 .map(|d| (d.date.to_rfc3339(), d.inferred))
                 .map_err(|e| e.to_string())
@@ -572,7 +574,12 @@ mod tests {
         let now = "2016-03-10T19:18:25+01:00";
         // Words the cleaning drops ("Uhr", "発売") are still in the text the format reads.
         assert_eq!(
-            at("08.03.2016, 15:55 Uhr", &["%d.%m.%Y, %H:%M Uhr"], now, false),
+            at(
+                "08.03.2016, 15:55 Uhr",
+                &["%d.%m.%Y, %H:%M Uhr"],
+                now,
+                false
+            ),
             Ok(("2016-03-08T15:55:00+01:00".to_string(), false))
         );
         assert_eq!(

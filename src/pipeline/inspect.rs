@@ -27,6 +27,22 @@ pub struct Preview {
     pub problem: Option<FeedError>,
     /// Fields whose selector matches more than one element in some items, and in how many.
     pub ambiguous: Vec<(&'static str, usize)>,
+    /// With `[feed.pagination]`: the second page, and how many items it has.
+    pub older: Option<Tried<usize>>,
+    /// With `[feed.detail]`: the first item's own page, and what each selector found there.
+    pub detail: Option<Tried<DetailFound>>,
+}
+
+/// Each `[feed.detail]` field's name and what it found on an item page.
+pub type DetailFound = Vec<(&'static str, Option<String>)>;
+
+/// A page `check` read besides the listing: its address and what it gave, or why not.
+#[derive(Debug)]
+pub struct Tried<T> {
+    /// The page's address.
+    pub url: Url,
+    /// What it gave.
+    pub outcome: Result<T, FeedError>,
 }
 
 /// Loads and reads `spec`'s page without touching history or files (what `check` shows), as
@@ -47,9 +63,10 @@ pub async fn preview(
         };
         FeedError::new(&spec.id, Some(field), e)
     })?;
-    let spec = spec.clone();
+    let owned = spec.clone();
     let run_reference = run.reference;
-    blocking(&spec.id.clone(), move || {
+    let (mut preview, next) = blocking(&spec.id.clone(), move || {
+        let spec = owned;
         let text = decode(&spec, &body);
         let page = ListingPage::parse(&text, &body.url, &spec)
             .map_err(|e| FeedError::extract(&spec.id, e))?;
@@ -58,13 +75,95 @@ pub async fn preview(
         let problem = check_page(&spec, &items)
             .err()
             .map(|e| FeedError::check(&spec.id, e));
-        Ok(Preview {
-            ambiguous: page.ambiguous_fields(&spec),
-            items,
-            problem,
-        })
+        let next = match &spec.pagination {
+            Some(pagination) => super::read::next_selector(&spec)
+                .and_then(|next| page.next_page_url(next, &body.url))
+                .or_else(|| pagination.pattern_url(2)),
+            None => None,
+        };
+        Ok((
+            Preview {
+                ambiguous: page.ambiguous_fields(&spec),
+                items,
+                problem,
+                older: None,
+                detail: None,
+            },
+            next,
+        ))
+    })
+    .await?;
+    if let Some(url) = next {
+        let outcome = try_older_page(&fetcher, spec, &url).await;
+        preview.older = Some(Tried { url, outcome });
+    }
+    let first_link = preview
+        .items
+        .items
+        .iter()
+        .find(|item| item.link != spec.page_url.as_str())
+        .and_then(|item| Url::parse(&item.link).ok());
+    if let (Some(fields), Some(url)) = (&spec.detail, first_link) {
+        let outcome = try_item_page(&fetcher, spec, fields, &url).await;
+        preview.detail = Some(Tried { url, outcome });
+    }
+    Ok(preview)
+}
+
+/// Fetches an older listing page of `spec` and counts its items.
+async fn try_older_page(fetcher: &Fetcher, spec: &FeedSpec, url: &Url) -> Result<usize, FeedError> {
+    let request = Request::page(spec, url, Field::Pagination);
+    let body = fetcher
+        .get_body(&request)
+        .await
+        .map_err(|e| FeedError::new(&spec.id, Some(Field::Pagination), e))?;
+    let spec = spec.clone();
+    blocking(&spec.id.clone(), move || {
+        let text = decode(&spec, &body);
+        let page = ListingPage::parse_any(&text, &body.url, &spec)
+            .map_err(|e| FeedError::extract(&spec.id, e.into()))?;
+        Ok(page.len())
     })
     .await
+}
+
+/// Fetches the item page at `url` and reads `fields` from it: each field's name and what it
+/// found (the content's length, the first date text, the others' text).
+async fn try_item_page(
+    fetcher: &Fetcher,
+    spec: &FeedSpec,
+    fields: &crate::spec::DetailSelectors,
+    url: &Url,
+) -> Result<DetailFound, FeedError> {
+    let request = Request::page(spec, url, Field::Detail);
+    let body = fetcher
+        .get_body(&request)
+        .await
+        .map_err(|e| FeedError::new(&spec.id, Some(Field::Detail), e))?;
+    let text = decode(spec, &body);
+    let detail = crate::extract::read_detail(&text, &body.url, fields);
+    let mut found = Vec::new();
+    if fields.content.is_some() {
+        let content = detail.content.map(|html| {
+            let fragment = scraper::Html::parse_fragment(&html);
+            let text = crate::text::text_of(fragment.root_element());
+            format!("{} characters of HTML: {text}", html.len())
+        });
+        found.push(("content", content));
+    }
+    if fields.date.is_some() {
+        found.push(("date", detail.dates.into_iter().next()));
+    }
+    for (name, present, value) in [
+        ("summary", fields.summary.is_some(), detail.summary),
+        ("author", fields.author.is_some(), detail.author),
+        ("image", fields.image.is_some(), detail.image),
+    ] {
+        if present {
+            found.push((name, value));
+        }
+    }
+    Ok(found)
 }
 
 /// What `suggest` found on a page.

@@ -12,7 +12,9 @@ mod run;
 
 use std::path::PathBuf;
 
-pub use inspect::{Preview, SuggestError, Suggested, forget, preview, statuses, suggest_page};
+pub use inspect::{
+    DetailFound, Preview, SuggestError, Suggested, Tried, forget, preview, statuses, suggest_page,
+};
 pub use read::{ListingRead, read_items, read_page};
 pub use refresh::render_feed;
 pub use run::{RunReport, run, run_until};

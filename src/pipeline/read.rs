@@ -67,7 +67,7 @@ pub fn read_page(
 }
 
 /// The next-link selector of the feed's pagination, if it follows links.
-fn next_selector(spec: &FeedSpec) -> Option<&scraper::Selector> {
+pub(super) fn next_selector(spec: &FeedSpec) -> Option<&scraper::Selector> {
     match &spec.pagination.as_ref()?.next {
         NextPage::Selector(selector) => Some(selector),
         NextPage::Pattern { .. } => None,

@@ -352,3 +352,72 @@ fn fields_outside_the_item_are_checked_when_loaded() {
         assert!(err.contains(message), "{field}: {err}");
     }
 }
+
+/// Issue 13: `check` marks dates worked out from the page's time, and tries the item page of
+/// the first item and the next listing page, printing what each gave.
+#[test]
+fn check_shows_inferred_dates_the_first_item_page_and_the_next_page() {
+    let server = TestServer::start();
+    let listing = "<html><body><ul>\
+        <li><a href=\"/item/1\">One</a> <span>3 hours ago</span></li>\
+        <li><a href=\"/item/2\">Two</a> <span>5 March 2024</span></li>\
+        </ul><a class=\"next\" href=\"/news/2\">Older</a></body></html>";
+    server.route("/news", vec![Reply::html(listing)]);
+    server.route(
+        "/news/2",
+        vec![Reply::html(
+            "<html><body><ul><li><a href=\"/item/3\">Three</a></li></ul></body></html>",
+        )],
+    );
+    server.route(
+        "/item/1",
+        vec![Reply::html(
+            "<html><body><article><p>The full text.</p></article><p class=\"by\">Ann</p></body></html>",
+        )],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[output]\ndir = \"public\"\n[fetch]\nhost_delay = 0\nrobots_txt = false\n\n\
+             [[feed]]\nid = \"x\"\ntitle = \"X\"\nurl = {:?}\n\n\
+             [feed.pagination]\nnext = \"a.next\"\n\n\
+             [feed.detail]\ncontent = \"article\"\nauthor = \"p.by\"\nimage = \"img\"\n\n\
+             [feed.selectors]\nitem = \"li\"\ntitle = \"a\"\nlink = \"a\"\ndate = \"span\"\n",
+            server.url("/news")
+        ),
+    )
+    .unwrap();
+    let out = pressfeed()
+        .arg("--config")
+        .arg(&config)
+        .args(["check", "x", "--now", "2024-03-10T12:00:00Z"])
+        .assert()
+        .success();
+    let out = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(out.contains("\n  1  2024-03-10* One "), "{out}");
+    assert!(out.contains("\n  2  2024-03-05  Two "), "{out}");
+    assert!(
+        out.contains(
+            "\n  * 1 worked out from the page's time (relative, or without a year; see --now)\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "\nolder pages: the next is {}: the item selector matches 1 there\n",
+            server.url("/news/2")
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "\nitem pages: the first item's is {}\n  detail.content: 21 characters of HTML: The full text.\n  detail.author: Ann\n  detail.image: nothing found\n",
+            server.url("/item/1")
+        )),
+        "{out}"
+    );
+    // `check` writes nothing.
+    assert!(!dir.path().join("public").exists());
+}
