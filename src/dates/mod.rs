@@ -220,7 +220,11 @@ pub fn parse_date_as_of(
     // Relative dates are read from the text as written ("ago" is no month here).
     let inferred = parse_relative(&collapsed, tz, now)
         .or_else(|| parse_yearless(&collapsed, formats, tz, (now, ahead)))
-        .or_else(|| parse_yearless(&cleaned, formats, tz, (now, ahead)));
+        .or_else(|| parse_yearless(&cleaned, formats, tz, (now, ahead)))
+        .or_else(|| {
+            let dashed = unambiguous_month_day(&collapsed)?;
+            parse_yearless(&dashed, &[], tz, (now, ahead))
+        });
     if let Some(date) = inferred {
         // A relative date that far back ("3000 years ago") is no date.
         if !PLAUSIBLE_YEARS.contains(&date.year()) {
@@ -318,6 +322,33 @@ fn within(cleaned: &str, formats: &[DateFormat], tz: Tz) -> Option<DateTime<Fixe
             })
         })
     })
+}
+
+/// A year-less slash date that only one reading makes a date (`3/16`, `16/3`), as `3-16`,
+/// with what follows it, a weekday run into the time dropped (`3/16 Wed12:00 PM` is
+/// `3-16 12:00 PM`); `None` for anything else.
+fn unambiguous_month_day(text: &str) -> Option<String> {
+    static SLASH: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)^(\d{1,2})/(\d{1,2})(?:\s+(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?)?(?:\s*(\d{1,2}:\d{2}\s*[ap]\.?m\.?|\d{1,2}:\d{2}))?$",
+        )
+        .expect("a valid regex")
+    });
+    let caps = SLASH.captures(text.trim())?;
+    let first: u32 = caps[1].parse().ok()?;
+    let second: u32 = caps[2].parse().ok()?;
+    let (month, day) = match (first > 12, second > 12) {
+        (true, false) => (second, first),
+        (false, true) => (first, second),
+        _ => return None,
+    };
+    let time = caps.get(3).map_or(String::new(), |time| {
+        let time = time.as_str().replace('.', "").to_uppercase();
+        // "12:00PM" as "12:00 PM".
+        let time = time.replace("AM", " AM").replace("PM", " PM");
+        format!(" {}", time.split_whitespace().collect::<Vec<_>>().join(" "))
+    });
+    Some(format!("{month}-{day}{time}"))
 }
 
 /// `06/17/2024` as `2024-06-17` (the 17 can only be the day) and `17/06/2024` likewise;
@@ -554,6 +585,23 @@ mod tests {
         }
         // Both readings are dates: only `date_formats` says which.
         assert!(parse_date("04/05/2024", &[], utc).is_err());
+        // Year-less: only one reading is a date (the year is worked out from the page's time).
+        let events = DateTime::parse_from_rfc3339("2016-03-20T10:00:00-04:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let yearless = |text: &str| {
+            parse_date_at(text, &[], chrono_tz::America::New_York, events)
+                .map(|d| (d.date.to_rfc3339(), d.inferred))
+        };
+        assert_eq!(
+            yearless("3/16 Wed12:00 PM"),
+            Ok(("2016-03-16T12:00:00-04:00".to_string(), true))
+        );
+        assert_eq!(
+            yearless("16/3 14:30"),
+            Ok(("2016-03-16T14:30:00-04:00".to_string(), true))
+        );
+        assert!(yearless("3/5").is_err());
         // A year alone is no date, wherever it is.
         assert!(parse_date("Spring 2014", &[], utc).is_err());
     }
@@ -585,6 +633,10 @@ mod tests {
         assert_eq!(
             at("2018年5月29日発売", &["%Y年%m月%d日発売"], now, false),
             Ok(("2018-05-29T00:00:00+02:00".to_string(), false))
+        );
+        assert_eq!(
+            at("16.03. 12:00", &["%d.%m. %H:%M"], now, false),
+            Ok(("2015-03-16T12:00:00+01:00".to_string(), true))
         );
         // Yesterday with a time.
         assert_eq!(

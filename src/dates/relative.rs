@@ -15,6 +15,8 @@ const YEARLESS_FORMATS: &[&str] = &[
     "%d. %B",
     "%m-%d",
     "%m-%d %H:%M",
+    "%m-%d %I:%M %p",
+    "%m-%d %I:%M%p",
     "%d %B %H:%M",
     "%B %d %H:%M",
 ];

@@ -421,3 +421,27 @@ fn check_shows_inferred_dates_the_first_item_page_and_the_next_page() {
     // `check` writes nothing.
     assert!(!dir.path().join("public").exists());
 }
+
+/// Issue 13: date text as a browser lays it out: `<br>` is a space, `<wbr>` nothing; an
+/// empty `datetime` falls back to the text.
+#[test]
+fn date_text_is_read_as_laid_out() {
+    let page = "<ul>\
+        <li><a href=\"/a\">A</a><span class=\"d\">17<br>февраля<br>2016</span></li>\
+        <li><a href=\"/b\">B</a><time class=\"d\" datetime=\"\">5 March 2024</time></li>\
+        <li><a href=\"/c\">C</a><span class=\"d\">2024-03-0<wbr>4</span></li>\
+        <li><a href=\"/e\">E</a><date class=\"d\" datetime=\"2024-03-02\">2 March</date></li>\
+        </ul>";
+    assert_eq!(
+        read(
+            "item = \"li\"\ntitle = \"a\"\nlink = \"a\"\ndate = \".d\"",
+            page
+        ),
+        [
+            item("A", "/a", Some("2016-02-17")),
+            item("B", "/b", Some("2024-03-05")),
+            item("C", "/c", Some("2024-03-04")),
+            item("E", "/e", Some("2024-03-02")),
+        ]
+    );
+}
