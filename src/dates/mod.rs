@@ -335,13 +335,7 @@ fn unambiguous_month_day(text: &str) -> Option<String> {
         .expect("a valid regex")
     });
     let caps = SLASH.captures(text.trim())?;
-    let first: u32 = caps[1].parse().ok()?;
-    let second: u32 = caps[2].parse().ok()?;
-    let (month, day) = match (first > 12, second > 12) {
-        (true, false) => (second, first),
-        (false, true) => (first, second),
-        _ => return None,
-    };
+    let (month, day) = month_and_day(&caps[1], &caps[2])?;
     let time = caps.get(3).map_or(String::new(), |time| {
         let time = time.as_str().replace('.', "").to_uppercase();
         // "12:00PM" as "12:00 PM".
@@ -351,6 +345,17 @@ fn unambiguous_month_day(text: &str) -> Option<String> {
     Some(format!("{month}-{day}{time}"))
 }
 
+/// The month and day of a slash date's first two numbers, when only one order makes a date
+/// (one of them is over 12).
+fn month_and_day(first: &str, second: &str) -> Option<(u32, u32)> {
+    let (first, second): (u32, u32) = (first.parse().ok()?, second.parse().ok()?);
+    match (first > 12, second > 12) {
+        (true, false) => Some((second, first)),
+        (false, true) => Some((first, second)),
+        _ => None,
+    }
+}
+
 /// `06/17/2024` as `2024-06-17` (the 17 can only be the day) and `17/06/2024` likewise;
 /// `None` when both readings are dates (`04/05/2024`), which only `date_formats` settles.
 fn unambiguous_slash(text: &str) -> Option<String> {
@@ -358,13 +363,7 @@ fn unambiguous_slash(text: &str) -> Option<String> {
         regex::Regex::new(r"^(\d{1,2})/(\d{1,2})/(\d{4})(\s.*)?$").expect("a valid regex")
     });
     let caps = SLASH.captures(text)?;
-    let first: u32 = caps[1].parse().ok()?;
-    let second: u32 = caps[2].parse().ok()?;
-    let (month, day) = match (first > 12, second > 12) {
-        (true, false) => (second, first),
-        (false, true) => (first, second),
-        _ => return None,
-    };
+    let (month, day) = month_and_day(&caps[1], &caps[2])?;
     let rest = caps.get(4).map_or("", |rest| rest.as_str());
     Some(format!("{}-{month:02}-{day:02}{rest}", &caps[3]))
 }
