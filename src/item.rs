@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use url::Url;
 
-use crate::dates::{DateError, PLAUSIBLE_YEARS, PageDate, Unparsed, parse_date_as_of};
+use crate::dates::{DateError, PageDate, parse_date_as_of};
 use crate::extract::{Detail, Extraction, RawItem};
 use crate::spec::{FeedSpec, SummaryFormat};
 use crate::text::{LinkError, escape_html, resolve_link, sanitise_html};
@@ -367,7 +367,7 @@ fn skipped(
 }
 
 /// Parses the first date candidate that parses to a year feeds can carry
-/// ([`PLAUSIBLE_YEARS`]); when none does, the error of the last one (the text). `Ok(None)`
+/// ([`crate::dates::PLAUSIBLE_YEARS`]); when none does, the error of the last one (the text). `Ok(None)`
 /// when there is no candidate.
 pub fn parse_dates(
     candidates: &[String],
@@ -377,15 +377,9 @@ pub fn parse_dates(
     let mut last_error = None;
     for candidate in candidates {
         let as_of = (now, spec.future_dates);
+        // Dates outside PLAUSIBLE_YEARS ("3000 years ago") are errors already.
         match parse_date_as_of(candidate, &spec.date_formats, spec.timezone, as_of) {
-            // A relative date that far back ("3000 years ago") is no date.
-            Ok(date) if PLAUSIBLE_YEARS.contains(&date.date.year()) => return Ok(Some(date)),
-            Ok(date) => {
-                last_error = Some(DateError {
-                    text: candidate.clone(),
-                    why: Unparsed::Year(date.date.year()),
-                });
-            }
+            Ok(date) => return Ok(Some(date)),
             Err(err) => last_error = Some(err),
         }
     }

@@ -211,7 +211,13 @@ pub fn parse_date_as_of(
         parse_with(&collapsed, f, tz).filter(|d| PLAUSIBLE_YEARS.contains(&d.year()))
     });
     let cleaned = cleaned(&collapsed);
-    if let Some(date) = own.or_else(|| absolute(&cleaned, formats, tz)) {
+    // Text the cleaning left as it was has been tried with the feed's formats already.
+    let again = if cleaned == collapsed {
+        &[][..]
+    } else {
+        formats
+    };
+    if let Some(date) = own.or_else(|| absolute(&cleaned, again, tz)) {
         return Ok(PageDate {
             date,
             inferred: false,
@@ -443,6 +449,17 @@ mod tests {
         parse_date(text, &formats, tz).unwrap().to_rfc3339()
     }
 
+    /// Each text read with no formats, in UTC, is midnight of its day.
+    fn assert_midnight_utc(cases: &[(&str, &str)]) {
+        for (text, day) in cases {
+            assert_eq!(
+                rfc3339(text, &[], Tz::UTC),
+                format!("{day}T00:00:00+00:00"),
+                "{text:?}"
+            );
+        }
+    }
+
     #[test]
     fn common_forms() {
         let sh = chrono_tz::Asia::Shanghai;
@@ -480,8 +497,7 @@ mod tests {
 
     #[test]
     fn month_names_in_eight_languages() {
-        let utc = Tz::UTC;
-        let cases = [
+        assert_midnight_utc(&[
             ("3 mars 2024", "2024-03-03"),
             ("1er janvier 2024", "2024-01-01"),
             ("lundi 12 février 2024", "2024-02-12"),
@@ -499,20 +515,12 @@ mod tests {
             ("3 марта 2024 г.", "2024-03-03"),
             ("21 декабря 2023 года", "2023-12-21"),
             ("Dec 21, 2023", "2023-12-21"),
-        ];
-        for (text, want) in cases {
-            assert_eq!(
-                rfc3339(text, &[], utc),
-                format!("{want}T00:00:00+00:00"),
-                "{text:?}"
-            );
-        }
+        ]);
     }
 
     #[test]
     fn month_names_in_greek_polish_arabic_and_thai() {
-        let utc = Tz::UTC;
-        let cases = [
+        assert_midnight_utc(&[
             ("18 Μαρτίου 2016", "2016-03-18"),
             ("ΠΑΡΑΣΚΕΥΗ 18 ΜΑΡΤΙΟΥ 2016", "2016-03-18"),
             ("1 Μαΐου 2016", "2016-05-01"),
@@ -526,14 +534,7 @@ mod tests {
             ("12 أيلول 2023", "2023-09-12"),
             ("5 มีนาคม 2567", "2024-03-05"),
             ("5 มี.ค. 2567", "2024-03-05"),
-        ];
-        for (text, want) in cases {
-            assert_eq!(
-                rfc3339(text, &[], utc),
-                format!("{want}T00:00:00+00:00"),
-                "{text:?}"
-            );
-        }
+        ]);
     }
 
     #[test]

@@ -76,8 +76,7 @@ pub async fn preview(
             .err()
             .map(|e| FeedError::check(&spec.id, e));
         let next = match &spec.pagination {
-            Some(pagination) => super::read::next_selector(&spec)
-                .and_then(|next| page.next_page_url(next, &body.url))
+            Some(pagination) => super::read::linked_next_page(&spec, &page, &body.url)
                 .or_else(|| pagination.pattern_url(2)),
             None => None,
         };

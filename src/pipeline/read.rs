@@ -57,7 +57,7 @@ pub fn read_page(
     // The history's judgement first: it can say more ("where 20 did last time").
     check(check_against_history(spec, &items, last))?;
     check(check_dates(spec, &items))?;
-    let next = next_selector(spec).and_then(|next| page.next_page_url(next, &body.url));
+    let next = linked_next_page(spec, &page, &body.url);
     Ok(ListingRead {
         items,
         validators: body.validators,
@@ -66,10 +66,11 @@ pub fn read_page(
     })
 }
 
-/// The next-link selector of the feed's pagination, if it follows links.
-pub(super) fn next_selector(spec: &FeedSpec) -> Option<&scraper::Selector> {
+/// The address `page` (read from `url`) links to as its next page, when the feed's pagination
+/// follows links.
+pub(super) fn linked_next_page(spec: &FeedSpec, page: &ListingPage, url: &Url) -> Option<Url> {
     match &spec.pagination.as_ref()?.next {
-        NextPage::Selector(selector) => Some(selector),
+        NextPage::Selector(selector) => page.next_page_url(selector, url),
         NextPage::Pattern { .. } => None,
     }
 }
@@ -229,7 +230,7 @@ async fn read_older_page(
         };
         Ok(OlderPage {
             items: (!page.is_empty()).then(|| build_items(page.extract_all(&spec), &spec, now)),
-            next: next_selector(&spec).and_then(|next| page.next_page_url(next, &body.url)),
+            next: linked_next_page(&spec, &page, &body.url),
         })
     })
     .await

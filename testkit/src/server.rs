@@ -197,6 +197,26 @@ pub struct Background {
 impl Background {
     /// Serves `app` on `ip` with a free port.
     pub fn spawn(ip: &str, app: axum::Router) -> Background {
+        Background::serve_with(ip, move |listener, stop| async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stop.await;
+                })
+                .await
+                .unwrap();
+        })
+    }
+
+    /// Runs `serve` on a listener bound to `ip` with a free port, on a runtime and thread
+    /// of its own; `stop` completes when the `Background` is dropped, and `serve` should
+    /// return then.
+    pub fn serve_with<F, Fut>(ip: &str, serve: F) -> Background
+    where
+        F: FnOnce(tokio::net::TcpListener, tokio::sync::oneshot::Receiver<()>) -> Fut
+            + Send
+            + 'static,
+        Fut: std::future::Future<Output = ()>,
+    {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let ip = ip.to_string();
@@ -211,12 +231,7 @@ impl Background {
                     .await
                     .unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stop_rx.await;
-                    })
-                    .await
-                    .unwrap();
+                serve(listener, stop_rx).await;
             });
         });
         Background {

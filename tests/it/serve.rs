@@ -10,7 +10,7 @@ use std::time::Duration;
 use pressfeed::{Config, ServeOptions};
 use reqwest::header;
 
-use pressfeed_testkit::server::{Reply, TestServer};
+use pressfeed_testkit::server::{Background, Reply, TestServer};
 use pressfeed_testkit::{
     HttpSite, config_for, fixture, parse_atom, pressfeed, run_config, spawn_serve, stderr,
 };
@@ -40,46 +40,29 @@ fn published() -> Published {
 }
 
 /// `pressfeed::serve` on 127.0.0.1, port 0, on a thread of its own; stops when dropped.
-struct Running {
-    addr: std::net::SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+struct Running(Background);
 
 impl Running {
     fn start(config: Config, options: ServeOptions) -> Running {
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+        Running(Background::serve_with(
+            "127.0.0.1",
+            move |listener, stop| async move {
                 pressfeed::serve(config, options, listener, async {
-                    let _ = stopped.await;
+                    let _ = stop.await;
                 })
                 .await
                 .unwrap();
-            });
-        });
-        Running {
-            addr: addr_rx.recv().unwrap(),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
+            },
+        ))
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        self.0.url(path)
     }
 
     /// Sends `path` as written (no normalising) and returns the status code.
     fn raw_status(&self, path: &str) -> u16 {
-        let mut stream = std::net::TcpStream::connect(self.addr).unwrap();
+        let mut stream = std::net::TcpStream::connect(self.0.addr).unwrap();
         write!(
             stream,
             "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -112,15 +95,22 @@ impl Running {
     }
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+/// Points `site`'s feed at a page whose layout changed and runs it once: the feed fails.
+fn break_the_page(site: &Published) {
+    let text = std::fs::read_to_string(&site.config.path).unwrap();
+    let good = fixture("ilo-china-press-releases.html");
+    let bad = fixture("broken/layout-changed.html");
+    std::fs::write(
+        &site.config.path,
+        text.replace(good.to_str().unwrap(), bad.to_str().unwrap()),
+    )
+    .unwrap();
+    pressfeed()
+        .arg("-c")
+        .arg(&site.config.path)
+        .arg("run")
+        .assert()
+        .code(1);
 }
 
 fn options() -> ServeOptions {
@@ -539,20 +529,7 @@ fn healthz_reports_feeds_and_fails_when_one_fails_too_long() {
     drop(server);
 
     // The page breaks; the feed fails, and after `unhealthy_after` the server says so.
-    let text = std::fs::read_to_string(&site.config.path).unwrap();
-    let good = fixture("ilo-china-press-releases.html");
-    let bad = fixture("broken/layout-changed.html");
-    std::fs::write(
-        &site.config.path,
-        text.replace(good.to_str().unwrap(), bad.to_str().unwrap()),
-    )
-    .unwrap();
-    pressfeed()
-        .arg("-c")
-        .arg(&site.config.path)
-        .arg("run")
-        .assert()
-        .code(1);
+    break_the_page(&site);
     let patient = Running::start(site.config.clone(), options());
     let response = rt
         .block_on(client().get(patient.url("/healthz")).send())
@@ -986,20 +963,7 @@ fn shutdown_with_a_half_sent_request_ends_within_the_grace() {
 #[test]
 fn healthz_shows_error_texts_to_loopback_clients_only() {
     let site = published();
-    let text = std::fs::read_to_string(&site.config.path).unwrap();
-    let good = fixture("ilo-china-press-releases.html");
-    let bad = fixture("broken/layout-changed.html");
-    std::fs::write(
-        &site.config.path,
-        text.replace(good.to_str().unwrap(), bad.to_str().unwrap()),
-    )
-    .unwrap();
-    pressfeed()
-        .arg("-c")
-        .arg(&site.config.path)
-        .arg("run")
-        .assert()
-        .code(1);
+    break_the_page(&site);
     let config = Config::load(&site.config.path).unwrap();
     let rt = runtime();
     let body = |url: String| -> serde_json::Value {
@@ -1016,10 +980,7 @@ fn healthz_shows_error_texts_to_loopback_clients_only() {
             .contains("matches nothing")
     );
     // The router alone knows no client address: it answers as to anyone else.
-    let anyone = pressfeed_testkit::server::Background::spawn(
-        "127.0.0.1",
-        pressfeed::router(config, options()),
-    );
+    let anyone = Background::spawn("127.0.0.1", pressfeed::router(config, options()));
     let public = body(anyone.url("/healthz"));
     assert_eq!(public["feeds"][0]["failing"], true);
     assert!(public["feeds"][0]["last_error"].is_null(), "{public}");
