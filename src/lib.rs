@@ -86,7 +86,7 @@ pub use store::{
     FeedStatus, GoodRun, History, Merge, Outcome, PageRead, RunRecord, SCHEMA_VERSION, StateLock,
     Store, StoreError,
 };
-pub use suggest::{DateField, Suggestion, feed_block, page_title, suggest, toml_string};
+pub use suggest::{DateField, DatePlace, PageFacts, Suggestion, feed_block, suggest, toml_string};
 pub use text::{
     LinkError, clean_text, escape_attribute, escape_html, for_terminal, resolve_link,
     sanitise_html, strip_forbidden_chars, text_of,

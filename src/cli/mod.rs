@@ -95,6 +95,12 @@ pub(crate) enum Command {
         /// page, or now.
         #[arg(long, value_name = "TIME", value_parser = parse_now)]
         now: Option<chrono::DateTime<chrono::Utc>>,
+        /// Print every candidate as a complete block, best first (not only the best).
+        #[arg(long)]
+        all: bool,
+        /// Print the candidates, the page's facts and the preview as JSON, for tools.
+        #[arg(long)]
+        json: bool,
     },
     /// Serve the output folder over HTTP (and, with --refresh, refresh the feeds on a
     /// schedule).
@@ -170,9 +176,23 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             };
             config().map(|config| serve::serve(config, *bind, options))
         }
-        Some(Command::Suggest { page, url, id, now }) => {
-            Ok(suggest::suggest(page, url.as_ref(), id, *now))
-        }
+        Some(Command::Suggest {
+            page,
+            url,
+            id,
+            now,
+            all,
+            json,
+        }) => Ok(suggest::suggest(
+            page,
+            url.as_ref(),
+            id,
+            *now,
+            suggest::Shown {
+                all: *all,
+                json: *json,
+            },
+        )),
     };
     outcome.unwrap_or_else(Ok)
 }

@@ -4,9 +4,18 @@
 use std::fmt::Write as _;
 
 use chrono::Utc;
-use pressfeed::{FetchSettings, RunSettings, SuggestError};
+use pressfeed::{FetchSettings, RunSettings, SuggestError, Suggested};
 
 use super::exit::{self, Outcome};
+
+/// What `suggest` prints besides the best block.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Shown {
+    /// Every candidate as a complete block.
+    pub(crate) all: bool,
+    /// JSON instead of TOML and comments.
+    pub(crate) json: bool,
+}
 
 /// Proposes a feed `id` for `page` (a URL, or a file whose public address is `url`).
 pub(crate) fn suggest(
@@ -14,6 +23,7 @@ pub(crate) fn suggest(
     url: Option<&url::Url>,
     id: &str,
     now: Option<chrono::DateTime<Utc>>,
+    shown: Shown,
 ) -> anyhow::Result<Outcome> {
     // No configuration is read: the built-in `[fetch]` defaults apply.
     let run = RunSettings {
@@ -33,24 +43,44 @@ pub(crate) fn suggest(
         Err(err @ SuggestError::BadUrl { .. }) => return Ok(exit::failed(&err, Outcome::Usage)),
         Err(err) => return Ok(exit::failed(&err, Outcome::FeedFailed)),
     };
+    let out = if shown.json {
+        let mut text = serde_json::to_string_pretty(&as_json(&found))?;
+        text.push('\n');
+        text
+    } else {
+        as_text(&found, url.is_some(), shown.all)
+    };
+    // TOML: its strings escape control characters themselves; JSON escapes them too.
+    super::print_exactly(&out)?;
+    Ok(Outcome::Success)
+}
+
+/// The block, the other candidates (as item selectors, or whole with `all`) and the preview.
+fn as_text(found: &Suggested, url_given: bool, all: bool) -> String {
     let mut out = String::new();
-    if !found.remote && url.is_none() {
+    if !found.remote && !url_given {
         out.push_str("# Set `url` to the page's public address (links are resolved against it).\n");
     }
     out.push_str(&found.block);
-    // Other candidates, leaving out parts of the chosen items (their headings, say).
-    if let Some((best, rest)) = found.suggestions.split_first() {
+    if all {
+        for (rank, block) in found.blocks.iter().enumerate().skip(1) {
+            let _ = write!(out, "\n# Candidate {}:\n{block}", rank + 1);
+        }
+    } else if let Some((best, rest)) = found.suggestions.split_first() {
+        // Other candidates, leaving out parts of the chosen items (their headings, say).
         let chosen = best.item.rsplit("> ").next().unwrap_or(&best.item).trim();
         let others: Vec<_> = rest
             .iter()
             .filter(|other| !other.item.contains(&format!("{chosen} >")))
             .collect();
         if !others.is_empty() {
-            out.push_str("\n# Other candidates for `item`:\n");
+            out.push_str(
+                "\n# Other candidates for `selectors.item` (`--all` prints their blocks):\n",
+            );
             for other in others {
                 let _ = writeln!(
                     out,
-                    "#   item = {}  ({} items)",
+                    "#   selectors.item = {}  ({} items)",
                     pressfeed::toml_string(&other.item),
                     other.items
                 );
@@ -65,7 +95,42 @@ pub(crate) fn suggest(
             let _ = writeln!(out, "# {line}");
         }
     }
-    // TOML: its strings escape control characters themselves.
-    super::print_exactly(&out)?;
-    Ok(Outcome::Success)
+    out
+}
+
+/// Everything `suggest` found, for tools and editors.
+fn as_json(found: &Suggested) -> serde_json::Value {
+    let candidates: Vec<serde_json::Value> = found
+        .suggestions
+        .iter()
+        .zip(&found.blocks)
+        .map(|(suggestion, block)| {
+            let mut value = serde_json::to_value(suggestion).unwrap_or_default();
+            if let Some(object) = value.as_object_mut() {
+                object.insert("block".into(), block.clone().into());
+            }
+            value
+        })
+        .collect();
+    let preview = found.preview.as_ref().map(|(_, items)| {
+        items
+            .items
+            .iter()
+            .map(|item| {
+                serde_json::json!({
+                    "title": item.title,
+                    "link": item.link,
+                    "date": item.date.map(|d| d.to_rfc3339()),
+                    "date_inferred": item.date_inferred,
+                    "summary": item.summary,
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+    serde_json::json!({
+        "page_url": found.page_url,
+        "page": found.facts,
+        "candidates": candidates,
+        "preview": preview,
+    })
 }

@@ -244,10 +244,16 @@ pub fn parse_date_as_of(
             inferred: true,
         });
     }
-    match within(&cleaned, formats, tz) {
-        Some(date) => Ok(PageDate {
+    if let Some(date) = within(&cleaned, formats, tz) {
+        return Ok(PageDate {
             date,
             inferred: false,
+        });
+    }
+    match relative_at_an_end(&collapsed, tz, now) {
+        Some(date) => Ok(PageDate {
+            date,
+            inferred: true,
         }),
         None => Err(DateError {
             // Quoted as the page writes it, not as rewritten for parsing.
@@ -327,6 +333,30 @@ fn within(cleaned: &str, formats: &[DateFormat], tz: Tz) -> Option<DateTime<Fixe
                     .flatten()
             })
         })
+    })
+}
+
+/// A relative date that starts or ends `collapsed`, with other words after or before it
+/// ("memmy - Gestern, 13:41 Uhr", "3 hours ago · 2 comments"): the longest such run.
+fn relative_at_an_end(
+    collapsed: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Option<DateTime<FixedOffset>> {
+    let words: Vec<&str> = collapsed.split(' ').collect();
+    if words.len() < 2 || words.len() > MAX_SEARCHED_WORDS {
+        return None;
+    }
+    let trim = |text: String| {
+        text.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_string()
+    };
+    (1..words.len()).rev().find_map(|len| {
+        let tail = trim(words[words.len() - len..].join(" "));
+        let head = trim(words[..len].join(" "));
+        parse_relative(&tail, tz, now)
+            .or_else(|| parse_relative(&head, tz, now))
+            .filter(|date| PLAUSIBLE_YEARS.contains(&date.year()))
     })
 }
 

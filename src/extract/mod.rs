@@ -10,7 +10,7 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use html::document_base;
+pub(crate) use html::document_base;
 pub use html::{MAX_DEPTH, TooDeep, parse_html};
 
 use crate::spec::{DetailSelectors, FeedSpec, Field, FieldSelector, Scope, SummaryFormat};
@@ -442,7 +442,10 @@ fn field_dates(element: ElementRef<'_>, field: &FieldSelector) -> Vec<String> {
 }
 
 /// The element a field is read from: the first match under the item, or the item itself.
-fn field_element<'a>(item: ElementRef<'a>, field: &FieldSelector) -> Option<ElementRef<'a>> {
+pub(crate) fn field_element<'a>(
+    item: ElementRef<'a>,
+    field: &FieldSelector,
+) -> Option<ElementRef<'a>> {
     match &field.selector {
         Some(selector) => item.select(selector).next(),
         None => Some(item),
@@ -468,7 +471,7 @@ fn heading_of(item: ElementRef<'_>) -> Option<String> {
         .find_map(|e| non_empty(text_of(e)))
 }
 
-fn title_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
+pub(crate) fn title_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
     match &field.attr {
         Some(attr) => attr_text(element, attr),
         None => non_empty(text_of(element))
@@ -485,7 +488,7 @@ fn title_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
 
 /// The link of a field: its attribute (default `href`), or, when the element has none, that of
 /// the first link inside it.
-fn link_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
+pub(crate) fn link_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
     let attr = field.attr.as_deref().unwrap_or("href");
     let own = element
         .value()
@@ -506,7 +509,7 @@ fn link_of(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
 
 /// Date candidates: the named attribute; otherwise a machine-readable attribute (`datetime` of
 /// the element or a `<time>` inside it, `content`), then the text.
-fn date_candidates(element: ElementRef<'_>, field: &FieldSelector) -> Vec<String> {
+pub(crate) fn date_candidates(element: ElementRef<'_>, field: &FieldSelector) -> Vec<String> {
     if let Some(attr) = &field.attr {
         return attr_text(element, attr).into_iter().collect();
     }

@@ -16,7 +16,7 @@ use crate::fetch::{FetchError, Fetched, Fetcher, Request, Target};
 use crate::item::{PageItems, build_items};
 use crate::spec::{Config, FeedSpec, Field, RunSettings};
 use crate::store::{FeedStatus, StateLock, Store, StoreError};
-use crate::suggest::{Suggestion, feed_block, page_title, suggest};
+use crate::suggest::{PageFacts, Suggestion, feed_block, suggest};
 
 /// What `check` shows of a page.
 #[derive(Debug)]
@@ -174,6 +174,10 @@ pub struct Suggested {
     pub remote: bool,
     /// The best guess as a `[[feed]]` block, ready to paste.
     pub block: String,
+    /// Every suggestion's block, best first (the first is `block`).
+    pub blocks: Vec<String>,
+    /// What the page says about itself.
+    pub facts: PageFacts,
     /// The best guess and the others, best first.
     pub suggestions: Vec<Suggestion>,
     /// The block's feed and what it reads from the page, when the block loads and reads
@@ -212,6 +216,14 @@ pub enum SuggestError {
         page: String,
         /// How deep, and where.
         error: TooDeep,
+    },
+    /// The page is an app shell whose list its scripts build in the browser.
+    #[error(
+        "{page}: the page's list is built by scripts in the browser, and the HTML as served holds no list of linked items; look in the browser's network tab for the JSON the page loads, or for a feed of the site"
+    )]
+    Scripted {
+        /// The page as given.
+        page: String,
     },
     /// No repeated list of linked items is on the page.
     #[error(
@@ -313,15 +325,21 @@ pub async fn suggest_page(
     let (page, id) = (page.to_string(), id.to_string());
     let file_source = (!remote).then(|| page.clone());
     let read = tokio::task::spawn_blocking(move || {
-        let suggestions = suggest(&text, now, 3);
+        let suggestions = suggest(&text, now, 6);
+        let facts = PageFacts::read(&text, Some(&public));
         let Some(best) = suggestions.first() else {
             return Err(match parse_html(&text) {
                 Err(error) => SuggestError::TooDeep { page, error },
+                Ok(_) if facts.scripted => SuggestError::Scripted { page },
                 Ok(_) => SuggestError::NoList { page },
             });
         };
-        let title = page_title(&text).unwrap_or_else(|| id.clone());
-        let block = feed_block(best, &id, &title, &page_url, file_source.as_deref());
+        let title = facts.title.clone().unwrap_or_else(|| id.clone());
+        let blocks: Vec<String> = suggestions
+            .iter()
+            .map(|s| feed_block(s, &id, &title, &page_url, file_source.as_deref(), &facts))
+            .collect();
+        let block = feed_block(best, &id, &title, &page_url, file_source.as_deref(), &facts);
         let preview = Config::parse(&block, Path::new("suggest.toml"))
             .ok()
             .and_then(|config| config.feeds.into_iter().next())
@@ -334,6 +352,8 @@ pub async fn suggest_page(
             page_url,
             remote,
             block,
+            blocks,
+            facts,
             suggestions,
             preview,
         })

@@ -1,81 +1,104 @@
 //! The proposal as text: a `[[feed]]` block ready to paste into `config.toml`.
+//!
+//! Feed settings come first and the selectors are written as dotted keys
+//! (`selectors.item = …`), so the block opens no table of its own: a line the user adds
+//! below it is still a setting of this feed.
 
 use std::fmt::Write as _;
 
-use scraper::Selector;
+use super::{DateField, DatePlace, PageFacts, Suggestion};
 
-use super::{DateField, Suggestion};
-use crate::text::text_of;
-
-/// The page's `<title>`, cleaned.
-pub fn page_title(html: &str) -> Option<String> {
-    let document = crate::extract::parse_html(html).ok()?;
-    let selector = Selector::parse("head title").ok()?;
-    let title = text_of(document.select(&selector).next()?);
-    (!title.is_empty()).then_some(title)
-}
-
-/// A `[[feed]]` block for `suggestion`, ready to paste into `config.toml`.
+/// A `[[feed]]` block for `suggestion`, ready to paste into `config.toml`: the page at `url`
+/// (read from the file `source`, if given), with what `page` says about itself.
 pub fn feed_block(
     suggestion: &Suggestion,
     id: &str,
     title: &str,
     url: &str,
     source: Option<&str>,
+    page: &PageFacts,
 ) -> String {
     let quote = |s: &str| toml_string(s);
-    let mut out = format!(
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    if !page.feeds.is_empty() {
+        out.push_str("# The page has feeds of its own; subscribe to one of them if it lists the same items:\n");
+        for feed in &page.feeds {
+            let _ = writeln!(out, "#   {}", crate::text::for_terminal(feed));
+        }
+    }
+    let _ = write!(
+        out,
         "[[feed]]\nid = {}\ntitle = {}\nurl = {}\n",
         quote(id),
         quote(title),
         quote(url)
     );
-    // Writing to a String cannot fail.
     if let Some(source) = source {
         let _ = writeln!(out, "source = {}", quote(source));
+    }
+    if let Some(language) = &page.language {
+        let _ = writeln!(out, "language = {}", quote(language));
+    }
+    match page.timezone {
+        Some(zone) => {
+            let _ = writeln!(
+                out,
+                "# timezone = {}  # dates without an offset are read in UTC unless set",
+                quote(zone)
+            );
+        }
+        None => out.push_str(
+            "# timezone = \"Area/City\"  # the site's zone, for dates without an offset\n",
+        ),
     }
     if let Some(format) = &suggestion.date_format {
         let _ = writeln!(out, "date_formats = [{}]", quote(format));
     }
-    out.push_str("\n[feed.selectors]\n");
-    let _ = writeln!(out, "item = {}", quote(&suggestion.item));
+    if suggestion.future_dates {
+        out.push_str("future_dates = true  # the page lists dates ahead (events, releases)\n");
+    }
+    let _ = writeln!(out, "selectors.item = {}", quote(&suggestion.item));
     let title = match (&suggestion.title_attr, suggestion.title.as_str()) {
         (Some(attr), "") => format!("{{ attr = {} }}", quote(attr)),
         (Some(attr), css) => format!("{{ selector = {}, attr = {} }}", quote(css), quote(attr)),
         (None, "") => "{ attr = \"title\" }".to_string(),
         (None, css) => quote(css),
     };
-    let _ = writeln!(out, "title = {title}");
+    let _ = writeln!(out, "selectors.title = {title}");
     match &suggestion.link {
         Some(css) => {
-            let _ = writeln!(out, "link = {}", quote(css));
+            let _ = writeln!(out, "selectors.link = {}", quote(css));
         }
-        None => out.push_str("link = { attr = \"href\" }\n"),
+        None => out.push_str("selectors.link = { attr = \"href\" }\n"),
     }
-    match &suggestion.date {
-        Some(DateField {
-            selector,
-            regex: None,
-        }) => {
-            let _ = writeln!(out, "date = {}", quote(selector));
-        }
-        Some(DateField {
-            selector,
-            regex: Some(regex),
-        }) => {
-            let _ = writeln!(
-                out,
-                "date = {{ selector = {}, regex = {} }}",
-                quote(selector),
-                quote(regex)
-            );
-        }
-        None => {}
+    if let Some(date) = &suggestion.date {
+        let _ = writeln!(out, "selectors.date = {}", date_value(date));
     }
     if let Some(summary) = &suggestion.summary {
-        let _ = writeln!(out, "summary = {}", quote(summary));
+        let _ = writeln!(out, "selectors.summary = {}", quote(summary));
     }
     out
+}
+
+/// The date field as TOML: a plain selector, or a table with its place, attribute and regex.
+fn date_value(date: &DateField) -> String {
+    let quote = |s: &str| toml_string(s);
+    if let (DatePlace::Inside(css), None, None) = (&date.place, &date.attr, &date.regex) {
+        return quote(css);
+    }
+    let mut parts = vec![match &date.place {
+        DatePlace::Inside(css) => format!("selector = {}", quote(css)),
+        DatePlace::Before(css) => format!("before = {}", quote(css)),
+        DatePlace::Link => "from = \"link\"".to_string(),
+    }];
+    if let Some(attr) = &date.attr {
+        parts.push(format!("attr = {}", quote(attr)));
+    }
+    if let Some(regex) = &date.regex {
+        parts.push(format!("regex = {}", quote(regex)));
+    }
+    format!("{{ {} }}", parts.join(", "))
 }
 
 /// A TOML basic string.

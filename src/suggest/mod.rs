@@ -1,43 +1,58 @@
 //! `pressfeed suggest`: finds the repeated item structure of a listing page without any
 //! selectors and proposes a `[[feed]]` block for it.
 //!
-//! Items are the largest group of elements with the same shape (tag and classes, under a parent
-//! of the same shape) that each hold a link with real text, preferring groups whose items also
-//! hold a date. Navigation, headers, footers, sidebars, hidden panels and carousels are left
-//! out. Field selectors are then chosen among the shapes inside the items that give a title
-//! link, a date and a summary in most of them ([`fields`]); [`block`] writes the proposal.
+//! A scored method in three steps:
+//! 1. [`groups`]: candidate item groups, elements of one shape that repeat (under one parent,
+//!    or across the page), outside navigation, headers, footers, forms' controls and hidden
+//!    content;
+//! 2. [`fields`]: each group's fields, each chosen by trying candidate selectors on every
+//!    item the way a run reads them (the link a heading holds, the title a card's heading
+//!    holds or a cut link's `title` attribute, a date in an element, in the link's path or in
+//!    the group's heading, a summary), and the group scored by what a feed needs: a link and
+//!    a title-like text per item, dates that parse, main content rather than a carousel or a
+//!    "most read" box;
+//! 3. the best groups' blocks ([`block`]) are run on the page as a feed would run them, and
+//!    only blocks whose items have titles and links, and that pass a run's checks, are
+//!    proposed.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use ego_tree::NodeId;
-use scraper::{ElementRef, Html, Selector};
-
-use crate::text::{is_placeholder_link, is_read_more, starts_read_more, text_of};
+use scraper::{ElementRef, Html};
 
 mod block;
 mod fields;
+mod groups;
+mod page;
 
-pub use block::{feed_block, page_title, toml_string};
-use fields::{
-    DateGuess, date_selector, field_selector, summary_selector, title_attribute, title_selector,
+pub use block::{feed_block, toml_string};
+use fields::{Linked, date_field, link_selector, main_link, summary_selector, title_selector};
+use groups::{
+    Group, candidate_groups, in_carousel, in_main_content, in_popular_box, item_selector,
 };
+pub use page::PageFacts;
 
 /// A proposed set of selectors, with how many items they find.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Suggestion {
     /// Selects each item.
     pub item: String,
-    /// The title, relative to the item (the link's own text, or a heading inside it).
+    /// The title, relative to the item (the link's own text, or a heading inside it); empty:
+    /// the item itself.
     pub title: String,
     /// An attribute of the title element holding the full title (link texts cut with "…").
     pub title_attr: Option<String>,
     /// The link, relative to the item; `None`: the item is the link.
     pub link: Option<String>,
-    /// The date, relative to the item.
+    /// The date, if the items have one.
     pub date: Option<DateField>,
     /// A format that reads every date found, when one of the usual ones does.
     pub date_format: Option<String>,
+    /// Whether the dates lie ahead of the page's time (events, on-sale dates):
+    /// `future_dates = true`.
+    pub future_dates: bool,
     /// The summary, relative to the item.
     pub summary: Option<String>,
     /// Elements the item selector matches.
@@ -46,349 +61,307 @@ pub struct Suggestion {
     pub score: f64,
 }
 
-/// Where an item's date is: a selector, and a regex when the date sits in longer text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where an item's date is, and how it is cut out of longer text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DateField {
-    /// Relative to the item.
-    pub selector: String,
-    /// Cuts the date out of the element's text.
+    /// Where the date is read.
+    pub place: DatePlace,
+    /// The attribute holding it, instead of the text.
+    pub attr: Option<String>,
+    /// Cuts the date out of the text.
     pub regex: Option<String>,
 }
 
-/// Words in classes and ids of page furniture, not content.
-const FURNITURE: &[&str] = &[
-    "nav",
-    "menu",
-    "footer",
-    "sidebar",
-    "breadcrumb",
-    "pagination",
-    "pager",
-    "widget",
-    "cookie",
-    "social",
-    "share",
-    "related",
-    "tablist",
-    "toolbar",
-    "skip",
-];
-/// Words in classes of carousels: their items repeat the list's.
-const CAROUSEL: &[&str] = &["slide", "carousel", "slider", "swiper", "ticker", "marquee"];
+/// Where a date is read, relative to its item.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase", tag = "from", content = "selector")]
+pub enum DatePlace {
+    /// An element inside the item.
+    Inside(String),
+    /// The nearest element before the item that matches (its group's heading).
+    Before(String),
+    /// The item's link (a date in its path).
+    Link,
+}
 
-/// The best groups of `html` (best first, at most `limit`), read as of `now`.
-/// A page nested deeper than [`crate::extract::MAX_DEPTH`] yields none.
+/// A group judged: its suggestion, and how deep its items sit (outer groups win ties).
+struct Judged {
+    suggestion: Suggestion,
+    depth: usize,
+    /// The items (members with a main link).
+    members: HashSet<NodeId>,
+}
+
+/// The best groups of `html` (best first, at most `limit`), read as of `now`, each proposed
+/// only when its block reads items with titles and links from the page. A page nested deeper
+/// than [`crate::extract::MAX_DEPTH`] yields none.
 pub fn suggest(html: &str, now: DateTime<Utc>, limit: usize) -> Vec<Suggestion> {
     let Ok(document) = crate::extract::parse_html(html) else {
         return Vec::new();
     };
-    let mut groups: HashMap<(String, String), Vec<NodeId>> = HashMap::new();
-    for element in document.root_element().descendent_elements() {
-        let Some(parent) = element.parent().and_then(ElementRef::wrap) else {
-            continue;
-        };
-        let name = element.value().name();
-        let card_link = name == "a"
-            && element.descendent_elements().any(|e| {
-                matches!(
-                    e.value().name(),
-                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "p" | "div"
-                )
-            });
-        if matches!(name, "a" | "span" | "img" | "br" | "option" | "script") && !card_link {
-            continue;
-        }
-        let key = (shape(parent), shape(element));
-        groups.entry(key).or_default().push(element.id());
-    }
-    let mut found: Vec<Suggestion> = groups
+    let day_first = day_first(&document);
+    // A cheap first look at every group, the fields only for the likeliest.
+    let mut groups: Vec<(f64, Group)> = candidate_groups(&document)
         .into_iter()
-        .filter(|(_, members)| members.len() >= 3)
-        .filter_map(|((parent, child), members)| {
-            let items: Vec<ElementRef<'_>> = members
-                .iter()
-                .filter_map(|id| document.tree.get(*id).and_then(ElementRef::wrap))
-                .filter(|e| !is_furniture(*e))
-                .collect();
-            judge(&document, &parent, &child, &items, now)
-        })
+        .filter_map(|group| Some((first_look(&document, &group)?, group)))
         .collect();
-    found.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
-    // One suggestion per item selector.
-    let mut seen = std::collections::HashSet::new();
-    found.retain(|s| seen.insert(s.item.clone()));
-    found.truncate(limit);
-    found
-}
-
-/// `tag.class1.class2`, with classes that look generated (digits) left out.
-pub(super) fn shape(element: ElementRef<'_>) -> String {
-    let mut out = element.value().name().to_string();
-    // The first class that names what the element is: not a generated one (digits), not a
-    // state ("sticky", "odd"), so items of one list share it whatever else they carry.
-    let class = element.value().attr("class").and_then(|classes| {
-        classes.split_whitespace().find(|c| {
-            is_css_ident(c)
-                && !c.chars().any(|ch| ch.is_ascii_digit())
-                && !STATE_CLASSES.contains(&c.to_ascii_lowercase().as_str())
-        })
-    });
-    if let Some(class) = class {
-        out.push('.');
-        out.push_str(class);
+    groups.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (score, group) in &groups {
+        tracing::debug!(
+            "suggest: first look {score:.1} {:?} > {} ({} members)",
+            group.parent,
+            group.child,
+            group.members.len()
+        );
     }
-    out
-}
-
-/// Classes that say how an element is, not what it is.
-const STATE_CLASSES: &[&str] = &[
-    "active",
-    "is-active",
-    "current",
-    "selected",
-    "first",
-    "last",
-    "odd",
-    "even",
-    "sticky",
-    "featured",
-    "new",
-    "hidden",
-    "visible",
-    "clearfix",
-    "row",
-    "col",
-    "container",
-];
-
-fn is_css_ident(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '-')
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-fn words_of(element: ElementRef<'_>) -> Vec<String> {
-    let mut words = Vec::new();
-    if let Some(id) = element.value().id() {
-        words.push(id.to_ascii_lowercase());
-    }
-    words.extend(element.value().classes().map(str::to_ascii_lowercase));
-    if let Some(role) = element.value().attr("role") {
-        words.push(role.to_ascii_lowercase());
-    }
-    words
-}
-
-/// Whether `element` sits in page furniture or hidden content.
-fn is_furniture(element: ElementRef<'_>) -> bool {
-    std::iter::successors(Some(element), |e| e.parent().and_then(ElementRef::wrap)).any(|e| {
-        let value = e.value();
-        matches!(
-            value.name(),
-            "nav" | "header" | "footer" | "aside" | "template" | "noscript" | "select" | "form"
-        ) || value.attr("hidden").is_some()
-            || value.attr("aria-hidden") == Some("true")
-            || value
-                .attr("style")
-                .is_some_and(|s| s.replace(' ', "").contains("display:none"))
-            || words_of(e).iter().any(|w| {
-                matches!(
-                    w.as_str(),
-                    "navigation" | "banner" | "contentinfo" | "menubar"
-                ) || FURNITURE
-                    .iter()
-                    .any(|f| w.split(['-', '_']).any(|part| part == *f))
-            })
-    })
-}
-
-/// The item's main link: the one with the longest text that is not "read more".
-fn main_link(item: ElementRef<'_>) -> Option<(ElementRef<'_>, String)> {
-    let own = (item.value().name() == "a").then_some(item);
-    own.into_iter()
-        .chain(
-            item.descendent_elements()
-                .filter(|e| e.value().name() == "a"),
-        )
-        .filter(|a| {
-            a.value()
-                .attr("href")
-                .is_some_and(|h| !is_placeholder_link(h))
-        })
-        .map(|a| (a, text_of(a)))
-        .filter(|(_, text)| is_real_text(text) && !is_read_more(text) && !starts_read_more(text))
-        .max_by_key(|(_, text)| text.chars().count())
-}
-
-/// Text a title could be: a few words, or a few CJK characters (no spaces there).
-fn is_real_text(text: &str) -> bool {
-    let wide = text
-        .chars()
-        .filter(|c| !c.is_ascii() && c.is_alphabetic())
-        .count();
-    (text.chars().count() >= 8 && text.contains(' ')) || wide >= 4
-}
-
-/// The suggestion for the group `parent > child` of `items`, scored, when most of them hold a
-/// link with real text.
-#[expect(
-    clippy::cast_precision_loss,
-    reason = "item and character counts are far below 2^52"
-)]
-fn judge(
-    document: &Html,
-    parent: &str,
-    child: &str,
-    items: &[ElementRef<'_>],
-    now: DateTime<Utc>,
-) -> Option<Suggestion> {
-    let links: Vec<(ElementRef<'_>, ElementRef<'_>, String)> = items
+    groups.truncate(16);
+    let mut judged: Vec<Judged> = groups
         .iter()
-        .filter_map(|&item| main_link(item).map(|(a, text)| (item, a, text)))
+        .filter_map(|(_, group)| judge(&document, group, now, day_first))
         .collect();
-    if links.len() < 3 || links.len() * 2 < items.len() {
+    outer_groups_first(&document, &mut judged);
+    judged.sort_by(|a, b| {
+        b.suggestion
+            .score
+            .total_cmp(&a.suggestion.score)
+            .then(a.depth.cmp(&b.depth))
+            .then(a.suggestion.item.cmp(&b.suggestion.item))
+    });
+    for j in &judged {
+        tracing::debug!(
+            "suggest: {:.1} {} ({} items)",
+            j.suggestion.score,
+            j.suggestion.item,
+            j.suggestion.items
+        );
+    }
+    let mut seen = HashSet::new();
+    judged.retain(|j| seen.insert(j.suggestion.item.clone()));
+    judged
+        .into_iter()
+        .map(|j| j.suggestion)
+        .filter(|s| runs_on(html, s, now))
+        .take(limit)
+        .collect()
+}
+
+/// Whether the page writes slash dates day first: its language is not US English.
+fn day_first(document: &Html) -> bool {
+    let lang = document
+        .root_element()
+        .value()
+        .attr("lang")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    !(lang.is_empty() || lang == "en" || lang == "en-us" || lang.starts_with("en-us"))
+}
+
+fn elements<'a>(document: &'a Html, group: &Group) -> Vec<ElementRef<'a>> {
+    group
+        .members
+        .iter()
+        .filter_map(|id| document.tree.get(*id).and_then(ElementRef::wrap))
+        .collect()
+}
+
+/// A quick score: items with a main link, by how title-like their texts are.
+#[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+fn first_look(document: &Html, group: &Group) -> Option<f64> {
+    let items = elements(document, group);
+    let links: Vec<Linked<'_>> = items.iter().filter_map(|i| main_link(*i)).collect();
+    if links.len() < 3 || links.len() * 3 < items.len() {
         return None;
     }
-    let with_links: Vec<ElementRef<'_>> = links.iter().map(|(item, _, _)| *item).collect();
-    let item_css = item_selector(document, parent, child, &with_links)?;
-    let link = if links.iter().all(|(item, link, _)| item.id() == link.id()) {
-        None
-    } else {
-        Some(field_selector(&links)?)
+    Some(links.len() as f64 * title_weight(&links))
+}
+
+/// How title-like the titles are: long enough (CJK characters count double), and different.
+#[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+fn title_weight(links: &[Linked<'_>]) -> f64 {
+    let width = |t: &str| -> usize {
+        t.chars()
+            .map(|c| {
+                if c.is_ascii() || !c.is_alphabetic() {
+                    1
+                } else {
+                    2
+                }
+            })
+            .sum()
     };
-    let title = title_selector(&links, link.as_deref());
-    let title_attr = title_attribute(&links);
-    let DateGuess {
-        field: date,
-        format: date_format,
-        share: dated,
-    } = date_selector(&with_links, now);
-    let summary = summary_selector(&links);
-    let average_title = links
+    let average = links
         .iter()
-        .map(|(_, _, t)| t.chars().count().min(80) as f64)
+        .map(|l| width(&l.title).min(80) as f64)
         .sum::<f64>()
         / links.len() as f64;
-    let carousel = words_of(items[0])
-        .iter()
-        .any(|w| CAROUSEL.iter().any(|c| w.contains(c)));
-    let mut score = links.len() as f64 * (average_title / 40.0).min(1.5);
-    score *= 1.0 + 1.5 * dated;
+    let titles: HashSet<&str> = links.iter().map(|l| l.title.as_str()).collect();
+    let hrefs: HashSet<&str> = links.iter().map(|l| l.href.as_str()).collect();
+    let distinct_titles = titles.len() as f64 / links.len() as f64;
+    let distinct_links = hrefs.len() as f64 / links.len() as f64;
+    (average / 40.0).min(1.5) * (0.4 + 0.6 * distinct_titles) * (0.4 + 0.6 * distinct_links)
+}
+
+/// The group's suggestion, scored, when most of its members hold a main link.
+#[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+fn judge(document: &Html, group: &Group, now: DateTime<Utc>, day_first: bool) -> Option<Judged> {
+    let items = elements(document, group);
+    let links: Vec<Linked<'_>> = items.iter().filter_map(|i| main_link(*i)).collect();
+    if links.len() < 3 {
+        return None;
+    }
+    let (link, links) = link_selector(&links)?;
+    if links.len() < 3 || links.len() * 3 < items.len() {
+        tracing::debug!(
+            "suggest: {}: link {link:?} reads {} of {}",
+            group.child,
+            links.len(),
+            items.len()
+        );
+        return None;
+    }
+    let (title, title_attr, title_hits) = title_selector(&links, link.as_deref());
+    let with_links: Vec<ElementRef<'_>> = links.iter().map(|l| l.item).collect();
+    let Some((item_css, fit)) = item_selector(document, group, &with_links, link.as_deref()) else {
+        tracing::debug!("suggest: {}: no item selector", group.child);
+        return None;
+    };
+    let guess = date_field(&links, now, day_first);
+    let date_css = match &guess.field {
+        Some(DateField {
+            place: DatePlace::Inside(css),
+            ..
+        }) => Some(css.as_str()),
+        _ => None,
+    };
+    let summary = summary_selector(&links, date_css);
+    let n = links.len() as f64;
+    let mut score = n * title_weight(&links);
+    score *= 0.5 + 0.5 * (title_hits as f64 / n);
+    score *= 1.0 + 1.5 * guess.share;
     if summary.is_some() {
         score *= 1.2;
     }
-    if carousel {
+    let first = items[0];
+    if in_carousel(first) {
         score *= 0.2;
     }
-    // Main content outranks "most read" and "popular" boxes, whatever their size.
-    let ancestry: Vec<String> =
-        std::iter::successors(Some(items[0]), |e| e.parent().and_then(ElementRef::wrap))
-            .flat_map(|e| {
-                let mut words = words_of(e);
-                words.push(e.value().name().to_string());
-                words
-            })
-            .collect();
-    if ancestry.iter().any(|w| {
-        [
-            "popular",
-            "mostread",
-            "most-read",
-            "most_read",
-            "trending",
-            "top-stories",
-        ]
-        .iter()
-        .any(|p| w.contains(p))
-    }) {
+    if in_popular_box(first) {
         score *= 0.3;
     }
-    if ancestry
-        .iter()
-        .any(|w| w == "main" || w == "content" || w == "maincontent" || w == "main-content")
-    {
+    if in_main_content(first) {
         score *= 1.5;
     }
-    Some(Suggestion {
-        item: item_css,
-        title,
-        title_attr,
-        link,
-        date,
-        date_format,
-        summary,
-        items: with_links.len(),
-        score,
+    // Members that each hold a whole list are containers of items, not items.
+    let lists = links
+        .iter()
+        .filter(|l| {
+            let hrefs: HashSet<&str> = l
+                .item
+                .descendent_elements()
+                .filter(|e| e.value().name() == "a")
+                .filter(|a| crate::text::text_of(*a).chars().count() >= 20)
+                .filter_map(|a| a.value().attr("href"))
+                .collect();
+            hrefs.len() >= 4
+        })
+        .count();
+    score *= 1.0 - 0.6 * (lists as f64 / n);
+    // Items of one list share a parent; a page-wide group is for lists split into sections
+    // (no section holding most of them), not for one list and a few look-alikes elsewhere.
+    if group.parent.is_none() {
+        let mut parents: std::collections::HashMap<NodeId, usize> =
+            std::collections::HashMap::new();
+        for item in &with_links {
+            if let Some(parent) = item.parent() {
+                *parents.entry(parent.id()).or_default() += 1;
+            }
+        }
+        let largest = parents.values().copied().max().unwrap_or(0);
+        if largest * 2 > with_links.len() {
+            score *= 0.6;
+        }
+    }
+    // A selector that also picks other elements, or misses items, reads a worse feed.
+    if fit.extra > 0 || fit.hits < links.len() {
+        score *= 0.8;
+    }
+    let depth = first.ancestors().count();
+    let members = with_links.iter().map(|e| e.id()).collect();
+    Some(Judged {
+        members,
+        suggestion: Suggestion {
+            item: item_css,
+            title,
+            title_attr,
+            link,
+            date: guess.field,
+            date_format: guess.format,
+            future_dates: guess.future,
+            summary,
+            items: fit.hits + fit.extra,
+            score,
+        },
+        depth,
     })
 }
 
-/// `parent > child`, narrowed by an ancestor until it selects only the group's items (or
-/// nearly: at most a tenth more).
-fn item_selector(
-    document: &Html,
-    parent: &str,
-    child: &str,
-    items: &[ElementRef<'_>],
-) -> Option<String> {
-    let base = format!("{parent} > {child}");
-    let wanted: std::collections::HashSet<NodeId> = items.iter().map(|e| e.id()).collect();
-    let fits = |css: &str| {
-        let Ok(selector) = Selector::parse(css) else {
-            return false;
-        };
-        let got: Vec<NodeId> = document.select(&selector).map(|e| e.id()).collect();
-        let inside = got.iter().filter(|id| wanted.contains(id)).count();
-        inside * 10 >= wanted.len() * 9 && got.len() * 10 <= wanted.len() * 11
-    };
-    // Elements of the same tag but other classes (a table's month rows) are left out by name.
-    let excluded = Selector::parse(&base).ok().map(|selector| {
-        let mut classes: Vec<String> = document
-            .select(&selector)
-            .filter(|e| !wanted.contains(&e.id()))
-            .flat_map(|e| e.value().classes().map(str::to_string).collect::<Vec<_>>())
-            .filter(|c| {
-                is_css_ident(c)
-                    && items.iter().all(|i| {
-                        !i.value()
-                            .has_class(c, scraper::CaseSensitivity::CaseSensitive)
+/// Halves the score of a group whose items are each inside one item of another group (a
+/// card's heading inside the card): the outer group holds all the inner one does, and more.
+fn outer_groups_first(document: &Html, judged: &mut [Judged]) {
+    let inner: Vec<bool> = judged
+        .iter()
+        .map(|b| {
+            judged.iter().any(|a| {
+                if a.depth >= b.depth
+                    || a.members.len() * 5 < b.members.len() * 4
+                    || a.members.len() * 4 > b.members.len() * 5
+                {
+                    return false;
+                }
+                let inside = b
+                    .members
+                    .iter()
+                    .filter(|id| {
+                        document.tree.get(**id).is_some_and(|node| {
+                            node.ancestors().any(|up| a.members.contains(&up.id()))
+                        })
                     })
+                    .count();
+                inside * 5 >= b.members.len() * 4
             })
-            .collect();
-        classes.sort();
-        classes.dedup();
-        classes
-    });
-    let mut bases = vec![base.clone()];
-    if let Some(classes) = excluded.filter(|c| !c.is_empty() && c.len() <= 3) {
-        let nots: String = classes.iter().map(|c| format!(":not(.{c})")).collect();
-        bases.push(format!("{parent} > {child}{nots}"));
-    }
-    if let Some(css) = bases.iter().find(|css| fits(css)) {
-        return Some(css.clone());
-    }
-    let first = items.first()?;
-    let ancestors = std::iter::successors(first.parent().and_then(ElementRef::wrap), |e| {
-        e.parent().and_then(ElementRef::wrap)
-    })
-    .skip(1);
-    for ancestor in ancestors {
-        let qualifier = match ancestor.value().id().filter(|id| is_css_ident(id)) {
-            Some(id) => format!("#{id}"),
-            None => shape(ancestor),
-        };
-        if matches!(qualifier.as_str(), "html" | "body") {
-            break;
-        }
-        for base in &bases {
-            let css = format!("{qualifier} {base}");
-            if fits(&css) {
-                return Some(css);
-            }
+        })
+        .collect();
+    for (judged, inner) in judged.iter_mut().zip(inner) {
+        if inner {
+            judged.suggestion.score *= 0.5;
         }
     }
-    None
+}
+
+/// Whether `suggestion`'s block, run on `html` as a feed run reads it, yields items with
+/// titles and links for most of what it selects, and passes a run's checks of a page.
+fn runs_on(html: &str, suggestion: &Suggestion, now: DateTime<Utc>) -> bool {
+    let block = feed_block(
+        suggestion,
+        "probe",
+        "Probe",
+        "https://example.org/",
+        None,
+        &PageFacts::default(),
+    );
+    let Ok(config) = crate::spec::Config::parse(&block, Path::new("suggest.toml")) else {
+        return false;
+    };
+    let Some(spec) = config.feeds.first() else {
+        return false;
+    };
+    let Ok(page) = crate::extract::ListingPage::parse(html, &spec.page_url, spec) else {
+        return false;
+    };
+    let items = crate::item::build_items(page.extract_all(spec), spec, now);
+    if crate::checks::check_page(spec, &items).is_err() {
+        return false;
+    }
+    let usable = items.counts.title.min(items.counts.link);
+    usable * 10 >= items.counts.matched * 8 && !items.items.is_empty()
 }

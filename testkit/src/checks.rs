@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, Utc};
 use chrono_tz::{TZ_VARIANTS, Tz};
 use pressfeed::{
     Body, Config, DateFormat, FeedItem, FeedMeta, Format, ListingPage, PLAUSIBLE_YEARS, Validators,
-    feed_block, matches_format, page_title, parse_date_at, parse_dates, parse_relative, read_items,
+    PageFacts, feed_block, matches_format, parse_date_at, parse_dates, parse_relative, read_items,
     strip_forbidden_chars, suggest,
 };
 use url::Url;
@@ -82,8 +82,9 @@ pub fn extract_suggested(data: &[u8]) {
     let Some(best) = found.first() else {
         return;
     };
-    let title = page_title(&html).unwrap_or_else(|| "suggested".to_string());
-    let block = feed_block(best, "suggested", &title, SUGGEST_URL, None);
+    let facts = PageFacts::read(&html, url::Url::parse(SUGGEST_URL).ok().as_ref());
+    let title = facts.title.clone().unwrap_or_else(|| "suggested".to_string());
+    let block = feed_block(best, "suggested", &title, SUGGEST_URL, None, &facts);
     let config = Config::parse(&block, Path::new("suggest.toml"))
         .unwrap_or_else(|err| panic!("the suggested block does not load: {err}\n{block}"));
     assert!(

@@ -280,10 +280,7 @@ fn suggest_follows_redirects_on_the_typed_host_only() {
         .assert()
         .success();
     let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-    assert!(
-        out.contains("item = \"div.press-releases ol.item-list > li.item\""),
-        "{out}"
-    );
+    assert!(out.contains("selectors.item = \"main li.item\""), "{out}");
     assert_eq!(server.count("/news/"), 1);
 
     let text = stderr(
