@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, Utc};
 use chrono_tz::{TZ_VARIANTS, Tz};
 use pressfeed::{
-    Body, Config, DateFormat, FeedItem, FeedMeta, Format, ListingPage, PLAUSIBLE_YEARS, Validators,
-    PageFacts, feed_block, matches_format, parse_date_at, parse_dates, parse_relative, read_items,
+    Body, Config, DateFormat, FeedItem, FeedMeta, Format, ListingPage, PLAUSIBLE_YEARS, PageFacts,
+    Validators, feed_block, matches_format, parse_date_at, parse_dates, parse_relative, read_items,
     strip_forbidden_chars, suggest,
 };
 use url::Url;
@@ -83,7 +83,10 @@ pub fn extract_suggested(data: &[u8]) {
         return;
     };
     let facts = PageFacts::read(&html, url::Url::parse(SUGGEST_URL).ok().as_ref());
-    let title = facts.title.clone().unwrap_or_else(|| "suggested".to_string());
+    let title = facts
+        .title
+        .clone()
+        .unwrap_or_else(|| "suggested".to_string());
     let block = feed_block(best, "suggested", &title, SUGGEST_URL, None, &facts);
     let config = Config::parse(&block, Path::new("suggest.toml"))
         .unwrap_or_else(|err| panic!("the suggested block does not load: {err}\n{block}"));
