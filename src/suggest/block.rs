@@ -84,11 +84,16 @@ pub fn feed_block(
 /// The date field as TOML: a plain selector, or a table with its place, attribute and regex.
 fn date_value(date: &DateField) -> String {
     let quote = |s: &str| toml_string(s);
-    if let (DatePlace::Inside(css), None, None) = (&date.place, &date.attr, &date.regex) {
-        return quote(css);
+    match (&date.place, &date.attr, &date.regex) {
+        (DatePlace::Inside(css), None, None) => return quote(css),
+        (DatePlace::Following(css), None, None) => return quote(&format!("~ {css}")),
+        _ => {}
     }
     let mut parts = vec![match &date.place {
+        // The item's own text.
+        DatePlace::Inside(css) if css.is_empty() => String::new(),
         DatePlace::Inside(css) => format!("selector = {}", quote(css)),
+        DatePlace::Following(css) => format!("selector = {}", quote(&format!("~ {css}"))),
         DatePlace::Before(css) => format!("before = {}", quote(css)),
         DatePlace::Link => "from = \"link\"".to_string(),
     }];
@@ -98,6 +103,7 @@ fn date_value(date: &DateField) -> String {
     if let Some(regex) = &date.regex {
         parts.push(format!("regex = {}", quote(regex)));
     }
+    parts.retain(|part| !part.is_empty());
     format!("{{ {} }}", parts.join(", "))
 }
 

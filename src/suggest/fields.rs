@@ -23,6 +23,9 @@ pub(super) struct Linked<'a> {
     pub(super) href: String,
     /// The item's title as a reader would want it.
     pub(super) title: String,
+    /// Where the title is when it is not the link's: the heading of an item whose only link
+    /// is a "Read more".
+    pub(super) title_at: Option<ElementRef<'a>>,
 }
 
 const HEADINGS: [&str; 6] = ["h1", "h2", "h3", "h4", "h5", "h6"];
@@ -117,6 +120,34 @@ pub(super) fn main_link(item: ElementRef<'_>) -> Option<Linked<'_>> {
             },
         )
         .and_then(|(_, link)| linked(item, link))
+        .or_else(|| read_more_link(item))
+}
+
+/// An item whose only link is a "Read more" (or says nothing), titled by its heading (or an
+/// element classed as a title, or bold text) when it has one.
+fn read_more_link(item: ElementRef<'_>) -> Option<Linked<'_>> {
+    let link = item
+        .descendent_elements()
+        .filter(|e| e.value().name() == "a")
+        .find(|a| {
+            a.value()
+                .attr("href")
+                .is_some_and(|h| !is_placeholder_link(h.trim()))
+        })?;
+    let title_at = item.descendent_elements().skip(1).find(|e| {
+        let name = e.value().name();
+        (is_heading(*e) || is_title_class(*e) || matches!(name, "strong" | "b"))
+            && name != "a"
+            && !e.descendent_elements().any(|d| d.value().name() == "a")
+            && !says_nothing(&text_of(*e))
+    })?;
+    Some(Linked {
+        item,
+        link,
+        href: link.value().attr("href")?.trim().to_string(),
+        title: text_of(title_at),
+        title_at: Some(title_at),
+    })
 }
 
 /// How much the link `a` of `item` looks like the item's title link; `None` for a link that
@@ -165,6 +196,7 @@ pub(super) fn linked<'a>(item: ElementRef<'a>, link: ElementRef<'a>) -> Option<L
         link,
         href,
         title,
+        title_at: None,
     })
 }
 
@@ -266,7 +298,9 @@ pub(super) fn link_selector<'a>(links: &[Linked<'a>]) -> Option<(Option<String>,
                         .descendent_elements()
                         .find(|e| e.value().name() == "a")?
                 };
+                // A "Read more" link is the link of an item titled elsewhere.
                 linked(l.item, a)
+                    .or_else(|| (l.title_at.is_some() && a.id() == l.link.id()).then(|| l.clone()))
             })
             .collect()
     };
@@ -302,6 +336,13 @@ pub(super) fn title_selector(
                 inner.value().name().to_string(),
                 format!("{link_css} {inner_shape}").trim().to_string(),
             ] {
+                candidates.push((css, None));
+            }
+        }
+    }
+    for linked in links.iter().take(5) {
+        if let Some(title_at) = linked.title_at {
+            for css in selectors_for(linked.item, title_at) {
                 candidates.push((css, None));
             }
         }
@@ -350,7 +391,7 @@ impl DateGuess {
 }
 
 /// Date forms to cut out of longer text ("Posted on March 12, 2024 by Staff").
-pub(super) const DATE_LIKE: &str = r"(\d{4}-\d{1,2}-\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}\.? ?[^\s\d,.:;()]{3,}\.?,? \d{4}|[^\s\d,.:;()]{3,}\.? \d{1,2},? \d{4}|\d{1,2}[./]\d{1,2}[./]\d{4})";
+pub(super) const DATE_LIKE: &str = r"(\d{4}-\d{1,2}-\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}\.? ?[^\s\d,.:;()]{3,}\.?,? \d{4}|[^\s\d,.:;()]{3,}\.? \d{1,2},? \d{4}|\d{1,2}[./]\d{1,2}[./]\d{4}|\d{4}[./]\d{1,2}[./]\d{1,2})";
 
 /// Dates in a link's path (`/2016/03/10/slug`, `/2016/0422/106.html`, `/2016-03-10-slug`).
 const URL_DATES: &[&str] = &[
@@ -436,6 +477,9 @@ pub(super) fn date_field(links: &[Linked<'_>], now: DateTime<Utc>, day_first: bo
             }
         }
     }
+    // The item's own text ("14 March 2024 – <a>Title</a>"): the date is cut out of it.
+    order.push(String::new());
+    counts.insert(String::new(), links.len());
     let sample = links.len().min(40);
     let mut best: Option<(usize, bool, String, Vec<String>)> = None;
     for css in order
@@ -498,7 +542,9 @@ pub(super) fn date_field(links: &[Linked<'_>], now: DateTime<Utc>, day_first: bo
             hits,
             texts,
         )),
-        None => url_date(links, &reader, wanted).or_else(|| heading_date(links, &reader, wanted)),
+        None => sibling_date(links, &reader, wanted)
+            .or_else(|| url_date(links, &reader, wanted))
+            .or_else(|| heading_date(links, &reader, wanted)),
     };
     let Some((field, hits, texts)) = guess else {
         return DateGuess::none();
@@ -522,6 +568,132 @@ pub(super) fn date_field(links: &[Linked<'_>], now: DateTime<Utc>, day_first: bo
         future,
         share: hits as f64 / links.len() as f64,
     }
+}
+
+/// The item's following siblings up to the next item (of its shape): where a `dt`'s `dd`
+/// or a heading's paragraphs are.
+fn following<'a>(item: ElementRef<'a>) -> impl Iterator<Item = ElementRef<'a>> {
+    let item_shape = shape(item);
+    item.next_siblings()
+        .filter_map(ElementRef::wrap)
+        .take_while(move |s| shape(*s) != item_shape)
+        .take(6)
+}
+
+/// A date in an element after the item, before the next one (`<dt>` title, `<dd>` date):
+/// `"~ dd.date"`.
+fn sibling_date(
+    links: &[Linked<'_>],
+    reader: &DateReader,
+    wanted: usize,
+) -> Option<(DateField, usize, Vec<String>)> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for linked in links.iter().take(40) {
+        let mut seen = std::collections::HashSet::new();
+        for sibling in following(linked.item) {
+            for element in sibling.descendent_elements() {
+                let text = text_of(element);
+                if text.chars().count() > 80 || reader.read(&text).is_none() {
+                    continue;
+                }
+                let mut forms = vec![shape(element), element.value().name().to_string()];
+                forms.extend(
+                    classes_of(element)
+                        .into_iter()
+                        .map(|c| format!("{}.{c}", element.value().name())),
+                );
+                for css in forms {
+                    if seen.insert(css.clone()) {
+                        if !counts.contains_key(&css) {
+                            order.push(css.clone());
+                        }
+                        *counts.entry(css).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    let mut best: Option<(String, Vec<String>)> = None;
+    for css in order
+        .iter()
+        .filter(|css| counts[*css] >= wanted.min(links.len()))
+    {
+        let Ok(selector) = Selector::parse(css) else {
+            continue;
+        };
+        let texts: Vec<String> = links
+            .iter()
+            .filter_map(|l| {
+                let element = following(l.item).find_map(|sibling| {
+                    if selector.matches(&sibling) {
+                        Some(sibling)
+                    } else {
+                        sibling.select(&selector).next()
+                    }
+                })?;
+                let text = text_of(element);
+                reader.read(&text).map(|_| text)
+            })
+            .collect();
+        if texts.len() >= wanted && best.as_ref().is_none_or(|(_, b)| texts.len() > b.len()) {
+            best = Some((css.clone(), texts));
+        }
+    }
+    let following = best.map(|(css, texts)| {
+        (
+            DateField {
+                place: DatePlace::Following(css),
+                attr: None,
+                regex: None,
+            },
+            texts.len(),
+            texts,
+        )
+    });
+    // The element just before each item (`<dt>` date, `<dd>` title): the last one before it
+    // in page order, `{ before = "dt" }`. The following one then is the next item's.
+    let preceding = preceding_sibling_date(links, reader, wanted);
+    match (following, preceding) {
+        (Some(f), Some(p)) if p.1 > f.1 => Some(p),
+        (Some(f), _) => Some(f),
+        (None, p) => p,
+    }
+}
+
+/// A date in the element just before each item, of one shape in most items.
+fn preceding_sibling_date(
+    links: &[Linked<'_>],
+    reader: &DateReader,
+    wanted: usize,
+) -> Option<(DateField, usize, Vec<String>)> {
+    fn previous(item: ElementRef<'_>) -> Option<ElementRef<'_>> {
+        item.prev_siblings()
+            .find_map(ElementRef::wrap)
+            .filter(|p| shape(*p) != shape(item))
+    }
+    let mut shapes: HashMap<String, Vec<String>> = HashMap::new();
+    for linked in links {
+        let Some(before) = previous(linked.item) else {
+            continue;
+        };
+        let text = text_of(before);
+        if text.chars().count() <= 80 && reader.read(&text).is_some() {
+            shapes.entry(shape(before)).or_default().push(text);
+        }
+    }
+    let (css, texts) = shapes
+        .into_iter()
+        .max_by(|a, b| a.1.len().cmp(&b.1.len()).then(b.0.cmp(&a.0)))?;
+    (texts.len() >= wanted).then_some((
+        DateField {
+            place: DatePlace::Before(css),
+            attr: None,
+            regex: None,
+        },
+        texts.len(),
+        texts,
+    ))
 }
 
 /// A date in the items' link paths: `{ from = "link", regex = … }`.
@@ -692,7 +864,9 @@ pub(super) fn summary_selector(links: &[Linked<'_>], date_css: Option<&str>) -> 
                 let date = date.as_ref().and_then(|d| field_element(l.item, d));
                 field_element(l.item, &field).is_some_and(|e| {
                     let text = text_of(e);
-                    if date.is_some_and(|d| d.id() == e.id()) {
+                    if date.is_some_and(|d| {
+                        d.id() == e.id() || d.ancestors().any(|a| a.id() == e.id())
+                    }) {
                         return false;
                     }
                     text.chars().count() >= 40

@@ -342,11 +342,17 @@ fn never_item(element: ElementRef<'_>) -> bool {
     ) && !card_link
 }
 
+/// How a group was formed (0: by parent and shape, 1: by parent and tag, 2: page-wide), the
+/// parent's shape, and the items' shape or tag.
+type GroupKey = (u8, Option<String>, String);
+
 /// The repeated groups of `document` with at least three members: per parent shape and item
-/// shape, and page-wide per item shape (items split over several sections of one list).
+/// shape, per parent and tag where row classes alternate, and page-wide per item shape (items
+/// split over several sections of one list).
 pub(super) fn candidate_groups(document: &Html) -> Vec<Group> {
-    let mut by_parent: HashMap<(String, String), Vec<NodeId>> = HashMap::new();
-    let mut page_wide: HashMap<String, Vec<NodeId>> = HashMap::new();
+    // (parent's shape, item's shape), (parent's shape, item's tag) for rows whose classes
+    // alternate ("row" and "altrow"), and the item's shape page-wide.
+    let mut keyed: HashMap<GroupKey, Vec<NodeId>> = HashMap::new();
     let mut furniture = Furniture::new(document);
     for element in document.root_element().descendent_elements() {
         if never_item(element) {
@@ -359,35 +365,53 @@ pub(super) fn candidate_groups(document: &Html) -> Vec<Group> {
             continue;
         }
         let child = shape(element);
-        by_parent
-            .entry((parent_shape(parent), child.clone()))
+        let tag = element.value().name();
+        // Rows of one list whose classes alternate ("row", "altrow"; pinned rows among plain
+        // ones): several of the tag under one parent, in two or more shapes that each
+        // repeat (a header and a pager row aside), not a card's parts, each a shape of its own.
+        let alternating = {
+            let mut shapes: HashMap<String, usize> = HashMap::new();
+            for sibling in parent
+                .child_elements()
+                .filter(|c| c.value().name() == tag)
+                .take(16)
+            {
+                *shapes.entry(shape(sibling)).or_default() += 1;
+            }
+            let singles = shapes.values().filter(|n| **n == 1).count();
+            shapes.len() >= 2 && shapes.values().any(|n| *n >= 3) && singles <= 2
+        };
+        let parent = parent_shape(parent);
+        if alternating {
+            keyed
+                .entry((1, Some(parent.clone()), tag.to_string()))
+                .or_default()
+                .push(element.id());
+        }
+        keyed
+            .entry((0, Some(parent), child.clone()))
             .or_default()
             .push(element.id());
-        page_wide.entry(child).or_default().push(element.id());
+        keyed
+            .entry((2, None, child))
+            .or_default()
+            .push(element.id());
     }
-    let mut groups: Vec<Group> = Vec::new();
-    let mut seen: HashSet<Vec<NodeId>> = HashSet::new();
-    for ((parent, child), members) in by_parent {
-        if members.len() >= 3 && seen.insert(members.clone()) {
-            groups.push(Group {
-                parent: Some(parent),
-                child,
-                members,
-            });
-        }
-    }
-    for (child, members) in page_wide {
-        if members.len() >= 3 && seen.insert(members.clone()) {
-            groups.push(Group {
-                parent: None,
-                child,
-                members,
-            });
-        }
-    }
-    // Page order of first members, for a stable order whatever the hash maps did.
-    groups.sort_by(|a, b| a.members.cmp(&b.members).then(a.child.cmp(&b.child)));
-    groups
+    let mut keyed: Vec<(GroupKey, Vec<NodeId>)> = keyed
+        .into_iter()
+        .filter(|(_, members)| members.len() >= 3)
+        .collect();
+    // The same members under several keys: the most telling key (by shape and parent) kept.
+    keyed.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    keyed.dedup_by(|later, earlier| later.1 == earlier.1);
+    keyed
+        .into_iter()
+        .map(|((_, parent, child), members)| Group {
+            parent,
+            child,
+            members,
+        })
+        .collect()
 }
 
 /// How well a selector picks a group's items.

@@ -80,6 +80,8 @@ pub enum DatePlace {
     Inside(String),
     /// The nearest element before the item that matches (its group's heading).
     Before(String),
+    /// An element after the item, before the next item (a `dt`'s `dd`).
+    Following(String),
     /// The item's link (a date in its path).
     Link,
 }
@@ -230,7 +232,7 @@ fn judge(document: &Html, group: &Group, now: DateTime<Utc>, day_first: bool) ->
         Some(DateField {
             place: DatePlace::Inside(css),
             ..
-        }) => Some(css.as_str()),
+        }) if !css.is_empty() => Some(css.as_str()),
         _ => None,
     };
     let summary = summary_selector(&links, date_css);
