@@ -533,13 +533,9 @@ pub(super) fn date_field(links: &[Linked<'_>], now: DateTime<Utc>, day_first: bo
         }
     }
     let guess = match best {
-        Some((hits, whole, css, texts)) => Some((
-            DateField {
-                place: DatePlace::Inside(css),
-                attr: None,
-                regex: (!whole).then(|| DATE_LIKE.to_string()),
-            },
-            hits,
+        Some((_, whole, css, texts)) => Some(found(
+            DatePlace::Inside(css),
+            (!whole).then(|| DATE_LIKE.to_string()),
             texts,
         )),
         None => sibling_date(links, &reader, wanted)
@@ -570,6 +566,21 @@ pub(super) fn date_field(links: &[Linked<'_>], now: DateTime<Utc>, day_first: bo
     }
 }
 
+/// A date field found, with how many items it reads and the date texts it read.
+type Found = (DateField, usize, Vec<String>);
+
+fn found(place: DatePlace, regex: Option<String>, texts: Vec<String>) -> Found {
+    (
+        DateField {
+            place,
+            attr: None,
+            regex,
+        },
+        texts.len(),
+        texts,
+    )
+}
+
 /// The item's following siblings up to the next item (of its shape): where a `dt`'s `dd`
 /// or a heading's paragraphs are.
 fn following<'a>(item: ElementRef<'a>) -> impl Iterator<Item = ElementRef<'a>> {
@@ -582,11 +593,7 @@ fn following<'a>(item: ElementRef<'a>) -> impl Iterator<Item = ElementRef<'a>> {
 
 /// A date in an element after the item, before the next one (`<dt>` title, `<dd>` date):
 /// `"~ dd.date"`.
-fn sibling_date(
-    links: &[Linked<'_>],
-    reader: &DateReader,
-    wanted: usize,
-) -> Option<(DateField, usize, Vec<String>)> {
+fn sibling_date(links: &[Linked<'_>], reader: &DateReader, wanted: usize) -> Option<Found> {
     let mut counts: HashMap<String, usize> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     for linked in links.iter().take(40) {
@@ -640,17 +647,7 @@ fn sibling_date(
             best = Some((css.clone(), texts));
         }
     }
-    let following = best.map(|(css, texts)| {
-        (
-            DateField {
-                place: DatePlace::Following(css),
-                attr: None,
-                regex: None,
-            },
-            texts.len(),
-            texts,
-        )
-    });
+    let following = best.map(|(css, texts)| found(DatePlace::Following(css), None, texts));
     // The element just before each item (`<dt>` date, `<dd>` title): the last one before it
     // in page order, `{ before = "dt" }`. The following one then is the next item's.
     let preceding = preceding_sibling_date(links, reader, wanted);
@@ -666,7 +663,7 @@ fn preceding_sibling_date(
     links: &[Linked<'_>],
     reader: &DateReader,
     wanted: usize,
-) -> Option<(DateField, usize, Vec<String>)> {
+) -> Option<Found> {
     fn previous(item: ElementRef<'_>) -> Option<ElementRef<'_>> {
         item.prev_siblings()
             .find_map(ElementRef::wrap)
@@ -685,23 +682,11 @@ fn preceding_sibling_date(
     let (css, texts) = shapes
         .into_iter()
         .max_by(|a, b| a.1.len().cmp(&b.1.len()).then(b.0.cmp(&a.0)))?;
-    (texts.len() >= wanted).then_some((
-        DateField {
-            place: DatePlace::Before(css),
-            attr: None,
-            regex: None,
-        },
-        texts.len(),
-        texts,
-    ))
+    (texts.len() >= wanted).then(|| found(DatePlace::Before(css), None, texts))
 }
 
 /// A date in the items' link paths: `{ from = "link", regex = … }`.
-fn url_date(
-    links: &[Linked<'_>],
-    reader: &DateReader,
-    wanted: usize,
-) -> Option<(DateField, usize, Vec<String>)> {
+fn url_date(links: &[Linked<'_>], reader: &DateReader, wanted: usize) -> Option<Found> {
     URL_DATES.iter().find_map(|pattern| {
         let regex = regex::Regex::new(pattern).ok()?;
         let texts: Vec<String> = links
@@ -718,27 +703,13 @@ fn url_date(
                 reader.read(&text).map(|_| text)
             })
             .collect();
-        (texts.len() >= wanted).then(|| {
-            (
-                DateField {
-                    place: DatePlace::Link,
-                    attr: None,
-                    regex: Some((*pattern).to_string()),
-                },
-                texts.len(),
-                texts,
-            )
-        })
+        (texts.len() >= wanted).then(|| found(DatePlace::Link, Some((*pattern).to_string()), texts))
     })
 }
 
 /// A date in the heading of each item's group (`<h3>May 2024</h3><ul>…`): the nearest element
 /// before the item, outside it, whose text is a date: `{ before = … }`.
-fn heading_date(
-    links: &[Linked<'_>],
-    reader: &DateReader,
-    wanted: usize,
-) -> Option<(DateField, usize, Vec<String>)> {
+fn heading_date(links: &[Linked<'_>], reader: &DateReader, wanted: usize) -> Option<Found> {
     let mut shapes: HashMap<String, usize> = HashMap::new();
     let mut headings = std::collections::HashSet::new();
     for linked in links {
@@ -767,17 +738,7 @@ fn heading_date(
                 .filter(|t| reader.read(t).is_some())
         })
         .collect();
-    (texts.len() >= wanted).then_some({
-        (
-            DateField {
-                place: DatePlace::Before(css),
-                attr: None,
-                regex: None,
-            },
-            texts.len(),
-            texts,
-        )
-    })
+    (texts.len() >= wanted).then(|| found(DatePlace::Before(css), None, texts))
 }
 
 /// The nearest element before `item` (its earlier siblings', its ancestors' earlier
