@@ -95,6 +95,8 @@ fn classes_in_order<'a>(element: ElementRef<'a>) -> impl Iterator<Item = &'a str
 fn naming_class(class: &str) -> bool {
     is_css_ident(class)
         && !is_taxonomy(class)
+        // A state or variant ("is-opinion", "has-image"), or a script hook ("js-teaser").
+        && !["is-", "has-", "js-"].iter().any(|p| class.starts_with(p))
         && !class.chars().any(|ch| ch.is_ascii_digit())
         && !STATE_CLASSES.contains(&class.to_ascii_lowercase().as_str())
 }
