@@ -327,19 +327,20 @@ pub async fn suggest_page(
     let read = tokio::task::spawn_blocking(move || {
         let suggestions = suggest(&text, now, 6);
         let facts = PageFacts::read(&text, Some(&public));
-        let Some(best) = suggestions.first() else {
+        if suggestions.is_empty() {
             return Err(match parse_html(&text) {
                 Err(error) => SuggestError::TooDeep { page, error },
                 Ok(_) if facts.scripted => SuggestError::Scripted { page },
                 Ok(_) => SuggestError::NoList { page },
             });
-        };
+        }
         let title = facts.title.clone().unwrap_or_else(|| id.clone());
         let blocks: Vec<String> = suggestions
             .iter()
             .map(|s| feed_block(s, &id, &title, &page_url, file_source.as_deref(), &facts))
             .collect();
-        let block = feed_block(best, &id, &title, &page_url, file_source.as_deref(), &facts);
+        // The best suggestion's block: the first, never empty here.
+        let block = blocks.first().cloned().unwrap_or_default();
         let preview = Config::parse(&block, Path::new("suggest.toml"))
             .ok()
             .and_then(|config| config.feeds.into_iter().next())
