@@ -1,9 +1,10 @@
-//! Benchmarks of one feed refresh minus the network and the disk, as the binary runs it: the
-//! page's bytes decoded, parsed and read (`read_page`: every date, the other fields of the
-//! newest `max_items`, the checks), merged into the history and the feed read back
-//! (`Store::preview`, a transaction that is rolled back, so every iteration does the same
-//! work on an empty state file), and rendered in each format the feed writes (`render_feed`).
-//! What is left out: fetching, writing the files, the commit.
+//! Benchmarks of the parts of one feed refresh, each as the binary runs it (the whole process
+//! is measured by `../shared/bench/run.sh`): the page's bytes decoded, parsed and read
+//! (`read_page`: every date, the other fields of the newest `max_items`, the checks), the
+//! merge with the history worked out (`Store::plan`, which writes nothing, so every iteration
+//! does the same work on an empty state file), and each format the feed writes rendered as it
+//! streams to its file (`render_to`, here into a writer that only counts). What is left out:
+//! fetching, the files' disk writes, the commit.
 //!
 //! - `ilo_fixture/extract_render`: `fixtures/ilo-china-press-releases.html` (20 items) with the
 //!   ILO feed of `config.toml` (RSS, Atom and JSON Feed).
@@ -16,9 +17,6 @@
 //!   does; no history, no rendering).
 //! - `page_1000/floor_parse_select`: the floor any scraper pays, `scraper` parsing the page and
 //!   running the item selector.
-//! - `page_1000/without_history`: the headline job as it was measured before the history was
-//!   part of it (read, order in memory, RSS and Atom only), kept to compare with earlier
-//!   figures.
 //!
 //! The generated page is the fixture with the content of `div.press-releases` replaced by 1,000
 //! copies of its 20 `li.item` blocks (year headings and one `ol.item-list` per year, unique WCMS
@@ -32,8 +30,8 @@ use std::time::Duration;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use pressfeed::{
-    Body, Config, FeedSpec, Format, ListingPage, OutputSettings, PageItems, PageRead, Store,
-    Validators, build_items, extract, read_items, read_page, render, render_feed,
+    Body, Config, FeedMeta, FeedSpec, Format, OutputSettings, PageItems, PageRead, Store,
+    Validators, build_items, extract, read_page, render, render_to,
 };
 use pressfeed_testkit::arrange;
 use pressfeed_testkit::pages::{NewItem, PageTemplate, read_fixture};
@@ -76,48 +74,53 @@ fn empty_store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
-/// One refresh minus the network and the disk: returns the items published and the files'
-/// bytes.
+/// One refresh minus the network and the disk: returns the items published and the size of
+/// each format's file.
 fn extract_render(
     html: &str,
     spec: &FeedSpec,
     output: &OutputSettings,
     store: &mut Store,
     now: DateTime<Utc>,
-) -> (usize, Vec<Vec<u8>>) {
+) -> (usize, Vec<u64>) {
     let read = read_page(spec, body(html, spec), None, now).expect("the page reads");
     let fingerprint = spec.fingerprint();
     let page = PageRead {
         items: &read.items.items,
         validators: &read.validators,
         fingerprint: &fingerprint,
+        page_digest: "",
         keep_summaries: false,
         future_dates: false,
     };
-    let (_, items) = store
-        .preview(&spec.id, Some(&page), spec.window(), now)
+    let plan = store
+        .plan(&spec.id, Some(&page), spec.window(), false, now)
         .expect("the history merges");
-    let files = render_feed(spec, output, &items, now).expect("the feed renders");
-    (
-        items.len(),
-        files.into_iter().map(|(_, bytes)| bytes).collect(),
-    )
+    let items = plan.items();
+    let meta = FeedMeta::of(spec, output, items, now);
+    let sizes = spec
+        .formats
+        .iter()
+        .map(|&format| {
+            let counted = render_to(format, &meta, items, Counted(0)).expect("the feed renders");
+            counted.0
+        })
+        .collect();
+    (items.len(), sizes)
 }
 
-/// Extraction and item building as a refresh does them, ordered in memory and rendered as RSS
-/// and Atom: the headline job before the history was part of it.
-fn without_history(
-    html: &str,
-    spec: &FeedSpec,
-    output: &OutputSettings,
-    now: DateTime<Utc>,
-) -> (usize, Vec<u8>, Vec<u8>) {
-    let page = ListingPage::parse(html, &spec.page_url, spec).expect("the page has items");
-    let built = read_items(&page, spec, now);
-    let (meta, items) = arrange(spec, output, built.items, now);
-    let rss = render(Format::Rss, &meta, &items).expect("RSS renders");
-    let atom = render(Format::Atom, &meta, &items).expect("Atom renders");
-    (items.len(), rss, atom)
+/// A writer that counts what it is given and keeps nothing.
+struct Counted(u64);
+
+impl std::io::Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Extraction of every field of every item, and item building.
@@ -178,9 +181,9 @@ fn bench_page_1000(c: &mut Criterion) {
     assert!(built.warnings.is_empty(), "{:?}", built.warnings);
     assert_eq!(built.counts.date_parsed, GENERATED_ITEMS);
     assert_eq!(built.counts.summary, GENERATED_ITEMS * 4 / 5);
-    let (published, files) = extract_render(&page, &spec, &config.output, &mut store, now);
+    let (published, sizes) = extract_render(&page, &spec, &config.output, &mut store, now);
     assert_eq!(published, GENERATED_ITEMS);
-    let (rss, atom) = (&files[0], &files[1]);
+    let (rss, atom) = (sizes[0], sizes[1]);
     let document = Html::parse_document(&page);
     assert_eq!(
         document.select(&spec.selectors.item).count(),
@@ -190,18 +193,18 @@ fn bench_page_1000(c: &mut Criterion) {
     eprintln!(
         "page_1000: page {} bytes, RSS {} bytes, Atom {} bytes",
         page.len(),
-        rss.len(),
-        atom.len()
+        rss,
+        atom
     );
 
     let shipped = &config.feeds[0];
-    let (published, files_50) = extract_render(&page, shipped, &config.output, &mut store, now);
+    let (published, sizes_50) = extract_render(&page, shipped, &config.output, &mut store, now);
     assert_eq!(published, shipped.max_items);
     // Reading only the newest items publishes what reading them all would.
     let all = extract_all_and_build(&page, shipped);
     let (meta, items) = arrange(shipped, &config.output, all.items, now);
     let rss_50_from_all = render(Format::Rss, &meta, &items).expect("RSS renders");
-    assert_eq!(files_50[0], rss_50_from_all);
+    assert_eq!(sizes_50[0], rss_50_from_all.len() as u64);
 
     let mut group = c.benchmark_group("page_1000");
     group.bench_function("extract_render", |b| {
@@ -209,9 +212,6 @@ fn bench_page_1000(c: &mut Criterion) {
     });
     group.bench_function("extract_render_all", |b| {
         b.iter(|| extract_render(black_box(&page), &spec, &config.output, &mut store, now));
-    });
-    group.bench_function("without_history", |b| {
-        b.iter(|| without_history(black_box(&page), shipped, &config.output, now));
     });
     group.bench_function("extract_only", |b| {
         b.iter(|| extract_all_and_build(black_box(&page), &spec));

@@ -1,7 +1,9 @@
 //! Short content digests: the first 16 bytes of a SHA-256, as 32 lowercase hex digits.
 //!
 //! One function for every digest pressfeed keeps or sends: item content hashes, the
-//! configuration fingerprint, the ids of items without a link, and `serve`'s ETags.
+//! configuration fingerprint, the ids of items without a link, and `serve`'s ETags. A listing
+//! page's bytes, which can be megabytes and are only compared with themselves, get a faster
+//! digest: [`page_digest`].
 
 use sha2::{Digest as _, Sha256};
 
@@ -28,6 +30,20 @@ pub fn content_hash(title: &str, summary: Option<&str>) -> String {
     hex16(&[title.as_bytes(), &[0], summary.unwrap_or("").as_bytes()])
 }
 
+/// The digest of a listing page as read: its address (relative links depend on it), the
+/// HTTP charset and the bytes; an unchanged digest means an unchanged page. XXH3-128, which
+/// is not made to stand up to an attacker: none is needed, as whoever can make two pages
+/// collide controls the page anyway.
+pub(crate) fn page_digest(url: &str, charset: Option<&str>, bytes: &[u8]) -> String {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(url.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(charset.unwrap_or("").as_bytes());
+    hasher.update(&[0]);
+    hasher.update(bytes);
+    format!("x3-{:032x}", hasher.digest128())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +57,13 @@ mod tests {
             hex16(&[b"Title\0Summary"])
         );
         assert_eq!(content_hash("T", None), hex16(&[b"T", b"\0"]));
+        let page = page_digest("https://example.org/", None, b"<p>");
+        assert_eq!(page.len(), 35);
+        assert_eq!(page, page_digest("https://example.org/", None, b"<p>"));
+        assert_ne!(
+            page,
+            page_digest("https://example.org/", Some("utf-8"), b"<p>")
+        );
+        assert_ne!(page, page_digest("https://example.org/a", None, b"<p>"));
     }
 }

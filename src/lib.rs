@@ -68,13 +68,13 @@ pub use item::{
     FeedItem, FieldCounts, ItemField, ItemWarning, PageItem, PageItems, SkipReason, apply_detail,
     build_items, parse_dates,
 };
-pub use output::{OutputError, WriteOutcome, publish, remove_stale_temps};
+pub use output::{OutputError, Staged, WriteOutcome, publish, put_in_place, remove_stale_temps};
 pub use pipeline::{
-    CutShort, DetailFound, FeedReport, FeedResult, ListingRead, Preview, RunReport, SuggestError,
-    Suggested, Tried, forget, preview, read_items, read_page, render_feed, run, run_until,
+    CutShort, DetailFound, FeedReport, FeedResult, ListingRead, PageOutcome, Preview, RunReport,
+    SuggestError, Suggested, Tried, forget, preview, read_items, read_page, run, run_until,
     statuses, suggest_page,
 };
-pub use render::{FeedMeta, RenderError, render};
+pub use render::{FeedMeta, RenderError, render, render_to};
 pub use serve::{DEFAULT_BIND, ServeOptions, router, serve};
 pub use site::{FeedEntry, INDEX, OPML, index_html, opml};
 pub use spec::{
@@ -83,8 +83,8 @@ pub use spec::{
     Window,
 };
 pub use store::{
-    FeedStatus, GoodRun, History, Merge, Outcome, PageRead, RunRecord, SCHEMA_VERSION, StateLock,
-    Store, StoreError,
+    FeedStatus, GoodRun, History, Merge, Outcome, PageRead, Plan, Publication, RunRecord,
+    SCHEMA_VERSION, StateLock, Store, StoreError,
 };
 pub use suggest::{DateField, DatePlace, PageFacts, Suggestion, feed_block, suggest, toml_string};
 pub use text::{

@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use xxhash_rust::xxh3::Xxh3;
+
 /// What happened to a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteOutcome {
@@ -29,30 +31,116 @@ pub struct OutputError {
 /// are they renamed into place, so a failure leaves every old file as it was. Files that
 /// already hold their bytes are not touched.
 pub fn publish(files: &[(PathBuf, Vec<u8>)]) -> Result<Vec<WriteOutcome>, OutputError> {
-    let fail = |path: &Path, source| OutputError {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut staged = Vec::new();
-    let mut outcomes = Vec::with_capacity(files.len());
-    for (path, bytes) in files {
-        if std::fs::read(path).is_ok_and(|old| old == *bytes) {
+    let staged = files
+        .iter()
+        .map(|(path, bytes)| Staged::new(path, bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    put_in_place(staged)
+}
+
+/// A file ready to take its place: its bytes in a synced temporary file beside it, or nothing
+/// to do when it already holds them. Dropped without [`put_in_place`], the temporary file is
+/// removed.
+#[derive(Debug)]
+pub struct Staged {
+    path: PathBuf,
+    temp: Option<tempfile::NamedTempFile>,
+}
+
+impl Staged {
+    /// Stages `bytes` for `path` (the first half of [`publish`], which can run for several
+    /// files at once).
+    pub fn new(path: &Path, bytes: &[u8]) -> Result<Staged, OutputError> {
+        let temp = if std::fs::read(path).is_ok_and(|old| old == bytes) {
+            None
+        } else {
+            Some(stage(path, bytes).map_err(|source| OutputError {
+                path: path.to_path_buf(),
+                source,
+            })?)
+        };
+        Ok(Staged {
+            path: path.to_path_buf(),
+            temp,
+        })
+    }
+
+    /// Stages for `path` what `write` writes, without holding it in memory: it goes to a
+    /// temporary file beside `path` as it comes, which is synced and kept only when it differs
+    /// from the file's bytes (compared by length, then by digest). `Ok(Err(_))` is `write`'s
+    /// own failure.
+    pub fn streamed<E>(
+        path: &Path,
+        write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    ) -> Result<Result<Staged, E>, OutputError> {
+        let fail = |source| OutputError {
+            path: path.to_path_buf(),
+            source,
+        };
+        let temp = temp_beside(path).map_err(fail)?;
+        // Buffered before the digest: renderers write in small pieces.
+        let mut out = std::io::BufWriter::with_capacity(
+            1 << 16,
+            Digesting {
+                out: temp,
+                digest: Xxh3::new(),
+                len: 0,
+            },
+        );
+        if let Err(error) = write(&mut out) {
+            return Ok(Err(error));
+        }
+        let Digesting {
+            out: temp,
+            digest,
+            len,
+        } = out.into_inner().map_err(|e| fail(e.into_error()))?;
+        let digest = digest.digest128();
+        let same = std::fs::metadata(path).is_ok_and(|old| old.len() == len)
+            && digest_of(path).is_ok_and(|old| old == digest);
+        let temp = if same {
+            None
+        } else {
+            temp.as_file().sync_all().map_err(fail)?;
+            Some(temp)
+        };
+        Ok(Ok(Staged {
+            path: path.to_path_buf(),
+            temp,
+        }))
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Renames staged files into place, in order (the second half of [`publish`]), then makes the
+/// renames durable with one sync of each folder.
+pub fn put_in_place(staged: Vec<Staged>) -> Result<Vec<WriteOutcome>, OutputError> {
+    let mut outcomes = Vec::with_capacity(staged.len());
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for Staged { path, temp } in staged {
+        let Some(temp) = temp else {
             outcomes.push(WriteOutcome::Unchanged);
             continue;
-        }
-        outcomes.push(WriteOutcome::Written);
-        let temp = stage(path, bytes).map_err(|e| fail(path, e))?;
-        staged.push((path, temp));
-    }
-    for (path, temp) in staged {
-        temp.persist(path).map_err(|e| fail(path, e.error))?;
+        };
+        temp.persist(&path).map_err(|e| OutputError {
+            path: path.clone(),
+            source: e.error,
+        })?;
         crate::faults::pause_point("renamed-one");
-        // Make the rename itself durable.
-        #[cfg(unix)]
-        if let Some(dir) = path
-            .parent()
-            .and_then(|d| std::fs::File::open(folder(d)).ok())
-        {
+        outcomes.push(WriteOutcome::Written);
+        let dir = folder(path.parent().unwrap_or(Path::new("."))).to_path_buf();
+        if !folders.contains(&dir) {
+            folders.push(dir);
+        }
+    }
+    // Make the renames themselves durable.
+    #[cfg(unix)]
+    for dir in folders {
+        if let Ok(dir) = std::fs::File::open(dir) {
             let _ = dir.sync_all();
         }
     }
@@ -95,17 +183,59 @@ pub fn remove_stale_temps(dir: &Path, names: &[String]) -> usize {
 
 /// A synced temporary file beside `path` holding `bytes`, readable by all.
 fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut temp = temp_beside(path)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    Ok(temp)
+}
+
+/// A writer that digests what goes through it.
+struct Digesting<W> {
+    out: W,
+    digest: Xxh3,
+    len: u64,
+}
+
+impl<W: Write> Write for Digesting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.out.write(buf)?;
+        let done = buf.get(..written).unwrap_or(buf);
+        self.digest.update(done);
+        self.len += done.len() as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The digest of the file at `path`, read in pieces.
+fn digest_of(path: &Path) -> std::io::Result<u128> {
+    let mut file = std::fs::File::open(path)?;
+    let mut digest = Xxh3::new();
+    let mut buf = vec![0; 1 << 16];
+    loop {
+        let read = std::io::Read::read(&mut file, &mut buf)?;
+        if read == 0 {
+            return Ok(digest.digest128());
+        }
+        digest.update(buf.get(..read).unwrap_or(&buf));
+    }
+}
+
+/// An empty temporary file beside `path` (`.<name>.<random>.tmp`), readable by all.
+fn temp_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = folder(path.parent().unwrap_or(Path::new(".")));
     std::fs::create_dir_all(dir)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut temp = tempfile::Builder::new()
+    let temp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    temp.write_all(bytes)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -113,7 +243,6 @@ fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> 
         temp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    temp.as_file().sync_all()?;
     Ok(temp)
 }
 

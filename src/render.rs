@@ -1,6 +1,8 @@
 //! Rendering: a feed's items to RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents. Pure: the same
 //! input gives the same bytes.
 
+use std::io::Write;
+
 use atom_syndication as atom;
 use chrono::{DateTime, FixedOffset, SubsecRound as _, Utc};
 use rss::extension::atom as rss_atom;
@@ -86,6 +88,9 @@ pub enum RenderError {
     /// The JSON writer failed.
     #[error("cannot write JSON Feed")]
     Json(#[source] serde_json::Error),
+    /// The document could not be written out.
+    #[error("cannot write the feed")]
+    Io(#[source] std::io::Error),
 }
 
 /// The date an item is published under: its own, or the feed's when it has none.
@@ -98,8 +103,8 @@ fn xml_safe(value: &str) -> String {
     strip_forbidden_chars(value).into_owned()
 }
 
-/// Writes `items` as an RSS 2.0 document.
-fn rss(meta: &FeedMeta, items: &[FeedItem]) -> Result<Vec<u8>, RenderError> {
+/// Writes `items` as an RSS 2.0 document to `out`.
+fn rss<W: Write>(meta: &FeedMeta, items: &[FeedItem], out: W) -> Result<W, RenderError> {
     let mut channel = rss::Channel {
         title: clean_text(&meta.title),
         link: meta.page_url.clone(),
@@ -149,14 +154,13 @@ fn rss(meta: &FeedMeta, items: &[FeedItem]) -> Result<Vec<u8>, RenderError> {
             ..Default::default()
         })
         .collect();
-    let out = channel
-        .pretty_write_to(Vec::new(), b' ', 2)
-        .map_err(RenderError::Rss)?;
-    Ok(with_final_newline(out))
+    channel
+        .pretty_write_to(out, b' ', 2)
+        .map_err(RenderError::Rss)
 }
 
-/// Writes `items` as an Atom 1.0 document.
-fn atom(meta: &FeedMeta, items: &[FeedItem]) -> Result<Vec<u8>, RenderError> {
+/// Writes `items` as an Atom 1.0 document to `out`.
+fn atom<W: Write>(meta: &FeedMeta, items: &[FeedItem], out: W) -> Result<W, RenderError> {
     let mut links = vec![atom::Link {
         href: meta.page_url.clone(),
         rel: "alternate".to_string(),
@@ -239,10 +243,8 @@ fn atom(meta: &FeedMeta, items: &[FeedItem]) -> Result<Vec<u8>, RenderError> {
         write_document_declaration: true,
         indent_size: Some(2),
     };
-    let out = feed
-        .write_with_config(Vec::new(), config)
-        .map_err(RenderError::Atom)?;
-    Ok(with_final_newline(out))
+    feed.write_with_config(out, config)
+        .map_err(RenderError::Atom)
 }
 
 fn hub_link(hub: &str) -> atom::Link {
@@ -301,9 +303,9 @@ struct JsonItem {
     date_modified: String,
 }
 
-/// Writes `items` as a JSON Feed 1.1 document. An item's content is its summary, or its title
-/// when it has none (the format requires content).
-fn json(meta: &FeedMeta, items: &[FeedItem]) -> Result<Vec<u8>, RenderError> {
+/// Writes `items` as a JSON Feed 1.1 document to `out`. An item's content is its summary, or
+/// its title when it has none (the format requires content).
+fn json<W: Write>(meta: &FeedMeta, items: &[FeedItem], mut out: W) -> Result<W, RenderError> {
     let rfc3339 = |d: DateTime<FixedOffset>| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let document = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
@@ -361,24 +363,53 @@ fn json(meta: &FeedMeta, items: &[FeedItem]) -> Result<Vec<u8>, RenderError> {
             })
             .collect(),
     };
-    let out = serde_json::to_vec_pretty(&document).map_err(RenderError::Json)?;
-    Ok(with_final_newline(out))
+    serde_json::to_writer_pretty(&mut out, &document).map_err(RenderError::Json)?;
+    Ok(out)
 }
 
 /// Renders `items` (newest first) in `format`, the feed described by `meta`.
 pub fn render(format: Format, meta: &FeedMeta, items: &[FeedItem]) -> Result<Vec<u8>, RenderError> {
-    match format {
-        Format::Rss => rss(meta, items),
-        Format::Atom => atom(meta, items),
-        Format::Json => json(meta, items),
-    }
+    render_to(format, meta, items, Vec::new())
 }
 
-fn with_final_newline(mut bytes: Vec<u8>) -> Vec<u8> {
-    if bytes.last() != Some(&b'\n') {
-        bytes.push(b'\n');
+/// [`render`], writing to `out` as it goes (a feed need not be held in memory whole); the
+/// document ends with a newline.
+pub fn render_to<W: Write>(
+    format: Format,
+    meta: &FeedMeta,
+    items: &[FeedItem],
+    out: W,
+) -> Result<W, RenderError> {
+    let out = FinalNewline { out, last: None };
+    let mut written = match format {
+        Format::Rss => rss(meta, items, out)?,
+        Format::Atom => atom(meta, items, out)?,
+        Format::Json => json(meta, items, out)?,
+    };
+    if written.last != Some(b'\n') {
+        written.write_all(b"\n").map_err(RenderError::Io)?;
     }
-    bytes
+    Ok(written.out)
+}
+
+/// A writer that remembers the last byte written, to end a document with a newline.
+struct FinalNewline<W> {
+    out: W,
+    last: Option<u8>,
+}
+
+impl<W: Write> Write for FinalNewline<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.out.write(buf)?;
+        if let Some(&last) = buf.get(..written).and_then(<[u8]>::last) {
+            self.last = Some(last);
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 #[cfg(test)]
@@ -417,7 +448,7 @@ mod tests {
 
     #[test]
     fn rss_escapes_and_parses_back() {
-        let bytes = rss(&meta(), &[hostile_item()]).unwrap();
+        let bytes = render(Format::Rss, &meta(), &[hostile_item()]).unwrap();
         let channel = rss::Channel::read_from(&bytes[..]).unwrap();
         assert_eq!(channel.title, "T & <T>");
         assert_eq!(channel.description, "D");
@@ -437,7 +468,7 @@ mod tests {
 
     #[test]
     fn atom_escapes_and_parses_back() {
-        let bytes = atom(&meta(), &[hostile_item()]).unwrap();
+        let bytes = render(Format::Atom, &meta(), &[hostile_item()]).unwrap();
         let feed = atom::Feed::read_from(&bytes[..]).unwrap();
         assert_eq!(feed.title.as_str(), "T & <T>");
         assert_eq!(feed.id, "https://feeds.example.org/t.atom");
@@ -462,7 +493,7 @@ mod tests {
 
     #[test]
     fn json_feed_escapes_nothing_and_keeps_values() {
-        let bytes = json(&meta(), &[hostile_item()]).unwrap();
+        let bytes = render(Format::Json, &meta(), &[hostile_item()]).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(value["version"], "https://jsonfeed.org/version/1.1");
         assert_eq!(value["title"], "T & <T>");
@@ -479,10 +510,13 @@ mod tests {
     #[test]
     fn rendering_is_deterministic() {
         let items = [hostile_item()];
-        assert_eq!(rss(&meta(), &items).unwrap(), rss(&meta(), &items).unwrap());
         assert_eq!(
-            atom(&meta(), &items).unwrap(),
-            atom(&meta(), &items).unwrap()
+            render(Format::Rss, &meta(), &items).unwrap(),
+            render(Format::Rss, &meta(), &items).unwrap()
+        );
+        assert_eq!(
+            render(Format::Atom, &meta(), &items).unwrap(),
+            render(Format::Atom, &meta(), &items).unwrap()
         );
     }
 }

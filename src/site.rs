@@ -16,15 +16,48 @@ pub const INDEX: &str = "index.html";
 /// The OPML file's name.
 pub const OPML: &str = "feeds.opml";
 
+/// What the discovery files show of what a feed publishes: how many items, the newest three
+/// and its last change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outline {
+    /// Items published (0 when the feed has never been published).
+    pub count: usize,
+    /// The newest three, newest first (their titles and links are shown).
+    pub newest: Vec<FeedItem>,
+    /// Its last change: the newest item date or change.
+    pub updated: Option<DateTime<FixedOffset>>,
+}
+
+impl Outline {
+    /// The outline of a feed that publishes `items`, newest first.
+    pub fn of(items: &[FeedItem]) -> Outline {
+        Outline {
+            count: items.len(),
+            newest: items
+                .iter()
+                .take(3)
+                .map(|item| FeedItem {
+                    summary: None,
+                    content: None,
+                    ..item.clone()
+                })
+                .collect(),
+            updated: items
+                .iter()
+                .flat_map(|item| [item.date, item.updated])
+                .flatten()
+                .max(),
+        }
+    }
+}
+
 /// What the discovery files say about one feed.
 #[derive(Debug, Clone)]
 pub struct FeedEntry<'a> {
     /// The feed's configuration.
     pub spec: &'a FeedSpec,
-    /// The items it publishes now, newest first (empty when it has never been published).
-    pub items: &'a [FeedItem],
-    /// Its last change: when an item was last first seen or changed.
-    pub updated: Option<DateTime<FixedOffset>>,
+    /// What it publishes now.
+    pub outline: &'a Outline,
 }
 
 impl FeedEntry<'_> {
@@ -35,7 +68,7 @@ impl FeedEntry<'_> {
     }
 
     fn published(&self) -> bool {
-        !self.items.is_empty()
+        self.outline.count > 0
     }
 }
 
@@ -123,23 +156,27 @@ pub fn index_html(output: &OutputSettings, feeds: &[FeedEntry<'_>]) -> Vec<u8> {
             continue;
         }
         let updated = feed
+            .outline
             .updated
             .map(|d| d.format("%Y-%m-%d %H:%M %:z").to_string())
             .unwrap_or_default();
         let _ = writeln!(
             html,
             "<p class=\"meta\">{} {} · last updated <time datetime=\"{}\">{}</time></p>",
-            feed.items.len(),
-            if feed.items.len() == 1 {
+            feed.outline.count,
+            if feed.outline.count == 1 {
                 "item"
             } else {
                 "items"
             },
-            feed.updated.map(|d| d.to_rfc3339()).unwrap_or_default(),
+            feed.outline
+                .updated
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_default(),
             escape(&updated)
         );
         html.push_str("<ul class=\"latest\">\n");
-        for item in feed.items.iter().take(3) {
+        for item in &feed.outline.newest {
             let _ = writeln!(
                 html,
                 "<li><a href=\"{}\">{}</a></li>",

@@ -1,7 +1,7 @@
 //! `pressfeed run`: refreshes feeds (all, or the ones named) and reports each as it finishes.
 
 use chrono::Utc;
-use pressfeed::{Config, FeedResult, WriteOutcome, chain};
+use pressfeed::{Config, FeedResult, PageOutcome, WriteOutcome, chain};
 
 use super::exit::{self, Outcome};
 use super::logging::progress_bar;
@@ -81,10 +81,10 @@ fn report(done: &FeedResult) {
             WriteOutcome::Unchanged => format!("{} unchanged", path.display()),
         })
         .collect();
-    let page = if report.page_read {
-        format!("{} new", report.new_items)
-    } else {
-        "page not modified".to_string()
+    let page = match report.page {
+        PageOutcome::Read => format!("{} new", report.new_items),
+        PageOutcome::NotModified => "page not modified".to_string(),
+        PageOutcome::Unchanged => "page unchanged".to_string(),
     };
     tracing::info!(
         "feed \"{}\": {} items ({page}); {}",

@@ -16,13 +16,13 @@ pub use inspect::{
     DetailFound, Preview, SuggestError, Suggested, Tried, forget, preview, statuses, suggest_page,
 };
 pub use read::{ListingRead, read_items, read_page};
-pub use refresh::render_feed;
 pub use run::{RunReport, run, run_until};
 
 use crate::error::{Budget, FeedError};
 use crate::fetch::Body;
 use crate::item::ItemWarning;
 use crate::output::WriteOutcome;
+use crate::site::Outline;
 use crate::spec::FeedSpec;
 
 /// What a successful refresh did.
@@ -30,8 +30,8 @@ use crate::spec::FeedSpec;
 pub struct FeedReport {
     /// The feed.
     pub feed: String,
-    /// Whether the page was read (else the server said it had not changed).
-    pub page_read: bool,
+    /// What became of the listing page.
+    pub page: PageOutcome,
     /// Items published.
     pub items: usize,
     /// Items new to the history.
@@ -40,8 +40,22 @@ pub struct FeedReport {
     pub warnings: Vec<ItemWarning>,
     /// The files and whether each was rewritten.
     pub files: Vec<(PathBuf, WriteOutcome)>,
+    /// What the feed publishes, for the discovery files, when its files were rendered (else
+    /// they hold what they held).
+    pub outline: Option<Outline>,
     /// Whether a time budget cut the reading short (what was read is published).
     pub cut_short: Option<CutShort>,
+}
+
+/// What a refresh made of the listing page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageOutcome {
+    /// It was read and merged into the history.
+    Read,
+    /// The server said it had not changed (304).
+    NotModified,
+    /// It came with the same bytes as when last read, under the same settings: not parsed.
+    Unchanged,
 }
 
 /// A refresh that a time budget cut short: what was read is published.

@@ -1,7 +1,9 @@
 //! One feed's refresh, as a straight line: what the history knows → fetch (conditionally) →
 //! read and check → older pages and item pages → what the history will publish → render →
-//! publish → commit to the history. On failure the feed's files and history are as they were,
-//! and the failure is logged in the state file.
+//! publish → commit to the history. A page that did not change (a 304, or the same bytes read
+//! under the same settings) whose files are as last published costs no parse, render or file
+//! read. On failure the feed's files and history are as they were, and the failure is logged
+//! in the state file.
 
 use std::path::PathBuf;
 
@@ -9,16 +11,18 @@ use chrono::{DateTime, Utc};
 use futures::FutureExt as _;
 
 use super::read::{ListingRead, add_older_pages, read_item_pages, read_listing};
-use super::{Deadline, FeedReport};
+use super::{Deadline, FeedReport, PageOutcome};
 use crate::checks::CheckError;
+use crate::digest::page_digest;
 use crate::error::{FeedError, FeedErrorKind};
 use crate::faults::pause_point;
 use crate::fetch::{Fetched, Fetcher, Request};
 use crate::item::FeedItem;
-use crate::output::publish;
-use crate::render::{FeedMeta, render};
-use crate::spec::{FeedSpec, OutputSettings};
-use crate::store::{History, Outcome, PageRead, RunRecord, StoreError};
+use crate::output::{Staged, WriteOutcome, put_in_place};
+use crate::render::{FeedMeta, render_to};
+use crate::site::Outline;
+use crate::spec::{FeedSpec, Format, OutputSettings};
+use crate::store::{History, Outcome, PageRead, Publication, RunRecord, StoreError};
 
 /// What every feed of a run shares.
 pub(super) struct RunContext<'a> {
@@ -61,18 +65,22 @@ async fn try_refresh(
     now: DateTime<Utc>,
 ) -> Result<FeedReport, FeedError> {
     let fingerprint = spec.fingerprint();
-    let (feed, print) = (spec.id.clone(), fingerprint.clone());
+    let print = publish_print(spec, run.output);
+    let (feed, validators_print) = (spec.id.clone(), fingerprint.clone());
+    let reads_details = spec.detail.is_some();
     let known = run
         .history
         .call(move |store| {
             Ok((
-                store.validators(&feed, &print)?,
+                store.validators(&feed, &validators_print)?,
                 store.last_good_run(&feed)?,
+                store.publication(&feed)?,
+                reads_details && store.details_due(&feed, now)?,
             ))
         })
         .await
         .map_err(|_| FeedError::panicked(&spec.id))?;
-    let (validators, last_run) =
+    let (validators, last_run, publication, details_due) =
         known.map_err(|e: StoreError| FeedError::new(&spec.id, None, e))?;
     let deadline = Deadline::for_feed(spec, run.deadline);
     let request = Request::listing(spec, &validators);
@@ -91,67 +99,170 @@ async fn try_refresh(
         })?
         .map_err(|e| FeedError::new(&spec.id, Some(request.field), e))?;
     let mut cut_short = None;
-    let read = match fetched {
-        Fetched::NotModified => None,
+    let (read, page) = match fetched {
+        Fetched::NotModified => (None, PageOutcome::NotModified),
         Fetched::Page(body) => {
-            let reference = super::reference_time(run.reference, &body, now);
-            let mut read = read_listing(spec, body, last_run, reference).await?;
-            if last_run.is_none() || run.backfill {
-                let (fetcher, read) = (run.fetcher, &mut read);
-                cut_short = add_older_pages(spec, fetcher, read, reference, deadline).await;
+            let digest = page_digest(body.url.as_str(), body.http_charset.as_deref(), &body.bytes);
+            // The same bytes read the same way give the same items: as good as a 304, unless
+            // a backfill reads older pages or items' own pages are due, which only a read page
+            // leads to.
+            let same_page = !run.backfill
+                && !details_due
+                && publication.as_ref().is_some_and(|p| {
+                    p.print == print && p.page_digest.as_deref() == Some(digest.as_str())
+                });
+            if same_page {
+                (None, PageOutcome::Unchanged)
+            } else {
+                let reference = super::reference_time(run.reference, &body, now);
+                let mut read = read_listing(spec, body, last_run, reference).await?;
+                if last_run.is_none() || run.backfill {
+                    let (fetcher, read) = (run.fetcher, &mut read);
+                    cut_short = add_older_pages(spec, fetcher, read, reference, deadline).await;
+                }
+                let items = &mut read.items;
+                let detail = read_item_pages(spec, run.fetcher, run.history, items, now, deadline);
+                cut_short = cut_short.or(detail.await);
+                (Some((read, digest)), PageOutcome::Read)
             }
-            let items = &mut read.items;
-            let detail = read_item_pages(spec, run.fetcher, run.history, items, now, deadline);
-            cut_short = cut_short.or(detail.await);
-            Some(read)
         }
     };
+    if read.is_none()
+        && let Some(publication) = publication
+            .as_ref()
+            .filter(|p| p.current(&print, spec.window(), now))
+            .filter(|_| files_in_place(spec, run.output))
+    {
+        // Nothing to parse, render or read back: the files hold what a render would give.
+        let report = unchanged(spec, run, publication, page, started).await?;
+        return Ok(report);
+    }
     let (spec_owned, output, history) = (spec.clone(), run.output.clone(), run.history.clone());
+    let facts = Facts {
+        fingerprint,
+        publish: print,
+        started,
+        now,
+    };
     let mut report = super::blocking(&spec.id, move || {
-        publish_and_commit(
-            &spec_owned,
-            &output,
-            &history,
-            read,
-            &fingerprint,
-            started,
-            now,
-        )
+        publish_and_commit(&spec_owned, &output, &history, read, page, &facts)
     })
     .await?;
     report.cut_short = cut_short;
     Ok(report)
 }
 
-/// The synchronous end of a refresh, after the pages are read: work out the feed the history
-/// will give, publish it, and only then keep the page in the history with the run's log entry
-/// (one transaction). A failure anywhere before that commit leaves the history as it was; a
-/// kill between the publish and the commit leaves the new files and the old history, which
-/// the next run reconciles. The history is held only for the preview and for the commit, so
-/// other feeds render and write their files meanwhile.
+/// The print of what `spec`'s files are rendered from: the feed's and the output's settings
+/// and pressfeed's version. Files published under the same print from the same history hold
+/// the same bytes.
+fn publish_print(spec: &FeedSpec, output: &OutputSettings) -> String {
+    let settings = format!("{spec:?}\u{1e}{output:?}");
+    crate::digest::hex16(&[
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        &[0],
+        settings.as_bytes(),
+    ])
+}
+
+/// Whether every file `spec`'s feed publishes is in the output folder.
+fn files_in_place(spec: &FeedSpec, output: &OutputSettings) -> bool {
+    spec.formats
+        .iter()
+        .all(|&format| output.dir.join(spec.file_name(format)).is_file())
+}
+
+/// Logs the refresh of a feed whose page and files are as last published, and reports it.
+async fn unchanged(
+    spec: &FeedSpec,
+    run: &RunContext<'_>,
+    publication: &Publication,
+    page: PageOutcome,
+    started: DateTime<Utc>,
+) -> Result<FeedReport, FeedError> {
+    let record = RunRecord {
+        feed: spec.id.clone(),
+        started,
+        finished: Utc::now(),
+        outcome: Outcome::NotModified,
+        items_found: None,
+        new_items: Some(0),
+        dates_parsed: None,
+        error: None,
+    };
+    let logged = run.history.call(move |store| store.log_run(&record)).await;
+    logged
+        .map_err(|_| FeedError::panicked(&spec.id))?
+        .map_err(|e| FeedError::new(&spec.id, None, FeedErrorKind::NotRecorded(e)))?;
+    Ok(FeedReport {
+        feed: spec.id.clone(),
+        page,
+        items: usize::try_from(publication.items).unwrap_or(0),
+        new_items: 0,
+        warnings: Vec::new(),
+        files: spec
+            .formats
+            .iter()
+            .map(|&format| {
+                let path = run.output.dir.join(spec.file_name(format));
+                (path, WriteOutcome::Unchanged)
+            })
+            .collect(),
+        outline: None,
+        cut_short: None,
+    })
+}
+
+/// What a refresh's end needs to know besides the page: the feed's configuration fingerprint
+/// (kept with the page's validators), its publish print (see [`publish_print`]), and when the
+/// refresh started and the time it runs at.
+struct Facts {
+    fingerprint: String,
+    publish: String,
+    started: DateTime<Utc>,
+    now: DateTime<Utc>,
+}
+
+/// The synchronous end of a refresh, after the pages are read: work out from the history what
+/// merging the page changes and what the feed then publishes (nothing written), publish it,
+/// and only then write the merge with the run's log entry (one transaction). A failure
+/// anywhere before that commit leaves the history as it was; a kill between the publish and
+/// the commit leaves the new files and the old history, which the next run reconciles. The
+/// history is held only to plan and to commit, so other feeds render and write their files
+/// meanwhile.
 fn publish_and_commit(
     spec: &FeedSpec,
     output: &OutputSettings,
     history: &History,
-    read: Option<ListingRead>,
-    fingerprint: &str,
-    started: DateTime<Utc>,
-    now: DateTime<Utc>,
+    read: Option<(ListingRead, String)>,
+    page_outcome: PageOutcome,
+    facts: &Facts,
 ) -> Result<FeedReport, FeedError> {
+    let Facts {
+        fingerprint,
+        publish: print,
+        started,
+        now,
+    } = facts;
+    let (started, now) = (*started, *now);
     let fail = |kind: FeedErrorKind| FeedError::new(&spec.id, None, kind);
-    let page = read.as_ref().map(|read| PageRead {
+    let page = read.as_ref().map(|(read, digest)| PageRead {
         items: &read.items.items,
         validators: &read.validators,
         fingerprint,
+        page_digest: digest,
         keep_summaries: spec.detail.as_ref().is_some_and(|d| d.summary.is_some()),
         future_dates: spec.future_dates,
     });
-    let preview = history
-        .blocking()
-        .preview(&spec.id, page.as_ref(), spec.window(), now);
-    let (merge, items) = preview.map_err(|e| fail(e.into()))?;
+    let plan = history.blocking().plan(
+        &spec.id,
+        page.as_ref(),
+        spec.window(),
+        spec.future_dates,
+        now,
+    );
+    let plan = plan.map_err(|e| fail(e.into()))?;
     pause_point("merged");
-    if items.is_empty() {
+    if plan.items().is_empty() {
         // Only a state file emptied behind pressfeed's back gets here: never publish nothing.
         return Err(FeedError::check(
             &spec.id,
@@ -160,11 +271,19 @@ fn publish_and_commit(
             },
         ));
     }
-    let files = render_feed(spec, output, &items, now)?;
+    // The page's items are in the plan now.
+    let (read, counts) = match read {
+        Some((read, _)) => (Some(read.items.warnings), Some(read.items.counts)),
+        None => (None, None),
+    };
+    let staged = render_and_stage(spec, output, plan.items(), now)?;
     pause_point("rendered");
-    let outcomes = publish(&files).map_err(|e| fail(e.into()))?;
+    let paths: Vec<PathBuf> = staged
+        .iter()
+        .map(|file| file.path().to_path_buf())
+        .collect();
+    let outcomes = put_in_place(staged).map_err(|e| fail(e.into()))?;
     pause_point("published");
-    let counts = read.as_ref().map(|read| read.items.counts);
     let record = RunRecord {
         feed: spec.id.clone(),
         started,
@@ -175,47 +294,63 @@ fn publish_and_commit(
             Outcome::NotModified
         },
         items_found: counts.map(|c| u64::try_from(c.matched).unwrap_or(u64::MAX)),
-        new_items: Some(merge.new_items),
+        new_items: Some(plan.merge().new_items),
         dates_parsed: counts.map(|c| u64::try_from(c.date_parsed).unwrap_or(u64::MAX)),
         error: None,
     };
-    let committed = history
-        .blocking()
-        .commit(&spec.id, page.as_ref(), spec.window(), &record, now);
+    let committed = history.blocking().commit(&plan, Some(print), &record);
     committed.map_err(|e| fail(FeedErrorKind::NotRecorded(e)))?;
-    let files = files
-        .into_iter()
-        .map(|(path, _)| path)
-        .zip(outcomes)
-        .collect();
     Ok(FeedReport {
         feed: spec.id.clone(),
-        page_read: read.is_some(),
-        items: items.len(),
-        new_items: merge.new_items,
-        warnings: read.map(|r| r.items.warnings).unwrap_or_default(),
-        files,
+        page: page_outcome,
+        items: plan.items().len(),
+        new_items: plan.merge().new_items,
+        warnings: read.unwrap_or_default(),
+        files: paths.into_iter().zip(outcomes).collect(),
+        outline: Some(Outline::of(plan.items())),
         cut_short: None,
     })
 }
 
-/// `spec`'s feed of `items` (newest first) in each of its formats: each file's path in the
-/// output folder and its bytes.
-pub fn render_feed(
+/// Feeds of at least this many items render their formats at once, each on a thread.
+const RENDERED_ON_THREADS: usize = 500;
+
+/// Renders `spec`'s feed of `items` (newest first) in each of its formats and stages each file
+/// (see [`Staged`]), dropping its bytes once staged; a large feed's formats at once.
+fn render_and_stage(
     spec: &FeedSpec,
     output: &OutputSettings,
     items: &[FeedItem],
     now: DateTime<Utc>,
-) -> Result<Vec<(PathBuf, Vec<u8>)>, FeedError> {
+) -> Result<Vec<Staged>, FeedError> {
     let meta = FeedMeta::of(spec, output, items, now);
-    spec.formats
-        .iter()
-        .map(|&format| {
-            let bytes =
-                render(format, &meta, items).map_err(|e| FeedError::new(&spec.id, None, e))?;
-            Ok((output.dir.join(spec.file_name(format)), bytes))
-        })
-        .collect()
+    let one = |format: Format| -> Result<Staged, FeedError> {
+        let path = output.dir.join(spec.file_name(format));
+        let staged = Staged::streamed(&path, |out| render_to(format, &meta, items, out).map(drop));
+        let fail = |kind: FeedErrorKind| FeedError::new(&spec.id, None, kind);
+        staged
+            .map_err(|e| fail(e.into()))?
+            .map_err(|e| fail(e.into()))
+    };
+    if items.len() < RENDERED_ON_THREADS {
+        return spec.formats.iter().map(|&format| one(format)).collect();
+    }
+    let one = &one;
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = spec
+            .formats
+            .iter()
+            .map(|&format| scope.spawn(move || one(format)))
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// Keeps a failed refresh in the run log (best effort: a log that cannot be written is

@@ -1,6 +1,8 @@
 //! A run: every feed refreshed concurrently under the state file's lock, then the discovery
 //! files, then the WebSub hub told what changed.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SubsecRound as _, Utc};
 use futures::StreamExt as _;
 use url::Url;
@@ -10,7 +12,7 @@ use super::{Deadline, FeedResult};
 use crate::error::{Budget, Error, FeedError, FeedErrorKind, Result, chain};
 use crate::fetch::Fetcher;
 use crate::output::{WriteOutcome, publish, remove_stale_temps};
-use crate::site::{self, FeedEntry};
+use crate::site::{self, FeedEntry, Outline};
 use crate::spec::{Config, FeedSpec, Format};
 use crate::store::{History, StateLock, Store};
 
@@ -140,8 +142,14 @@ pub async fn run_until(
         tracing::warn!("cannot keep the hosts' Retry-After pauses: {}", chain(&err));
     }
     let discovery_config = config.clone();
+    let mut outlines: HashMap<String, Outline> = HashMap::new();
+    for report in results.iter().filter_map(|r| r.result.as_ref().ok()) {
+        if let Some(outline) = &report.outline {
+            outlines.insert(report.feed.clone(), outline.clone());
+        }
+    }
     let site_error = match history
-        .call(move |store| write_discovery(&discovery_config, store, now))
+        .call(move |store| write_discovery(&discovery_config, store, &outlines, now))
         .await
     {
         Ok(Ok(())) => None,
@@ -178,38 +186,49 @@ fn remove_switched_off(config: &Config) {
     }
 }
 
-/// Writes `index.html` and `feeds.opml` for every configured feed, from the history (only
-/// when their bytes change).
-fn write_discovery(config: &Config, store: &mut Store, now: DateTime<Utc>) -> Result<()> {
-    let mut items = Vec::with_capacity(config.feeds.len());
+/// Writes `index.html` and `feeds.opml` for every configured feed (only when their bytes
+/// change). `rendered` holds what the feeds whose files this run rendered now publish; when
+/// there are none, the configuration is as when the files were last written and both are in
+/// place, they are left alone without a look; otherwise the other feeds' outlines are read
+/// from the history.
+fn write_discovery(
+    config: &Config,
+    store: &mut Store,
+    rendered: &HashMap<String, Outline>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let index = config.output.dir.join(site::INDEX);
+    let opml = config.output.dir.join(site::OPML);
+    let settings = format!("{:?}\u{1e}{:?}", config.output, config.feeds);
+    let print = crate::digest::hex16(&[
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        &[0],
+        settings.as_bytes(),
+    ]);
+    let in_place = index.is_file() && opml.is_file();
+    if rendered.is_empty() && in_place && store.site_print()?.as_deref() == Some(print.as_str()) {
+        return Ok(());
+    }
+    let mut outlines = Vec::with_capacity(config.feeds.len());
     for spec in &config.feeds {
-        items.push(store.feed_items(&spec.id, spec.window(), now)?);
+        let outline = match rendered.get(&spec.id) {
+            Some(outline) => outline.clone(),
+            None => Outline::of(&store.published_outline(&spec.id, spec.window(), now)?),
+        };
+        outlines.push(outline);
     }
     let entries: Vec<FeedEntry<'_>> = config
         .feeds
         .iter()
-        .zip(&items)
-        .map(|(spec, items)| FeedEntry {
-            spec,
-            items,
-            updated: items
-                .iter()
-                .flat_map(|i| [i.date, i.updated])
-                .flatten()
-                .max(),
-        })
+        .zip(&outlines)
+        .map(|(spec, outline)| FeedEntry { spec, outline })
         .collect();
     let files = [
-        (
-            config.output.dir.join(site::INDEX),
-            site::index_html(&config.output, &entries),
-        ),
-        (
-            config.output.dir.join(site::OPML),
-            site::opml(&config.output, &entries),
-        ),
+        (index, site::index_html(&config.output, &entries)),
+        (opml, site::opml(&config.output, &entries)),
     ];
     publish(&files)?;
+    store.keep_site_print(&print)?;
     Ok(())
 }
 

@@ -19,8 +19,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, param
 
 pub use history::History;
 pub use lock::StateLock;
-pub use merge::{Merge, PageRead};
-use merge::{merge_if_read, newest, prune};
+pub use merge::{Merge, PageRead, Plan};
 use runs::insert_run;
 pub use runs::{FeedStatus, GoodRun, Outcome, RunRecord};
 use schema::MIGRATIONS;
@@ -81,6 +80,40 @@ pub enum StoreError {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+}
+
+/// What a feed last published: enough to tell, without parsing, rendering or reading a file
+/// back, that a run would publish the same again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    /// The digest of the listing page's bytes as last read.
+    pub page_digest: Option<String>,
+    /// The print of what the files were rendered from (the feed's and the output's settings
+    /// and pressfeed's version).
+    pub print: String,
+    /// When they were rendered (RFC 3339).
+    pub at: String,
+    /// How many items they hold.
+    pub items: i64,
+    /// The oldest time an item that left the page was last seen, among those the window
+    /// holds: the window changes once it is more than `keep_days` ago.
+    pub window_floor: Option<String>,
+}
+
+impl Publication {
+    /// Whether files rendered from `print` at this publication's time hold, at `now`, what a
+    /// render would give: the same settings, the clock not set back, and no item aged out of
+    /// the window (`keep_days`).
+    pub fn current(&self, print: &str, window: Window, now: DateTime<Utc>) -> bool {
+        let now_text = timestamp(now);
+        let cutoff = timestamp(now - chrono::TimeDelta::days(i64::from(window.keep_days)));
+        self.print == print
+            && self.at <= now_text
+            && self
+                .window_floor
+                .as_ref()
+                .is_none_or(|floor| cutoff <= *floor)
+    }
 }
 
 /// Timestamps are stored as RFC 3339 UTC text with whole seconds, which sorts as text.
@@ -161,10 +194,13 @@ impl Store {
 
     fn configure(&self) -> Result<(), StoreError> {
         // WAL: readers (`status`) never block the run; NORMAL sync is durable against a
-        // killed process and consistent against power loss.
+        // killed process and consistent against power loss. A 16 MiB page cache (SQLite's
+        // default is 2 MiB) holds a large feed's rows, so a commit does not spill pages to the
+        // WAL before it is done; pages are only taken as they are used.
         self.conn
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                 PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;",
             )
             .map_err(|e| self.sqlite(e))?;
         self.conn
@@ -184,19 +220,21 @@ impl Store {
             return Err(self.too_new(version));
         }
         let done = usize::try_from(version).unwrap_or(0);
+        if done >= MIGRATIONS.len() {
+            return Ok(());
+        }
+        // Every step in one transaction: a new file is made in one write.
+        let sqlite = |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sqlite)?;
         for (to, step) in (1_i64..).zip(MIGRATIONS).skip(done) {
-            let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
             tx.execute_batch(step)
                 .and_then(|()| tx.execute_batch(&format!("PRAGMA user_version = {to}")))
-                .and_then(|()| tx.commit())
-                .map_err(|e| StoreError::Sqlite {
-                    path: self.path.clone(),
-                    source: e,
-                })?;
+                .map_err(sqlite)?;
         }
+        tx.commit().map_err(sqlite)?;
         Ok(())
     }
 
@@ -220,6 +258,67 @@ impl Store {
             .map_err(|e| self.sqlite(e))
     }
 
+    /// What `feed` last published, when it was published since this state file knew of it.
+    pub fn publication(&self, feed: &str) -> Result<Option<Publication>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT page_digest, published_print, published_at, published_items, window_floor
+                 FROM feeds WHERE id = ?1 AND published_print IS NOT NULL",
+            )
+            .and_then(|mut query| {
+                query
+                    .query_row([feed], |row| {
+                        Ok(Publication {
+                            page_digest: row.get(0)?,
+                            print: row.get(1)?,
+                            at: row.get(2)?,
+                            items: row.get(3)?,
+                            window_floor: row.get(4)?,
+                        })
+                    })
+                    .optional()
+            })
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// Whether items on `feed`'s page as last read still wait for their own page to be read
+    /// at `now` (never read, or a failure's pause over).
+    pub fn details_due(&self, feed: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM items WHERE feed = ?1 AND detail_done = 0
+                    AND (detail_retry_at IS NULL OR detail_retry_at <= ?2)
+                    AND last_seen >= coalesce((SELECT last_page_seen FROM feeds WHERE id = ?1), ''))",
+                params![feed, timestamp(now)],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// The discovery files' print as last written (see [`Store::keep_site_print`]).
+    pub fn site_print(&self) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM site WHERE key = 'discovery'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// Keeps the print of what the discovery files were last written from.
+    pub fn keep_site_print(&self, print: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO site (key, value) VALUES ('discovery', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [print],
+            )
+            .map(drop)
+            .map_err(|e| self.sqlite(e))
+    }
+
     /// What the last run that read `feed`'s page found.
     pub fn last_good_run(&self, feed: &str) -> Result<Option<GoodRun>, StoreError> {
         self.conn
@@ -239,39 +338,29 @@ impl Store {
             .map_err(|e| self.sqlite(e))
     }
 
-    /// What `feed` would publish at `now` once `page` (if it was read) is merged: the merge is
-    /// done in a transaction that is rolled back, so nothing is kept.
-    pub fn preview(
-        &mut self,
+    /// What merging `page` (if it was read) into `feed`'s history at `now` would change, and
+    /// what the feed would then publish: read, nothing written (see [`merge::plan`]). Only the
+    /// run that holds the lock plans, so the plan stays true until [`Store::commit`].
+    pub fn plan(
+        &self,
         feed: &str,
         page: Option<&PageRead<'_>>,
         window: Window,
+        future_dates: bool,
         now: DateTime<Utc>,
-    ) -> Result<(Merge, Vec<FeedItem>), StoreError> {
-        self.transaction(Finish::RollBack, |tx| {
-            let merge = merge_if_read(tx, feed, page, now)?;
-            Ok((merge, newest(tx, feed, window, now)?))
-        })
+    ) -> Result<Plan, StoreError> {
+        merge::plan(&self.conn, feed, page, window, future_dates, now).map_err(|e| self.sqlite(e))
     }
 
-    /// Merges `page` (if it was read) into the history and logs `run`, in one transaction.
-    ///
-    /// New items are first seen now; an item without a date of its own is dated by when it was
-    /// first seen; a known item whose title or summary changed keeps its id and is marked
-    /// updated now; an item that comes back after leaving the page is not new. The page's
-    /// validators are kept with the feed's configuration `fingerprint`.
-    ///
-    /// In the same transaction, items the feed can never publish again are forgotten: those
-    /// not on the page as last read and not seen for `window`'s `keep_days`. So the history
-    /// holds at most what a page gives in `keep_days`, whatever the page does.
+    /// Writes `plan` and logs `run`, in one transaction. `published` is the print of what
+    /// the feed's files were rendered from, when they were rendered from the plan (see
+    /// [`Publication`]).
     pub fn commit(
         &mut self,
-        feed: &str,
-        page: Option<&PageRead<'_>>,
-        window: Window,
+        plan: &Plan,
+        published: Option<&str>,
         run: &RunRecord,
-        now: DateTime<Utc>,
-    ) -> Result<Merge, StoreError> {
+    ) -> Result<(), StoreError> {
         if crate::faults::fails_at("commit") {
             // The file may not grow: the commit fails as on a full disk.
             let pages: i64 = self
@@ -282,27 +371,22 @@ impl Store {
                 .pragma_update(None, "max_page_count", pages)
                 .map_err(|e| self.sqlite(e))?;
         }
-        self.transaction(Finish::Commit, |tx| {
-            let merge = merge_if_read(tx, feed, page, now)?;
-            prune(tx, feed, window, now)?;
+        self.transaction(|tx| {
+            merge::apply(tx, plan, published)?;
             insert_run(tx, run)?;
-            Ok(merge)
+            Ok(())
         })
     }
 
-    /// Runs `work` in a transaction, then commits or rolls back.
+    /// Runs `work` in a transaction, then commits it.
     fn transaction<T>(
         &mut self,
-        finish: Finish,
         work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         let run = |conn: &mut Connection| {
             let tx = conn.transaction()?;
             let value = work(&tx)?;
-            match finish {
-                Finish::Commit => tx.commit()?,
-                Finish::RollBack => tx.rollback()?,
-            }
+            tx.commit()?;
             Ok(value)
         };
         run(&mut self.conn).map_err(|source| StoreError::Sqlite {
@@ -311,20 +395,21 @@ impl Store {
         })
     }
 
-    /// The items `feed` publishes at `now` (see [`Window`]).
-    pub fn feed_items(
+    /// The items `feed` publishes at `now` (see [`Window`]), without their summaries and
+    /// contents: what the index page and OPML show of a feed.
+    pub fn published_outline(
         &self,
         feed: &str,
         window: Window,
         now: DateTime<Utc>,
     ) -> Result<Vec<FeedItem>, StoreError> {
-        newest(&self.conn, feed, window, now).map_err(|e| self.sqlite(e))
+        merge::published_outline(&self.conn, feed, window, now).map_err(|e| self.sqlite(e))
     }
 
     /// Forgets `feed`'s items and page validators (its run log stays): its next run reads the
     /// page afresh and everything on it is new. Returns how many items were forgotten.
     pub fn forget(&mut self, feed: &str) -> Result<usize, StoreError> {
-        self.transaction(Finish::Commit, |tx| {
+        self.transaction(|tx| {
             let items = tx.execute("DELETE FROM items WHERE feed = ?1", [feed])?;
             tx.execute("DELETE FROM feeds WHERE id = ?1", [feed])?;
             Ok(items)
@@ -393,7 +478,7 @@ impl Store {
         pauses: &HashMap<String, DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.transaction(Finish::Commit, |tx| {
+        self.transaction(|tx| {
             tx.execute(
                 "DELETE FROM host_pauses WHERE until <= ?1",
                 [timestamp(now)],
@@ -458,13 +543,6 @@ impl Store {
             items_on_page,
         })
     }
-}
-
-/// How a transaction ends.
-#[derive(Debug, Clone, Copy)]
-enum Finish {
-    Commit,
-    RollBack,
 }
 
 fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {

@@ -1,13 +1,16 @@
 //! The state file's schema, as an append-only list of migrations.
 
 /// The schema version this binary writes; older files are migrated forward to it.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Schema steps: entry `n` takes a file from version `n` to `n + 1`. Version 2 keeps the
 /// feed's configuration fingerprint with the page's validators; version 3 what items' own
 /// pages give (content, author, image) and whether they were read; version 4 how often an
 /// item's own page failed and when it is tried again; version 5 the hosts that asked
-/// (`Retry-After`) not to be asked again before a time.
+/// (`Retry-After`) not to be asked again before a time; version 6 what a feed last published
+/// (the digest of the page's bytes, the print of what its files were rendered from, when,
+/// how many items, and when its window next changes) and the discovery files' print, so a
+/// run over an unchanged page parses, renders and reads back nothing.
 pub(super) const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE feeds (
@@ -63,6 +66,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TABLE host_pauses (
         host TEXT PRIMARY KEY,
         until TEXT NOT NULL
+    ) WITHOUT ROWID;
+",
+    "
+    ALTER TABLE feeds ADD COLUMN page_digest TEXT;
+    ALTER TABLE feeds ADD COLUMN published_print TEXT;
+    ALTER TABLE feeds ADD COLUMN published_at TEXT;
+    ALTER TABLE feeds ADD COLUMN published_items INTEGER;
+    ALTER TABLE feeds ADD COLUMN window_floor TEXT;
+    CREATE TABLE site (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
     ) WITHOUT ROWID;
 ",
 ];

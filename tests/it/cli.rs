@@ -132,7 +132,7 @@ fn verbose_run_reports_each_feed() {
         .success();
     let text = stderr(&out);
     assert!(
-        text.starts_with("pressfeed: info: feed \"ilo-china\": 20 items (0 new); "),
+        text.starts_with("pressfeed: info: feed \"ilo-china\": 20 items (page unchanged); "),
         "{text}"
     );
     assert!(text.contains("ilo-china.rss unchanged"), "{text}");

@@ -134,7 +134,7 @@ fn written_feeds_parse_back_with_the_same_values() {
     let report = results.feeds.pop().unwrap().result.unwrap();
     assert_eq!(report.items, 20);
     assert_eq!(report.new_items, 20);
-    assert!(report.page_read);
+    assert_eq!(report.page, pressfeed::PageOutcome::Read);
 
     let channel = parse_rss(&out.join("ilo-china.rss"));
     assert_eq!(

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use pressfeed::{Config, FeedReport, StateLock, WriteOutcome};
+use pressfeed::{Config, FeedReport, PageOutcome, StateLock, WriteOutcome};
 use rusqlite::Connection;
 
 use pressfeed_testkit::server::{Reply, TestServer};
@@ -371,7 +371,7 @@ fn a_state_file_from_a_newer_pressfeed_is_refused() {
     assert_eq!(
         text,
         format!(
-            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (5); run a newer pressfeed, or set `[output] state` to another file\n",
+            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (6); run a newer pressfeed, or set `[output] state` to another file\n",
             site.state().display()
         )
     );
@@ -1050,4 +1050,108 @@ fn item_pages_are_read_once_and_their_full_text_published() {
     assert!(feed.entries[0].content.is_some());
     site.run().success();
     assert_eq!(counts(), [1, 1, 2], "no item page is read twice once read");
+}
+
+/// Issue 15: a page that comes with the same bytes as last time, under the same settings, is
+/// not parsed, and its files are neither rendered nor read back (a hand-edited file stays as
+/// it is); a missing file, a changed setting or an item ageing out of the window brings the
+/// render back, and the index page is rewritten only when what it shows changes.
+#[test]
+fn an_unchanged_page_is_not_parsed_rendered_or_read_back() {
+    let mut s = Scenario::new(true, "keep_days = 2");
+    s.show(&[
+        ("A", "/a", Some("3 Jan 2026")),
+        ("B", "/b", Some("2 Jan 2026")),
+    ]);
+    assert_eq!(s.run(at(5, 0)).page, PageOutcome::Read);
+    let public = s.dir.path().join("public");
+    let (atom, rss, index) = (
+        public.join("demo.atom"),
+        public.join("demo.rss"),
+        public.join("index.html"),
+    );
+    let mut edited = std::fs::read(&atom).unwrap();
+    edited.extend_from_slice(b"<!-- edited by hand -->\n");
+    std::fs::write(&atom, &edited).unwrap();
+    let index_written = std::fs::metadata(&index).unwrap().modified().unwrap();
+
+    let unchanged = s.run(at(5, 1));
+    assert_eq!(unchanged.page, PageOutcome::Unchanged);
+    assert_eq!((unchanged.items, unchanged.new_items), (2, 0));
+    assert!(
+        unchanged
+            .files
+            .iter()
+            .all(|(_, outcome)| *outcome == WriteOutcome::Unchanged),
+        "{:?}",
+        unchanged.files
+    );
+    assert_eq!(std::fs::read(&atom).unwrap(), edited, "not read back");
+    assert_eq!(
+        std::fs::metadata(&index).unwrap().modified().unwrap(),
+        index_written
+    );
+    let outcome: String = Connection::open(s.dir.path().join("pressfeed-state.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT outcome FROM runs ORDER BY id DESC LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(outcome, "not_modified");
+
+    // A missing file: the feed is rendered again from the history (the page stays unparsed).
+    std::fs::remove_file(&rss).unwrap();
+    let restored = s.run(at(5, 2));
+    assert_eq!(restored.page, PageOutcome::Unchanged);
+    assert_eq!(parse_rss(&rss).items.len(), 2);
+    assert_eq!(
+        s.atom().entries.len(),
+        2,
+        "the edited file is rendered again"
+    );
+    assert_ne!(std::fs::read(&atom).unwrap(), edited);
+
+    // B leaves the page; two days (keep_days) after it was last seen it leaves the feed,
+    // although the page has not changed since.
+    s.show(&[("A", "/a", Some("3 Jan 2026"))]);
+    assert_eq!(s.run(at(5, 3)).page, PageOutcome::Read);
+    let titles = |s: &Scenario| -> Vec<String> { s.entries().into_iter().map(|e| e.0).collect() };
+    assert_eq!(titles(&s), ["A", "B"]);
+    assert_eq!(s.run(at(6, 0)).page, PageOutcome::Unchanged);
+    assert_eq!(titles(&s), ["A", "B"]);
+    let aged = s.run(at(7, 3));
+    assert_eq!(aged.page, PageOutcome::Unchanged);
+    assert_eq!(titles(&s), ["A"]);
+    assert_eq!(aged.items, 1);
+
+    // A changed setting reads the page again and renders it; the index page follows.
+    s.config.feeds[0].title = "Demo, renamed".to_string();
+    assert_eq!(s.run(at(7, 4)).page, PageOutcome::Read);
+    assert_eq!(s.atom().title.to_string(), "Demo, renamed");
+    let index_text = std::fs::read_to_string(&index).unwrap();
+    assert!(
+        index_text.contains("<h2>Demo, renamed</h2>"),
+        "{index_text}"
+    );
+}
+
+/// Issue 15: a feed whose dates lie ahead (`future_dates`) keeps them when it is rendered from
+/// the history alone (they are the page's word, not times a fast clock wrote).
+#[test]
+fn future_dates_survive_a_render_from_the_history() {
+    let s = Scenario::new(true, "future_dates = true");
+    s.show(&[("Event", "/e", Some("1 Mar 2026"))]);
+    s.run(at(5, 0));
+    std::fs::remove_file(s.dir.path().join("public/demo.atom")).unwrap();
+    assert_eq!(s.run(at(5, 1)).page, PageOutcome::Unchanged);
+    assert_eq!(
+        s.entries(),
+        [(
+            "Event".to_string(),
+            "2026-03-01T00:00:00+00:00".to_string(),
+            "2026-03-01T00:00:00+00:00".to_string()
+        )]
+    );
 }
