@@ -640,20 +640,26 @@ async fn read_response(
 }
 
 /// Reads a local page (decoded later as a served page would be: BOM, override, `<meta>`),
-/// never more than the cap, whatever the file is.
+/// never more than the cap, whatever the file is: in one go on a blocking thread, into a
+/// buffer sized by the file's length.
 async fn load_file(path: &Path, url: &Url, settings: &FetchSettings) -> Result<Body, FetchError> {
-    use tokio::io::AsyncReadExt as _;
     let read_error = |source| FetchError::Read {
         path: path.to_path_buf(),
         source,
     };
     let limit = settings.max_body_bytes;
-    let file = tokio::fs::File::open(path).await.map_err(read_error)?;
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(read_error)?;
+    let owned = path.to_path_buf();
+    let read = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+        use std::io::Read as _;
+        let file = std::fs::File::open(&owned)?;
+        let size = file.metadata().map_or(0, |meta| meta.len()).min(limit);
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+        file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    })
+    .await
+    .map_err(|join| read_error(std::io::Error::other(join.to_string())))?;
+    let bytes = read.map_err(read_error)?;
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
         return Err(FetchError::TooLarge {
             location: path.display().to_string(),

@@ -38,6 +38,8 @@ pub(super) struct RunContext<'a> {
     pub(super) reference: Option<DateTime<Utc>>,
     /// When the run must stop fetching.
     pub(super) deadline: Deadline,
+    /// The log entries of feeds found unchanged, written together at the end of the run.
+    pub(super) unchanged: std::sync::Mutex<Vec<RunRecord>>,
 }
 
 /// Refreshes one feed. A panic in it (a bug) fails this feed only; one while reading an older
@@ -134,8 +136,7 @@ async fn try_refresh(
             .filter(|_| files_in_place(spec, run.output))
     {
         // Nothing to parse, render or read back: the files hold what a render would give.
-        let report = unchanged(spec, run, publication, page, started).await?;
-        return Ok(report);
+        return Ok(unchanged(spec, run, publication, page, started));
     }
     let (spec_owned, output, history) = (spec.clone(), run.output.clone(), run.history.clone());
     let facts = Facts {
@@ -171,14 +172,15 @@ fn files_in_place(spec: &FeedSpec, output: &OutputSettings) -> bool {
         .all(|&format| output.dir.join(spec.file_name(format)).is_file())
 }
 
-/// Logs the refresh of a feed whose page and files are as last published, and reports it.
-async fn unchanged(
+/// Reports the refresh of a feed whose page and files are as last published, and keeps its
+/// log entry for the end of the run.
+fn unchanged(
     spec: &FeedSpec,
     run: &RunContext<'_>,
     publication: &Publication,
     page: PageOutcome,
     started: DateTime<Utc>,
-) -> Result<FeedReport, FeedError> {
+) -> FeedReport {
     let record = RunRecord {
         feed: spec.id.clone(),
         started,
@@ -189,11 +191,12 @@ async fn unchanged(
         dates_parsed: None,
         error: None,
     };
-    let logged = run.history.call(move |store| store.log_run(&record)).await;
-    logged
-        .map_err(|_| FeedError::panicked(&spec.id))?
-        .map_err(|e| FeedError::new(&spec.id, None, FeedErrorKind::NotRecorded(e)))?;
-    Ok(FeedReport {
+    // Logged with the others at the end of the run: one write for a thousand unchanged feeds.
+    run.unchanged
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(record);
+    FeedReport {
         feed: spec.id.clone(),
         page,
         items: usize::try_from(publication.items).unwrap_or(0),
@@ -209,7 +212,7 @@ async fn unchanged(
             .collect(),
         outline: None,
         cut_short: None,
-    })
+    }
 }
 
 /// What a refresh's end needs to know besides the page: the feed's configuration fingerprint

@@ -100,6 +100,7 @@ pub async fn run_until(
             at: tokio::time::Instant::now() + config.run.run_timeout,
             budget: Budget::Run(config.run.run_timeout),
         },
+        unchanged: std::sync::Mutex::new(Vec::new()),
     };
     let now = now.trunc_subsecs(0);
     let started = |_: &&&FeedSpec| {
@@ -140,6 +141,14 @@ pub async fn run_until(
         .await;
     if let Ok(Err(err)) = kept {
         tracing::warn!("cannot keep the hosts' Retry-After pauses: {}", chain(&err));
+    }
+    let unchanged =
+        std::mem::take(&mut *context.unchanged.lock().unwrap_or_else(|e| e.into_inner()));
+    if !unchanged.is_empty() {
+        let logged = history.call(move |store| store.log_runs(&unchanged)).await;
+        if let Ok(Err(err)) = logged {
+            tracing::warn!("cannot log the unchanged feeds' runs: {}", chain(&err));
+        }
     }
     let discovery_config = config.clone();
     let mut outlines: HashMap<String, Outline> = HashMap::new();

@@ -32,7 +32,7 @@ pub struct PageRead<'a> {
     pub validators: &'a Validators,
     /// The feed's configuration, as [`crate::spec::FeedSpec::fingerprint`] gives it.
     pub fingerprint: &'a str,
-    /// The digest of the page's bytes (see [`crate::digest::page_digest`]).
+    /// The digest of the page's bytes (XXH3-128 of its address, charset and bytes).
     pub page_digest: &'a str,
     /// Whether summaries come from items' own pages, so one the listing lacks is kept.
     pub keep_summaries: bool,
@@ -96,6 +96,24 @@ impl ItemRow {
         })
     }
 
+    /// Whether `self` says what `known` says but for the sighting (`last_seen`, `position`).
+    fn only_seen_again(&self, known: &ItemRow) -> bool {
+        fn content(row: &ItemRow) -> impl PartialEq + '_ {
+            (
+                (&row.id, &row.title, &row.link, &row.summary, &row.date),
+                (
+                    row.date_unix,
+                    row.dated_by_page,
+                    &row.first_seen,
+                    &row.updated,
+                ),
+                (&row.hash, &row.content, &row.author, &row.image),
+                (row.detail_done, row.detail_failures, &row.detail_retry_at),
+            )
+        }
+        content(self) == content(known)
+    }
+
     /// The item as a feed publishes it.
     fn feed_item(&self) -> FeedItem {
         FeedItem {
@@ -130,7 +148,8 @@ struct PageRecord {
 }
 
 /// What a refresh will change in a feed's history, worked out without writing anything
-/// ([`plan`]), and what the feed publishes once it is written. [`apply`] writes it.
+/// ([`super::Store::plan`]), and what the feed publishes once it is written
+/// ([`super::Store::commit`] writes it).
 #[derive(Debug)]
 pub struct Plan {
     feed: String,
@@ -333,7 +352,8 @@ pub(super) fn plan(
         .flatten();
     let mut query =
         conn.prepare_cached(&format!("SELECT {ITEM_COLUMNS} FROM items WHERE feed = ?1"))?;
-    let mut rows: HashMap<String, ItemRow> = HashMap::new();
+    let mut rows: HashMap<String, ItemRow> =
+        HashMap::with_capacity(page.map_or(0, |page| page.items.len()));
     let mut healed = Vec::new();
     for row in query.query_map([feed], ItemRow::read)? {
         let mut row = row?;
@@ -355,15 +375,7 @@ pub(super) fn plan(
                 let known = rows.get(id.as_str());
                 let row = merged_row(item, id, known, page, now, &now_text, &mut merge);
                 let change = match known {
-                    Some(known)
-                        if ItemRow {
-                            last_seen: known.last_seen.clone(),
-                            position: known.position,
-                            ..row.clone()
-                        } == *known =>
-                    {
-                        Change::Sighting
-                    }
+                    Some(known) if row.only_seen_again(known) => Change::Sighting,
                     _ => Change::Row,
                 };
                 let change = match changes.get(id.as_str()) {

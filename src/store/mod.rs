@@ -203,6 +203,14 @@ impl Store {
                  PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;",
             )
             .map_err(|e| self.sqlite(e))?;
+        // The WAL is checkpointed as it grows (every 1,000 pages), not also when the run
+        // closes the file: a run that logged one line need not write the database file.
+        self.conn
+            .set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            )
+            .map_err(|e| self.sqlite(e))?;
         self.conn
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| self.sqlite(e))
@@ -339,7 +347,7 @@ impl Store {
     }
 
     /// What merging `page` (if it was read) into `feed`'s history at `now` would change, and
-    /// what the feed would then publish: read, nothing written (see [`merge::plan`]). Only the
+    /// what the feed would then publish: read, nothing written (see [`Plan`]). Only the
     /// run that holds the lock plans, so the plan stays true until [`Store::commit`].
     pub fn plan(
         &self,
@@ -492,6 +500,11 @@ impl Store {
             }
             Ok(())
         })
+    }
+
+    /// Appends `runs` to the log in one transaction (see [`Store::log_run`]).
+    pub fn log_runs(&mut self, runs: &[RunRecord]) -> Result<(), StoreError> {
+        self.transaction(|tx| runs.iter().try_for_each(|run| insert_run(tx, run)))
     }
 
     /// Appends a run to the log, keeping the newest runs of each feed.
