@@ -49,19 +49,26 @@ pub fn read_page(
     now: DateTime<Utc>,
 ) -> Result<ListingRead, FeedError> {
     let text = decode(spec, &body);
+    // What is no longer needed goes before the next step takes memory: the bytes once decoded,
+    // the text once parsed.
+    let Body {
+        url, validators, ..
+    } = body;
     let page =
-        ListingPage::parse(&text, &body.url, spec).map_err(|e| FeedError::extract(&spec.id, e))?;
+        ListingPage::parse(&text, &url, spec).map_err(|e| FeedError::extract(&spec.id, e))?;
+    drop(text);
     let items = read_items(&page, spec, now);
+    let next = linked_next_page(spec, &page, &url);
+    drop(page);
     let check = |result: Result<(), CheckError>| result.map_err(|e| FeedError::check(&spec.id, e));
     check(check_usable(spec, &items))?;
     // The history's judgement first: it can say more ("where 20 did last time").
     check(check_against_history(spec, &items, last))?;
     check(check_dates(spec, &items))?;
-    let next = linked_next_page(spec, &page, &body.url);
     Ok(ListingRead {
         items,
-        validators: body.validators,
-        url: body.url,
+        validators,
+        url,
         next,
     })
 }

@@ -315,11 +315,13 @@ fn publish_and_commit(
     })
 }
 
-/// Feeds of at least this many items render their formats at once, each on a thread.
+/// Feeds of at least this many items render on two threads.
 const RENDERED_ON_THREADS: usize = 500;
 
 /// Renders `spec`'s feed of `items` (newest first) in each of its formats and stages each file
-/// (see [`Staged`]), dropping its bytes once staged; a large feed's formats at once.
+/// (see [`Staged`]), dropping its bytes once staged. A large feed's first format is rendered
+/// on this thread while a second thread renders the others: two at a time, as many as most
+/// servers have cores, and only one more allocator arena to fill.
 fn render_and_stage(
     spec: &FeedSpec,
     output: &OutputSettings,
@@ -335,24 +337,22 @@ fn render_and_stage(
             .map_err(|e| fail(e.into()))?
             .map_err(|e| fail(e.into()))
     };
-    if items.len() < RENDERED_ON_THREADS {
-        return spec.formats.iter().map(|&format| one(format)).collect();
+    let in_turn = |formats: &[Format]| formats.iter().map(|&format| one(format)).collect();
+    let Some((&first, others)) = spec.formats.split_first() else {
+        return Ok(Vec::new());
+    };
+    if items.len() < RENDERED_ON_THREADS || others.is_empty() {
+        return in_turn(&spec.formats);
     }
-    let one = &one;
     std::thread::scope(|scope| {
-        let threads: Vec<_> = spec
-            .formats
-            .iter()
-            .map(|&format| scope.spawn(move || one(format)))
-            .collect();
-        threads
-            .into_iter()
-            .map(|thread| {
-                thread
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        let helper = scope.spawn(|| in_turn(others));
+        let first = one(first);
+        let others: Result<Vec<Staged>, FeedError> = helper
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let mut staged = vec![first?];
+        staged.extend(others?);
+        Ok(staged)
     })
 }
 

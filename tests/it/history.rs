@@ -1155,3 +1155,91 @@ fn future_dates_survive_a_render_from_the_history() {
         )]
     );
 }
+
+/// Issue 15: a feed of 500 items or more renders its first format on the refresh's thread and
+/// the others on a second one; the files are the same as one thread would write, in order.
+#[test]
+fn a_large_feed_renders_on_two_threads_into_whole_files() {
+    let s = Scenario::new(true, "max_items = 600");
+    let names: Vec<(String, String, String)> = (0..600)
+        .map(|n| {
+            let day = 1 + n % 28;
+            (
+                format!("Item {n}"),
+                format!("/i/{n}"),
+                format!("{day} {} 2025", if n < 300 { "Feb" } else { "Jan" }),
+            )
+        })
+        .collect();
+    let entries: Vec<Entry<'_>> = names
+        .iter()
+        .map(|(title, link, date)| (title.as_str(), link.as_str(), Some(date.as_str())))
+        .collect();
+    s.show(&entries);
+    let report = s.run(at(5, 0));
+    assert_eq!(report.items, 600);
+    assert_eq!(
+        report
+            .files
+            .iter()
+            .map(|(path, outcome)| (
+                path.file_name().unwrap().to_str().unwrap().to_string(),
+                *outcome
+            ))
+            .collect::<Vec<_>>(),
+        [
+            ("demo.rss".to_string(), WriteOutcome::Written),
+            ("demo.atom".to_string(), WriteOutcome::Written),
+            ("demo.json".to_string(), WriteOutcome::Written),
+        ]
+    );
+    let public = s.dir.path().join("public");
+    let rss: Vec<String> = parse_rss(&public.join("demo.rss"))
+        .items
+        .iter()
+        .map(|item| item.title.clone().unwrap())
+        .collect();
+    let atom: Vec<String> = s
+        .atom()
+        .entries
+        .iter()
+        .map(|e| e.title.to_string())
+        .collect();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(public.join("demo.json")).unwrap()).unwrap();
+    let json: Vec<String> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(rss.len(), 600);
+    assert_eq!(atom, rss);
+    assert_eq!(json, rss);
+    // Newest first: 28 February 2025 is items 27, 55, … (page order among equal dates).
+    assert_eq!(rss[..2], ["Item 27", "Item 55"]);
+    // One file gone: all three are rendered again, the two whose bytes are the same (told by
+    // length and digest) are left as they are, without a temporary file.
+    std::fs::remove_file(public.join("demo.json")).unwrap();
+    let again = s.run(at(5, 1));
+    let outcomes: Vec<WriteOutcome> = again.files.iter().map(|(_, o)| *o).collect();
+    assert_eq!(
+        outcomes,
+        [
+            WriteOutcome::Unchanged,
+            WriteOutcome::Unchanged,
+            WriteOutcome::Written
+        ]
+    );
+    let temps = std::fs::read_dir(&public)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp")
+        })
+        .count();
+    assert_eq!(temps, 0);
+}
