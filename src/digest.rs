@@ -30,6 +30,17 @@ pub fn content_hash(title: &str, summary: Option<&str>) -> String {
     hex16(&[title.as_bytes(), &[0], summary.unwrap_or("").as_bytes()])
 }
 
+/// The print of `settings` (their `Debug` forms, which show every value) under this
+/// pressfeed's version: files made from the same history under the same print are the same.
+pub(crate) fn settings_print(settings: &[&dyn std::fmt::Debug]) -> String {
+    let text = settings
+        .iter()
+        .map(|setting| format!("{setting:?}"))
+        .collect::<Vec<_>>()
+        .join("\u{1e}");
+    hex16(&[env!("CARGO_PKG_VERSION").as_bytes(), &[0], text.as_bytes()])
+}
+
 /// The digest of a listing page as read: its address (relative links depend on it), the
 /// HTTP charset and the bytes; an unchanged digest means an unchanged page. XXH3-128, which
 /// is not made to stand up to an attacker: none is needed, as whoever can make two pages

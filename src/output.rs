@@ -49,19 +49,11 @@ pub struct Staged {
 
 impl Staged {
     /// Stages `bytes` for `path` (the first half of [`publish`], which can run for several
-    /// files at once).
+    /// files at once): [`Staged::streamed`], given the bytes whole.
     pub fn new(path: &Path, bytes: &[u8]) -> Result<Staged, OutputError> {
-        let temp = if std::fs::read(path).is_ok_and(|old| old == bytes) {
-            None
-        } else {
-            Some(stage(path, bytes).map_err(|source| OutputError {
-                path: path.to_path_buf(),
-                source,
-            })?)
-        };
-        Ok(Staged {
+        Staged::streamed(path, |out| out.write_all(bytes))?.map_err(|source| OutputError {
             path: path.to_path_buf(),
-            temp,
+            source,
         })
     }
 
@@ -179,14 +171,6 @@ pub fn remove_stale_temps(dir: &Path, names: &[String]) -> usize {
         }
     }
     removed
-}
-
-/// A synced temporary file beside `path` holding `bytes`, readable by all.
-fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
-    let mut temp = temp_beside(path)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    Ok(temp)
 }
 
 /// A writer that digests what goes through it.

@@ -13,7 +13,7 @@ use futures::FutureExt as _;
 use super::read::{ListingRead, add_older_pages, read_item_pages, read_listing};
 use super::{Deadline, FeedReport, PageOutcome};
 use crate::checks::CheckError;
-use crate::digest::page_digest;
+use crate::digest::{page_digest, settings_print};
 use crate::error::{FeedError, FeedErrorKind};
 use crate::faults::pause_point;
 use crate::fetch::{Fetched, Fetcher, Request};
@@ -67,7 +67,8 @@ async fn try_refresh(
     now: DateTime<Utc>,
 ) -> Result<FeedReport, FeedError> {
     let fingerprint = spec.fingerprint();
-    let print = publish_print(spec, run.output);
+    // What the files are rendered from: the feed's and the output's settings.
+    let print = settings_print(&[spec, run.output]);
     let (feed, validators_print) = (spec.id.clone(), fingerprint.clone());
     let reads_details = spec.detail.is_some();
     let known = run
@@ -153,18 +154,6 @@ async fn try_refresh(
     Ok(report)
 }
 
-/// The print of what `spec`'s files are rendered from: the feed's and the output's settings
-/// and pressfeed's version. Files published under the same print from the same history hold
-/// the same bytes.
-fn publish_print(spec: &FeedSpec, output: &OutputSettings) -> String {
-    let settings = format!("{spec:?}\u{1e}{output:?}");
-    crate::digest::hex16(&[
-        env!("CARGO_PKG_VERSION").as_bytes(),
-        &[0],
-        settings.as_bytes(),
-    ])
-}
-
 /// Whether every file `spec`'s feed publishes is in the output folder.
 fn files_in_place(spec: &FeedSpec, output: &OutputSettings) -> bool {
     spec.formats
@@ -216,7 +205,7 @@ fn unchanged(
 }
 
 /// What a refresh's end needs to know besides the page: the feed's configuration fingerprint
-/// (kept with the page's validators), its publish print (see [`publish_print`]), and when the
+/// (kept with the page's validators), its publish print (see [`settings_print`]), and when the
 /// refresh started and the time it runs at.
 struct Facts {
     fingerprint: String,

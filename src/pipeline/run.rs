@@ -208,12 +208,7 @@ fn write_discovery(
 ) -> Result<()> {
     let index = config.output.dir.join(site::INDEX);
     let opml = config.output.dir.join(site::OPML);
-    let settings = format!("{:?}\u{1e}{:?}", config.output, config.feeds);
-    let print = crate::digest::hex16(&[
-        env!("CARGO_PKG_VERSION").as_bytes(),
-        &[0],
-        settings.as_bytes(),
-    ]);
+    let print = crate::digest::settings_print(&[&config.output, &config.feeds]);
     let in_place = index.is_file() && opml.is_file();
     if rendered.is_empty() && in_place && store.site_print()?.as_deref() == Some(print.as_str()) {
         return Ok(());
