@@ -31,6 +31,7 @@ mod error;
 mod extract;
 mod faults;
 mod fetch;
+mod hook;
 mod item;
 mod notify;
 mod output;
@@ -48,7 +49,10 @@ pub use config::defaults::{
     DEFAULT_KEEP_DAYS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ITEMS, DEFAULT_MIN_ITEM_SHARE,
     DEFAULT_USER_AGENT,
 };
-pub use config::{ConfigError, Location, Problem};
+pub use config::{
+    ConfigError, ConfigSource, DefaultPlaces, Environment, FoundConfig, Location, NoConfig,
+    Problem, parse_duration,
+};
 pub use dates::{
     DateError, DateFormat, PLAUSIBLE_YEARS, PageDate, Unparsed, matches_format, parse_date_as_of,
     parse_date_at, parse_relative,
@@ -79,8 +83,8 @@ pub use serve::{DEFAULT_BIND, ServeOptions, router, serve};
 pub use site::{FeedEntry, INDEX, OPML, index_html, opml};
 pub use spec::{
     AllowList, Config, DetailSelectors, FeedSpec, FetchSettings, Field, FieldSelector, Format,
-    NextPage, OutputSettings, Pagination, RunSettings, Scope, Selectors, Source, SummaryFormat,
-    Window,
+    Hook, NextPage, Origin, OutputSettings, Pagination, RunSettings, Scope, Selectors, Source,
+    SummaryFormat, Window,
 };
 pub use store::{
     FeedStatus, GoodRun, History, Merge, Outcome, PageRead, Plan, Publication, RunRecord,

@@ -12,10 +12,9 @@ use crate::item::FeedItem;
 use crate::spec::{FeedSpec, Format, OutputSettings, SummaryFormat};
 use crate::text::{clean_text, escape_html, strip_forbidden_chars};
 
-/// The name and address pressfeed writes into feeds' `generator`.
+/// The name pressfeed writes into feeds' `generator` (with its version, and no address: the
+/// project has no home page of its own yet).
 pub(crate) const GENERATOR: &str = "pressfeed";
-/// pressfeed's home page, for `generator` and the `User-Agent`.
-pub(crate) const HOME_PAGE: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// What a feed says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,7 +230,7 @@ fn atom<W: Write>(meta: &FeedMeta, items: &[FeedItem], out: W) -> Result<W, Rend
         }],
         generator: Some(atom::Generator {
             value: GENERATOR.to_string(),
-            uri: Some(HOME_PAGE.to_string()),
+            uri: None,
             version: Some(env!("CARGO_PKG_VERSION").to_string()),
         }),
         lang: meta.language.clone(),

@@ -199,9 +199,9 @@ pub fn index_html(output: &OutputSettings, feeds: &[FeedEntry<'_>]) -> Vec<u8> {
     html.push_str("</main>\n");
     let _ = writeln!(
         html,
-        "<footer><p><a href=\"{OPML}\">All feeds as OPML</a> · made by \
-         <a href=\"{}\">pressfeed</a></p></footer>\n</body>\n</html>",
-        env!("CARGO_PKG_REPOSITORY")
+        "<footer><p><a href=\"{OPML}\">All feeds as OPML</a> · made by pressfeed {}</p>\
+         </footer>\n</body>\n</html>",
+        env!("CARGO_PKG_VERSION")
     );
     html.into_bytes()
 }

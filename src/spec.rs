@@ -27,6 +27,21 @@ pub struct Config {
     pub fetch: FetchSettings,
     /// The feeds, in file order.
     pub feeds: Vec<FeedSpec>,
+    /// How the file was found and where its unset paths went (for `pressfeed paths`).
+    pub origin: Origin,
+}
+
+/// How a configuration was found, and which of its paths it set itself.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// Why this file was read; `None` for text parsed directly.
+    pub source: Option<ConfigSource>,
+    /// Where the output folder and state file go when the file does not set them.
+    pub places: DefaultPlaces,
+    /// Whether `[output] dir` is set.
+    pub output_set: bool,
+    /// Whether `[output] state` is set.
+    pub state_set: bool,
 }
 
 impl Config {
@@ -34,6 +49,50 @@ impl Config {
     pub fn feed(&self, id: &str) -> Option<&FeedSpec> {
         self.feeds.iter().find(|f| f.id == id)
     }
+}
+
+/// Why a config file was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// `--config`.
+    Flag,
+    /// `$PRESSFEED_CONFIG`.
+    Variable,
+    /// `./config.toml`.
+    CurrentDir,
+    /// `$XDG_CONFIG_HOME/pressfeed/config.toml`.
+    UserConfig,
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConfigSource::Flag => "given with --config",
+            ConfigSource::Variable => "given by $PRESSFEED_CONFIG",
+            ConfigSource::CurrentDir => "./config.toml, in the current folder",
+            ConfigSource::UserConfig => {
+                "the user's config ($XDG_CONFIG_HOME/pressfeed/config.toml): no --config, \
+                 $PRESSFEED_CONFIG or ./config.toml"
+            }
+        })
+    }
+}
+
+/// Where the output folder and the state file go when `[output]` does not set them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DefaultPlaces {
+    /// `public/` and `pressfeed-state.sqlite` beside the config file.
+    #[default]
+    BesideConfig,
+    /// Folders of their own.
+    Folders {
+        /// The output folder.
+        output: PathBuf,
+        /// The folder of the state file.
+        state_dir: PathBuf,
+        /// Why these folders (for `pressfeed paths`).
+        why: &'static str,
+    },
 }
 
 /// The `[output]` section.
@@ -47,6 +106,17 @@ pub struct OutputSettings {
     pub state: PathBuf,
     /// A WebSub hub told about every feed that changed, when set.
     pub websub_hub: Option<Url>,
+    /// A command run after a run that changed feed files (`[output] on_change`).
+    pub on_change: Option<Hook>,
+}
+
+/// A command run after files changed: a program and its arguments, run without a shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hook {
+    /// The program (looked up in `PATH` unless it has a `/`) and its arguments.
+    pub argv: Vec<String>,
+    /// The folder it runs in: the config file's.
+    pub dir: PathBuf,
 }
 
 impl OutputSettings {
@@ -213,6 +283,8 @@ pub struct FeedSpec {
     pub pagination: Option<Pagination>,
     /// What to read from each item's own page, if anything.
     pub detail: Option<DetailSelectors>,
+    /// A command run after a run that changed this feed's files (`on_change`).
+    pub on_change: Option<Hook>,
 }
 
 impl FeedSpec {

@@ -7,6 +7,7 @@ use pressfeed::{Config, FeedError, FeedSpec, PageItems, Preview, chain};
 
 use super::exit::{self, Outcome};
 use super::shorten;
+use super::table::{self, Column};
 
 /// Shows the items feed `id` of `config` reads, and why a run would fail, if it would.
 pub(crate) fn check(config: &Config, id: &str) -> anyhow::Result<Outcome> {
@@ -24,7 +25,7 @@ pub(crate) fn check(config: &Config, id: &str) -> anyhow::Result<Outcome> {
         Ok(preview) => preview,
         Err(err) => return Ok(exit::failed(&err, Outcome::FeedFailed)),
     };
-    let mut out = report(spec, &items, problem.as_ref());
+    let mut out = report(spec, &items, problem.as_ref(), table::terminal_width());
     if !ambiguous.is_empty() {
         out.push_str(
             "\nselectors that match more than one element in an item (the first is read):\n",
@@ -76,9 +77,52 @@ pub(crate) fn check(config: &Config, id: &str) -> anyhow::Result<Outcome> {
     })
 }
 
+/// The columns of the items table: number and date keep their width; title, link and summary
+/// give way, the widest first, on a narrow terminal.
+const ITEM_COLUMNS: [Column; 5] = [
+    Column::right("#", 3),
+    Column::left("date", 10, 11),
+    Column::left("title", 8, 50),
+    Column::left("link", 6, 44),
+    Column::left("summary", 4, 40),
+];
+
+/// The items as a table fitted to `width` columns (none: each column at its natural width).
+fn items_table(items: &PageItems, width: Option<usize>) -> String {
+    let rows: Vec<Vec<String>> = items
+        .items
+        .iter()
+        .map(|item| {
+            // `*`: worked out from the page's time (a relative date, or one without a year).
+            let date = item
+                .date
+                .map(|d| {
+                    let mark = if item.date_inferred { "*" } else { "" };
+                    format!("{}{mark}", d.format("%Y-%m-%d"))
+                })
+                .unwrap_or_else(|| "-".to_string());
+            let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+            vec![
+                item.position.to_string(),
+                date,
+                one_line(&item.title),
+                item.link.clone(),
+                one_line(item.summary.as_deref().unwrap_or("-")),
+            ]
+        })
+        .collect();
+    table::render(&ITEM_COLUMNS, &rows, width)
+}
+
 /// What `check` prints (and `suggest` previews): the items as a table, per-field counts, item
 /// problems, and why a run would fail, if it would.
-pub(crate) fn report(spec: &FeedSpec, items: &PageItems, problem: Option<&FeedError>) -> String {
+/// The table is fitted to `width` columns (none: natural widths).
+pub(crate) fn report(
+    spec: &FeedSpec,
+    items: &PageItems,
+    problem: Option<&FeedError>,
+    width: Option<usize>,
+) -> String {
     let mut out = String::new();
     let counts = items.counts;
     let _ = writeln!(
@@ -88,30 +132,7 @@ pub(crate) fn report(spec: &FeedSpec, items: &PageItems, problem: Option<&FeedEr
         items.items.len(),
         spec.source
     );
-    let _ = writeln!(
-        out,
-        "{:>3}  {:<11} {:<50}  {:<44}  summary",
-        "#", "date", "title", "link"
-    );
-    for item in &items.items {
-        // `*`: worked out from the page's time (a relative date, or one without a year).
-        let date = item
-            .date
-            .map(|d| {
-                let mark = if item.date_inferred { "*" } else { "" };
-                format!("{}{mark}", d.format("%Y-%m-%d"))
-            })
-            .unwrap_or_else(|| "-".to_string());
-        let _ = writeln!(
-            out,
-            "{:>3}  {:<11} {:<50}  {:<44}  {}",
-            item.position,
-            date,
-            shorten(&item.title, 50),
-            shorten(&item.link, 44),
-            shorten(item.summary.as_deref().unwrap_or("-"), 40)
-        );
-    }
+    out.push_str(&items_table(items, width));
     let matched = counts.matched;
     let _ = writeln!(
         out,
@@ -152,4 +173,88 @@ pub(crate) fn report(spec: &FeedSpec, items: &PageItems, problem: Option<&FeedEr
         let _ = writeln!(out, "\na run would fail: {}", chain(problem));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pressfeed::{FieldCounts, PageItem};
+
+    use super::table::width_of;
+
+    fn item(position: usize, title: &str, summary: &str) -> PageItem {
+        PageItem {
+            id: format!("https://www.ilo.org/beijing/{position}"),
+            title: title.to_string(),
+            link: format!("https://www.ilo.org/beijing/what-we-do/news/{position}.htm"),
+            summary: Some(summary.to_string()),
+            date: chrono::DateTime::parse_from_rfc3339("2024-05-06T00:00:00+08:00").ok(),
+            date_inferred: position == 2,
+            content: None,
+            author: None,
+            image: None,
+            detail_done: false,
+            detail_failed: false,
+            position,
+        }
+    }
+
+    /// The display column where `needle` starts on `line`.
+    fn column_of(line: &str, needle: &str) -> usize {
+        width_of(&line[..line.find(needle).unwrap()])
+    }
+
+    #[test]
+    fn cjk_tables_stay_aligned_at_40_and_200_columns() {
+        let items = PageItems {
+            items: vec![
+                item(
+                    1,
+                    "国际劳工组织与中国签署新的体面劳动国别计划",
+                    "北京，2024年5月6日",
+                ),
+                item(
+                    2,
+                    "ILO and China sign a new Decent Work Country Programme",
+                    "Beijing",
+                ),
+                item(
+                    3,
+                    "Mongolia: 蒙古国 youth employment",
+                    "青年就业 and skills",
+                ),
+            ],
+            warnings: Vec::new(),
+            counts: FieldCounts::default(),
+        };
+        for width in [40, 200] {
+            let table = items_table(&items, Some(width));
+            let lines: Vec<&str> = table.lines().collect();
+            assert_eq!(lines.len(), 4, "{table}");
+            for line in &lines {
+                assert!(
+                    width_of(line) <= width,
+                    "{width}: {line:?} is {} wide",
+                    width_of(line)
+                );
+            }
+            // Every row's link starts in the header's "link" column.
+            let link = column_of(lines[0], "link");
+            for line in &lines[1..] {
+                assert_eq!(column_of(line, "http"), link, "{width}:\n{table}");
+            }
+            let date = column_of(lines[0], "date");
+            for line in &lines[1..] {
+                assert_eq!(column_of(line, "2024-05-0"), date, "{width}:\n{table}");
+            }
+        }
+        let wide = items_table(&items, Some(200));
+        assert!(
+            wide.contains("国际劳工组织与中国签署新的体面劳动国别计划"),
+            "{wide}"
+        );
+        assert!(wide.contains("2024-05-06*"), "{wide}");
+        let narrow = items_table(&items, Some(40));
+        assert!(narrow.contains("  国际劳…  "), "{narrow}");
+    }
 }

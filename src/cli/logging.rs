@@ -22,8 +22,11 @@ pub(crate) fn init(cli: &Cli) {
             _ => Level::DEBUG,
         }
     };
-    let filter = EnvFilter::try_from_env("PRESSFEED_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(format!("pressfeed={level}")));
+    // `run --report changes` says "works again" even at the default level under cron.
+    let report = if cli.quiet { Level::ERROR } else { Level::INFO };
+    let filter = EnvFilter::try_from_env("PRESSFEED_LOG").unwrap_or_else(|_| {
+        EnvFilter::new(format!("pressfeed={level},pressfeed::report={report}"))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| LogLine(Vec::new()))

@@ -4,34 +4,38 @@
 mod check;
 pub(crate) mod exit;
 pub(crate) mod logging;
+mod manual;
 mod reset;
 mod run;
 mod serve;
+mod setup;
 mod status;
 mod suggest;
+mod table;
 
 use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use pressfeed::{Config, FeedSpec};
+use pressfeed::{Config, Environment, FeedSpec};
 
 use exit::Outcome;
 
-/// Turn news listing pages that have no feed into RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds.
+/// Turn news listing pages that have no feed into RSS, Atom and JSON Feed feeds.
 #[derive(Debug, Parser)]
-#[command(name = "pressfeed", version, about)]
+#[command(
+    name = "pressfeed",
+    version,
+    about,
+    after_help = "The config file: --config, else $PRESSFEED_CONFIG, else ./config.toml, else \
+                  $XDG_CONFIG_HOME/pressfeed/config.toml (see `pressfeed paths`)."
+)]
 pub(crate) struct Cli {
-    /// The configuration file.
-    #[arg(
-        short,
-        long,
-        global = true,
-        env = "PRESSFEED_CONFIG",
-        default_value = "config.toml"
-    )]
-    pub(crate) config: PathBuf,
+    /// The configuration file (default: $PRESSFEED_CONFIG, ./config.toml, then
+    /// $XDG_CONFIG_HOME/pressfeed/config.toml).
+    #[arg(short, long, global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
     /// Say more: -v reports each feed, -vv adds debugging detail.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
@@ -60,7 +64,33 @@ pub(crate) enum Command {
         /// page, or now.
         #[arg(long, value_name = "TIME", value_parser = parse_now)]
         now: Option<chrono::DateTime<chrono::Utc>>,
+        /// Report a failing feed (and exit 1) only once it has been failing for longer than
+        /// this (e.g. 6h); shorter failures are logged as warnings. For cron.
+        #[arg(long, value_name = "DURATION", value_parser = serve::parse_duration)]
+        fail_after: Option<std::time::Duration>,
+        /// What to report: every failure on every run (`failures`), or only the run where a
+        /// feed starts failing (after --fail-after) and the run where it works again
+        /// (`changes`).
+        #[arg(long, value_enum, default_value_t = run::Report::Failures)]
+        report: run::Report,
     },
+    /// Write a commented starter config (with an example feed that runs offline) to
+    /// $XDG_CONFIG_HOME/pressfeed/config.toml, or where --config or $PRESSFEED_CONFIG say.
+    Init {
+        /// Replace a config that is already there.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the config file, output folder and state file in use, and why.
+    Paths,
+    /// Print a shell completion script: `pressfeed completions bash > \
+    /// ~/.local/share/bash-completion/completions/pressfeed`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `pressfeed man | man -l -`.
+    Man,
     /// Show what a feed's selectors extract from its page, as a table; writes nothing.
     Check {
         /// The feed's id.
@@ -139,18 +169,37 @@ pub(crate) enum Command {
 
 /// Runs the command line.
 pub(crate) fn run(cli: &Cli) -> anyhow::Result<Outcome> {
-    // Every command but `suggest` reads the configuration first; a bad one ends with 2.
-    let config = || Config::load(&cli.config).map_err(|err| exit::failed(&err, Outcome::Usage));
+    let environment = Environment::from_process();
+    // Every command but `suggest`, `init` and the generated texts reads the configuration
+    // first; a missing or bad one ends with 2.
+    let config = || {
+        let found = environment
+            .find_config(cli.config.as_deref())
+            .map_err(|err| exit::failed(&err, Outcome::Usage))?;
+        Config::load_found(&found).map_err(|err| exit::failed(&err, Outcome::Usage))
+    };
     let outcome = match &cli.command {
-        None => config().map(|config| run::run(config, &[], false)),
+        None => config().map(|config| run::run(config, &[], false, run::Alerts::default())),
         Some(Command::Run {
             feeds,
             backfill,
             now,
+            fail_after,
+            report,
         }) => config().map(|mut config| {
             config.run.reference = *now;
-            run::run(config, feeds, *backfill)
+            let alerts = run::Alerts {
+                fail_after: *fail_after,
+                report: *report,
+            };
+            run::run(config, feeds, *backfill, alerts)
         }),
+        Some(Command::Init { force }) => {
+            Ok(Ok(setup::init(&environment, cli.config.as_deref(), *force)))
+        }
+        Some(Command::Paths) => Ok(Ok(setup::paths(&environment, cli.config.as_deref()))),
+        Some(Command::Completions { shell }) => Ok(Ok(manual::completions(*shell))),
+        Some(Command::Man) => Ok(Ok(manual::man())),
         Some(Command::Check { id, now }) => config().map(|mut config| {
             config.run.reference = *now;
             check::check(&config, id)

@@ -1,13 +1,100 @@
 //! `pressfeed run`: refreshes feeds (all, or the ones named) and reports each as it finishes.
 
-use chrono::Utc;
-use pressfeed::{Config, FeedResult, PageOutcome, WriteOutcome, chain};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use pressfeed::{Config, FeedResult, FeedStatus, PageOutcome, WriteOutcome, chain};
 
 use super::exit::{self, Outcome};
 use super::logging::progress_bar;
 
-/// Refreshes `only` (every feed when empty) of `config`; `backfill` reads older pages too.
-pub(crate) fn run(mut config: Config, only: &[String], backfill: bool) -> anyhow::Result<Outcome> {
+/// What `run --report` reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Report {
+    /// Every failure, on every run.
+    #[default]
+    Failures,
+    /// A failure once, on the run where it starts (after --fail-after), and the run where the
+    /// feed works again.
+    Changes,
+}
+
+/// When a failing feed is reported (and makes the run exit 1).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Alerts {
+    /// Only once it has been failing for longer than this.
+    pub(crate) fail_after: Option<Duration>,
+    /// Every run, or only when it starts and ends.
+    pub(crate) report: Report,
+}
+
+impl Alerts {
+    /// Whether anything but "report every failure" was asked for.
+    fn quiet(self) -> bool {
+        self.fail_after.is_some() || self.report == Report::Changes
+    }
+}
+
+/// What to say about one feed after a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Report its failure (an error, exit 1).
+    Report,
+    /// A failure, failing since then, not (or no longer) worth a report: a warning.
+    Quiet(DateTime<Utc>),
+    /// It works again after a failure that was reported, failing since then.
+    Recovered(DateTime<Utc>),
+    /// It works, nothing to say.
+    Fine,
+}
+
+/// The verdict on a feed that `failed` (or not) at `now`, given its status before the run.
+pub(crate) fn judge(
+    alerts: Alerts,
+    before: Option<&FeedStatus>,
+    failed: bool,
+    now: DateTime<Utc>,
+) -> Verdict {
+    let threshold = chrono::Duration::from_std(alerts.fail_after.unwrap_or_default())
+        .unwrap_or(chrono::Duration::MAX);
+    let time = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    // Failing before this run: since when, and whether that failure had been reported.
+    let earlier = before.filter(|s| s.failing).and_then(|s| {
+        let since = time(&s.failing_since)?;
+        let last = time(&s.last_failure).unwrap_or(since);
+        Some((since, last - since >= threshold))
+    });
+    match (failed, earlier) {
+        (true, earlier) => {
+            let since = earlier.map_or(now, |(since, _)| since);
+            let reported_before = earlier.is_some_and(|(_, reported)| reported);
+            if now - since < threshold || (alerts.report == Report::Changes && reported_before) {
+                Verdict::Quiet(since)
+            } else {
+                Verdict::Report
+            }
+        }
+        (false, Some((since, true))) if alerts.report == Report::Changes => {
+            Verdict::Recovered(since)
+        }
+        (false, _) => Verdict::Fine,
+    }
+}
+
+/// Refreshes `only` (every feed when empty) of `config`; `backfill` reads older pages too;
+/// `alerts` says which failures to report.
+pub(crate) fn run(
+    mut config: Config,
+    only: &[String],
+    backfill: bool,
+    alerts: Alerts,
+) -> anyhow::Result<Outcome> {
     config.run.backfill = backfill;
     let mut selected = Vec::new();
     for id in only {
@@ -19,15 +106,32 @@ pub(crate) fn run(mut config: Config, only: &[String], backfill: bool) -> anyhow
     if selected.is_empty() {
         selected = config.feeds.iter().collect();
     }
+    let before: HashMap<String, FeedStatus> = if alerts.quiet() {
+        before_run(&config)
+    } else {
+        HashMap::new()
+    };
+    let now = Utc::now();
+    let reported = Mutex::new(0usize);
     let bar = progress_bar(selected.len());
     let on_done = |done: &FeedResult| {
-        report(done);
+        let failed = done.result.as_ref().map_or(true, |r| r.cut_short.is_some());
+        let verdict = if alerts.quiet() {
+            judge(alerts, before.get(&done.feed), failed, now)
+        } else if failed {
+            Verdict::Report
+        } else {
+            Verdict::Fine
+        };
+        if verdict == Verdict::Report {
+            *reported.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        }
+        report(done, verdict);
         if let Some(bar) = &bar {
             bar.inc(1);
         }
     };
-    let results =
-        super::runtime()?.block_on(pressfeed::run(&config, &selected, Utc::now(), &on_done));
+    let results = super::runtime()?.block_on(pressfeed::run(&config, &selected, now, &on_done));
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -39,8 +143,8 @@ pub(crate) fn run(mut config: Config, only: &[String], backfill: bool) -> anyhow
         tracing::error!("{}; the feeds' own files were written", chain(err));
     }
     // A feed a time budget cut short published what it read, but did not finish.
-    let failed = results.failures();
-    let feeds_failed = failed - usize::from(results.site_error.is_some());
+    let feeds_failed = reported.into_inner().unwrap_or_else(|e| e.into_inner());
+    let failed = feeds_failed + usize::from(results.site_error.is_some());
     if feeds_failed > 0 && results.feeds.len() > 1 {
         tracing::error!("{feeds_failed} of {} feeds failed", results.feeds.len());
     }
@@ -51,19 +155,55 @@ pub(crate) fn run(mut config: Config, only: &[String], backfill: bool) -> anyhow
     })
 }
 
-/// Logs how one feed's refresh went.
-fn report(done: &FeedResult) {
+/// Each feed's status before the run (for `--fail-after` and `--report changes`).
+fn before_run(config: &Config) -> HashMap<String, FeedStatus> {
+    match pressfeed::statuses(config) {
+        Ok(statuses) => statuses.into_iter().map(|s| (s.feed.clone(), s)).collect(),
+        Err(err) => {
+            tracing::warn!(
+                "cannot read how feeds stood before this run: {}",
+                chain(&err)
+            );
+            HashMap::new()
+        }
+    }
+}
+
+/// Logs how one feed's refresh went: a failure as an error when `verdict` reports it, else
+/// as a warning saying since when it fails.
+fn report(done: &FeedResult, verdict: Verdict) {
+    let quiet_since = match verdict {
+        Verdict::Quiet(since) => Some(since),
+        Verdict::Recovered(since) => {
+            // Shown even under cron's default level: it is the news the user waits for.
+            tracing::info!(
+                target: "pressfeed::report",
+                "feed \"{}\" works again (it failed from {})",
+                done.feed,
+                since.format("%Y-%m-%d %H:%M UTC")
+            );
+            None
+        }
+        Verdict::Report | Verdict::Fine => None,
+    };
+    let failure = |text: String| match quiet_since {
+        Some(since) => tracing::warn!(
+            "{text} (failing since {}; not reported yet)",
+            since.format("%Y-%m-%d %H:%M UTC")
+        ),
+        None => tracing::error!("{text}"),
+    };
     let report = match &done.result {
         Ok(report) => report,
         Err(err) if err.kept_previous() => {
-            tracing::error!(
+            failure(format!(
                 "{}; its previous feed files and history are kept",
                 chain(err)
-            );
+            ));
             return;
         }
         Err(err) => {
-            tracing::error!("{}", chain(err));
+            failure(chain(err).to_string());
             return;
         }
     };
@@ -71,7 +211,7 @@ fn report(done: &FeedResult) {
         tracing::warn!("feed \"{}\": {}", report.feed, chain(warning));
     }
     if let Some(cut_short) = &report.cut_short {
-        tracing::error!("feed \"{}\": {cut_short}", report.feed);
+        failure(format!("feed \"{}\": {cut_short}", report.feed));
     }
     let files: Vec<String> = report
         .files

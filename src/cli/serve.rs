@@ -68,45 +68,18 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing what is in progress");
 }
 
-/// Parses a duration such as `30m`, `1h`, `90s`, `1h30m` or a plain number of seconds.
+/// A duration on the command line, as in the config (`90`, `90s`, `30m`, `1h30m`), from 1 s
+/// to 366 days.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    const MAX: u64 = 366 * 86_400;
-    let text = text.trim();
-    let bad = || format!("\"{text}\" is not a duration from 1s to 366d such as 30m, 1h or 90s");
-    if let Ok(seconds) = text.parse::<u64>() {
-        return (1..=MAX)
-            .contains(&seconds)
-            .then(|| Duration::from_secs(seconds))
-            .ok_or_else(bad);
+    const MAX: Duration = Duration::from_secs(366 * 86_400);
+    let duration = pressfeed::parse_duration(text)?;
+    if duration < Duration::from_secs(1) || duration > MAX {
+        return Err(format!(
+            "\"{}\" is out of range: a duration from 1s to 366d",
+            text.trim()
+        ));
     }
-    let mut total = 0u64;
-    let mut number = String::new();
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => {
-                return Err(format!(
-                    "\"{text}\" is not a duration such as 30m, 1h or 90s"
-                ));
-            }
-        };
-        let value: u64 = number
-            .parse()
-            .map_err(|_| format!("\"{text}\" is not a duration such as 30m, 1h or 90s"))?;
-        total = total.saturating_add(value.saturating_mul(unit));
-        number.clear();
-    }
-    if !number.is_empty() || total == 0 || total > MAX {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs(total))
+    Ok(duration)
 }
 
 #[cfg(test)]
@@ -118,6 +91,7 @@ mod tests {
         assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("10x").is_err());
         assert!(parse_duration("0s").is_err());

@@ -90,7 +90,9 @@ fn as_text(found: &Suggested, url_given: bool, all: bool) -> String {
     // The preview: what the block reads, as `check` shows it.
     if let Some((spec, items)) = &found.preview {
         out.push_str("\n# Preview\n");
-        let report = super::check::report(spec, items, None);
+        // Fitted to the terminal less the "# " each line starts with.
+        let width = super::table::terminal_width().map(|w| w.saturating_sub(2));
+        let report = super::check::report(spec, items, None, width);
         for line in pressfeed::for_terminal(&report).lines() {
             let _ = writeln!(out, "# {line}");
         }

@@ -13,14 +13,9 @@ pub(crate) const KEEP_DAYS: RangeInclusive<u32> = 0..=36_500;
 pub const DEFAULT_MIN_ITEM_SHARE: f64 = 0.2;
 /// Default largest page pressfeed reads (10 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
-/// The `User-Agent` sent unless a feed or `[fetch]` names another.
-pub const DEFAULT_USER_AGENT: &str = concat!(
-    "pressfeed/",
-    env!("CARGO_PKG_VERSION"),
-    " (+",
-    env!("CARGO_PKG_REPOSITORY"),
-    ")"
-);
+/// The `User-Agent` sent unless a feed or `[fetch]` names another; `[fetch] contact` adds
+/// ` (+contact)` to it.
+pub const DEFAULT_USER_AGENT: &str = concat!("pressfeed/", env!("CARGO_PKG_VERSION"));
 /// The output folder, relative to the config file's folder.
 pub(crate) const DEFAULT_OUTPUT_DIR: &str = "public";
 /// The state file's name, beside the config file.

@@ -70,10 +70,39 @@ fn allow_list(ctx: Ctx<'_>, raw: &Spanned<Vec<String>>) -> Result<AllowList, Con
     Ok(allow)
 }
 
+/// The default `User-Agent`, with `[fetch] contact` (a web address or a mail address) as
+/// `pressfeed/<version> (+contact)`, so that a site's operator can reach whoever runs it.
+fn with_contact(ctx: Ctx<'_>, contact: Option<&Spanned<String>>) -> Result<String, ConfigError> {
+    let Some(contact) = contact else {
+        return Ok(DEFAULT_USER_AGENT.to_string());
+    };
+    let value = contact.get_ref().trim();
+    let printable = !value.is_empty() && value.chars().all(|c| ('!'..='~').contains(&c));
+    let web = url::Url::parse(value)
+        .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some());
+    let mail = value
+        .strip_prefix("mailto:")
+        .unwrap_or(value)
+        .split_once('@')
+        .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.contains('@'));
+    if !printable || !(web || mail) || value.contains(['(', ')']) {
+        return ctx.invalid(
+            contact.span(),
+            "fetch.contact",
+            Problem::BadContact(value.to_string()),
+        );
+    }
+    Ok(format!("{DEFAULT_USER_AGENT} (+{value})"))
+}
+
 /// The per-feed fetch settings as `[fetch]` sets them for every feed.
 pub(super) fn defaults(ctx: Ctx<'_>, raw: &RawFetch) -> Result<FetchSettings, ConfigError> {
     Ok(FetchSettings {
-        user_agent: ctx.user_agent(&raw.user_agent, "fetch.user_agent", DEFAULT_USER_AGENT)?,
+        user_agent: ctx.user_agent(
+            &raw.user_agent,
+            "fetch.user_agent",
+            &with_contact(ctx, raw.contact.as_ref())?,
+        )?,
         connect_timeout: ctx.seconds(
             &raw.connect_timeout,
             "fetch.connect_timeout",

@@ -6,11 +6,13 @@
 //! error names the file, the line and column, the feed and the field.
 
 pub(crate) mod defaults;
+mod duration;
 mod feed;
 mod fetch;
 mod location;
 mod output;
 mod pagination;
+pub(crate) mod places;
 mod problem;
 mod raw;
 mod selectors;
@@ -21,10 +23,12 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
-use crate::spec::{Config, FeedSpec};
+use crate::spec::{Config, FeedSpec, Origin};
 
+pub use duration::parse_duration;
 pub use location::Location;
 use location::{Document, shown_path};
+pub use places::{ConfigSource, DefaultPlaces, Environment, FoundConfig, NoConfig};
 pub use problem::Problem;
 use raw::RawConfig;
 
@@ -90,9 +94,41 @@ impl Config {
         Config::parse(&text, path)
     }
 
+    /// Reads and validates the configuration file `found`, with its default places for the
+    /// output folder and the state file.
+    pub fn load_found(found: &FoundConfig) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(&found.path).map_err(|source| ConfigError::Read {
+            path: found.path.clone(),
+            source,
+        })?;
+        let mut config = Config::parse_with(&text, &found.path, &found.places)?;
+        config.origin.source = Some(found.source);
+        Ok(config)
+    }
+
+    /// Reads the same file again, found and placed as this configuration was (for `serve`'s
+    /// reload).
+    pub fn reload(&self) -> Result<Config, ConfigError> {
+        let found = FoundConfig {
+            path: self.path.clone(),
+            source: self.origin.source.unwrap_or(ConfigSource::Flag),
+            places: self.origin.places.clone(),
+        };
+        Config::load_found(&found)
+    }
+
     /// Parses and validates configuration text; `path` is used for messages and to resolve
     /// relative paths (taken from its folder).
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        Config::parse_with(text, path, &DefaultPlaces::BesideConfig)
+    }
+
+    /// [`Config::parse`], with `places` for the output folder and state file it leaves unset.
+    pub fn parse_with(
+        text: &str,
+        path: &Path,
+        places: &DefaultPlaces,
+    ) -> Result<Config, ConfigError> {
         let doc = Document { text, path };
         let raw: RawConfig = toml::from_str(text).map_err(|error| syntax(doc, error))?;
         let top = Ctx { doc, feed: None };
@@ -109,7 +145,18 @@ impl Config {
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| PathBuf::from("."))
         };
-        let (output, default_formats) = output::compile(top, &raw.output, &base_dir, &config_dir)?;
+        let origin = Origin {
+            source: None,
+            places: places.clone(),
+            output_set: raw.output.dir.is_some(),
+            state_set: raw.output.state.is_some(),
+        };
+        let places = output::Places {
+            base_dir: &base_dir,
+            config_dir: &config_dir,
+            defaults: places,
+        };
+        let (output, default_formats) = output::compile(top, &raw.output, &places)?;
         let run = fetch::run_settings(top, &raw.fetch)?;
         let fetch_defaults = fetch::defaults(top, &raw.fetch)?;
         if raw.feeds.is_empty() {
@@ -150,6 +197,7 @@ impl Config {
             run,
             fetch: fetch_defaults,
             feeds,
+            origin,
         })
     }
 }

@@ -5,20 +5,34 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use url::Url;
 
-use super::defaults::STATE_FILE_NAME;
+use super::defaults::{DEFAULT_OUTPUT_DIR, STATE_FILE_NAME};
+use super::places::DefaultPlaces;
 use super::raw::RawOutput;
 use super::{ConfigError, Ctx, Problem};
-use crate::spec::{Format, OutputSettings};
+use crate::spec::{Format, Hook, OutputSettings};
+
+/// What relative and default paths are taken from.
+pub(super) struct Places<'a> {
+    /// The folder relative paths are taken from: the config file's, as named.
+    pub(super) base_dir: &'a Path,
+    /// The config file's real folder (symbolic links resolved), for the state file.
+    pub(super) config_dir: &'a Path,
+    /// Where the output folder and the state file go when `[output]` does not say.
+    pub(super) defaults: &'a DefaultPlaces,
+}
 
 /// The output settings and the formats feeds write unless they say otherwise.
 pub(super) fn compile(
     ctx: Ctx<'_>,
     raw: &RawOutput,
-    base_dir: &Path,
-    config_dir: &Path,
+    places: &Places<'_>,
 ) -> Result<(OutputSettings, Vec<Format>), ConfigError> {
-    let dir = base_dir.join(&raw.dir);
-    let state = state_path(ctx, raw, config_dir, &dir)?;
+    let dir = match (&raw.dir, places.defaults) {
+        (Some(dir), _) => places.base_dir.join(dir),
+        (None, DefaultPlaces::Folders { output, .. }) => output.clone(),
+        (None, DefaultPlaces::BesideConfig) => places.base_dir.join(DEFAULT_OUTPUT_DIR),
+    };
+    let state = state_path(ctx, raw, places, &dir)?;
     let websub_hub = match &raw.websub_hub {
         Some(hub) if raw.base_url.is_none() => {
             return ctx.invalid(hub.span(), "output.websub_hub", Problem::HubNeedsBaseUrl);
@@ -34,11 +48,13 @@ pub(super) fn compile(
         Some(spanned) => Some(base_url(ctx, spanned)?),
         None => None,
     };
+    let on_change = ctx.hook(raw.on_change.as_ref(), "output.on_change", places.base_dir)?;
     let output = OutputSettings {
         dir,
         base_url,
         state,
         websub_hub,
+        on_change,
     };
     Ok((output, default_formats))
 }
@@ -52,9 +68,10 @@ pub(super) fn compile(
 fn state_path(
     ctx: Ctx<'_>,
     raw: &RawOutput,
-    config_dir: &Path,
+    places: &Places<'_>,
     dir: &Path,
 ) -> Result<PathBuf, ConfigError> {
+    let config_dir = places.config_dir;
     let published = resolved(dir);
     let inside = |path: &Path| resolved(path).starts_with(&published);
     if let Some(state) = &raw.state {
@@ -69,8 +86,13 @@ fn state_path(
         }
         return Ok(path);
     }
-    let path = config_dir.join(STATE_FILE_NAME);
-    let legacy = dir.parent().map(|parent| parent.join(STATE_FILE_NAME));
+    let own_folder = super::places::state_file(places.defaults);
+    let beside_config = own_folder.is_none();
+    let path = own_folder.unwrap_or_else(|| config_dir.join(STATE_FILE_NAME));
+    let legacy = dir
+        .parent()
+        .map(|parent| parent.join(STATE_FILE_NAME))
+        .filter(|_| beside_config);
     if let Some(legacy) = legacy.filter(|legacy| {
         resolved(legacy) != path && !path.exists() && legacy.exists() && !inside(legacy)
     }) {
@@ -164,6 +186,26 @@ fn hub_url(ctx: Ctx<'_>, raw: &Spanned<String>) -> Result<Url, ConfigError> {
 }
 
 impl Ctx<'_> {
+    /// An `on_change` command: a program and its arguments, the program not blank.
+    pub(super) fn hook(
+        &self,
+        raw: Option<&Spanned<Vec<String>>>,
+        field: &'static str,
+        base_dir: &Path,
+    ) -> Result<Option<Hook>, ConfigError> {
+        let Some(raw) = raw else {
+            return Ok(None);
+        };
+        let argv = raw.get_ref();
+        if argv.first().is_none_or(|program| program.trim().is_empty()) {
+            return self.invalid(raw.span(), field, Problem::NoCommand);
+        }
+        Ok(Some(Hook {
+            argv: argv.clone(),
+            dir: base_dir.to_path_buf(),
+        }))
+    }
+
     /// A list of formats: known names, not empty; kept in [`Format::ALL`] order.
     pub(super) fn formats(
         &self,

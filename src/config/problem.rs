@@ -49,6 +49,10 @@ pub enum Problem {
     NotShare(f64),
     /// A `User-Agent` that cannot be sent.
     BadUserAgent(String),
+    /// `[fetch] contact` is neither a web address nor a mail address.
+    BadContact(String),
+    /// An `on_change` list without a program.
+    NoCommand,
     /// An empty list of formats.
     NoFormats,
     /// Not a language tag.
@@ -136,6 +140,14 @@ impl Problem {
     }
 }
 
+/// Why a `contact` is refused.
+const NOT_A_CONTACT: &str = "is neither a web address (https://example.org/about) nor a mail \
+                             address (mailto:you@example.org): site operators reach you through it";
+
+/// Why an empty `on_change` is refused.
+const NO_COMMAND: &str = "the command is empty: write the program and its arguments, \
+                          [\"program\", \"arg\", …] (no shell: for one, [\"sh\", \"-c\", \"…\"])";
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -169,6 +181,8 @@ impl fmt::Display for Problem {
                 f,
                 "\"{value}\" is not a usable User-Agent (printable ASCII, not empty)"
             ),
+            Problem::BadContact(value) => write!(f, "\"{value}\" {NOT_A_CONTACT}"),
+            Problem::NoCommand => f.write_str(NO_COMMAND),
             Problem::NoFormats => {
                 f.write_str("must name at least one of \"rss\", \"atom\", \"json\"")
             }

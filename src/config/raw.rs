@@ -19,27 +19,15 @@ pub(super) struct RawConfig {
     pub(super) feeds: Vec<RawFeed>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawOutput {
-    #[serde(default = "default_output_dir")]
-    pub(super) dir: String,
+    pub(super) dir: Option<String>,
     pub(super) base_url: Option<Spanned<String>>,
     pub(super) state: Option<Spanned<String>>,
     pub(super) formats: Option<Spanned<Vec<Format>>>,
     pub(super) websub_hub: Option<Spanned<String>>,
-}
-
-impl Default for RawOutput {
-    fn default() -> Self {
-        RawOutput {
-            dir: default_output_dir(),
-            base_url: None,
-            state: None,
-            formats: None,
-            websub_hub: None,
-        }
-    }
+    pub(super) on_change: Option<Spanned<Vec<String>>>,
 }
 
 /// `[fetch]`: run-wide settings and defaults for the per-feed ones.
@@ -53,6 +41,7 @@ pub(super) struct RawFetch {
     pub(super) run_timeout: Option<Spanned<Seconds>>,
     pub(super) feed_timeout: Option<Spanned<Seconds>>,
     pub(super) user_agent: Option<Spanned<String>>,
+    pub(super) contact: Option<Spanned<String>>,
     pub(super) connect_timeout: Option<Spanned<Seconds>>,
     pub(super) timeout: Option<Spanned<Seconds>>,
     pub(super) max_body_bytes: Option<Spanned<i64>>,
@@ -60,7 +49,8 @@ pub(super) struct RawFetch {
     pub(super) allow_internal: Option<Spanned<Vec<String>>>,
 }
 
-/// A duration in seconds, written as an integer or a decimal.
+/// A duration: seconds written as an integer or a decimal, or a string such as `"90s"`,
+/// `"30m"` or `"1h30m"`.
 #[derive(Clone, Copy)]
 pub(super) struct Seconds(pub(super) f64);
 
@@ -70,7 +60,14 @@ impl<'de> Deserialize<'de> for Seconds {
         impl serde::de::Visitor<'_> for SecondsVisitor {
             type Value = Seconds;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number of seconds")
+                f.write_str(
+                    "a number of seconds or a duration such as \"90s\", \"30m\" or \"1h30m\"",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Seconds, E> {
+                super::duration::parse_duration(v)
+                    .map(|d| Seconds(d.as_secs_f64()))
+                    .map_err(E::custom)
             }
             #[expect(
                 clippy::cast_precision_loss,
@@ -85,10 +82,6 @@ impl<'de> Deserialize<'de> for Seconds {
         }
         deserializer.deserialize_any(SecondsVisitor)
     }
-}
-
-pub(super) fn default_output_dir() -> String {
-    super::defaults::DEFAULT_OUTPUT_DIR.to_string()
 }
 
 #[derive(Deserialize)]
@@ -120,6 +113,7 @@ pub(super) struct RawFeed {
     pub(super) formats: Option<Spanned<Vec<Format>>>,
     pub(super) pagination: Option<Spanned<RawPagination>>,
     pub(super) detail: Option<RawDetail>,
+    pub(super) on_change: Option<Spanned<Vec<String>>>,
     pub(super) selectors: RawSelectors,
 }
 

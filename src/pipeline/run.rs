@@ -2,6 +2,7 @@
 //! files, then the WebSub hub told what changed.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 use futures::StreamExt as _;
@@ -167,9 +168,7 @@ pub async fn run_until(
     };
     // The hub may be slow: the next run need not wait for it.
     drop(run_lock);
-    if let Some(hub) = &config.output.websub_hub {
-        notify_hub(config, hub, &results).await;
-    }
+    after_publish(config, &results).await;
     Ok(RunReport {
         feeds: results,
         site_error,
@@ -234,6 +233,29 @@ fn write_discovery(
     publish(&files)?;
     store.keep_site_print(&print)?;
     Ok(())
+}
+
+/// What follows a run that may have changed files: the WebSub hub is told, and the
+/// `on_change` hooks run.
+async fn after_publish(config: &Config, results: &[FeedResult]) {
+    if let Some(hub) = &config.output.websub_hub {
+        notify_hub(config, hub, results).await;
+    }
+    let changed: Vec<(&str, Vec<PathBuf>)> = results
+        .iter()
+        .filter_map(|r| r.result.as_ref().ok())
+        .map(|report| {
+            let written = report
+                .files
+                .iter()
+                .filter(|(_, outcome)| *outcome == WriteOutcome::Written);
+            (
+                report.feed.as_str(),
+                written.map(|(path, _)| path.clone()).collect(),
+            )
+        })
+        .collect();
+    crate::hook::run_hooks(config, &changed).await;
 }
 
 /// Tells the WebSub hub about every feed file this run rewrote.

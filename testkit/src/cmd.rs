@@ -12,7 +12,10 @@ pub fn pressfeed() -> assert_cmd::Command {
     cmd.env_remove("PRESSFEED_LOG")
         .env_remove("PRESSFEED_CONFIG")
         .env_remove("PRESSFEED_PAUSE_AT")
-        .env_remove("PRESSFEED_FAIL_AT");
+        .env_remove("PRESSFEED_FAIL_AT")
+        // Where defaults go and how wide tables are: the test says, not the caller's shell.
+        .env_remove("STATE_DIRECTORY")
+        .env_remove("COLUMNS");
     cmd
 }
 

@@ -396,8 +396,8 @@ fn check_shows_inferred_dates_the_first_item_page_and_the_next_page() {
         .assert()
         .success();
     let out = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(out.contains("\n  1  2024-03-10* One "), "{out}");
-    assert!(out.contains("\n  2  2024-03-05  Two "), "{out}");
+    assert!(out.contains("\n  1  2024-03-10*  One "), "{out}");
+    assert!(out.contains("\n  2  2024-03-05   Two "), "{out}");
     assert!(
         out.contains(
             "\n  * 1 worked out from the page's time (relative, or without a year; see --now)\n"

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use pressfeed_testkit::server::{Reply, TestServer};
 use pressfeed_testkit::{HttpSite, fixture, parse_rss, stderr};
 
-const UA: &str = "pressfeed/0.1.0 (+https://github.com/pressfeed/pressfeed)";
+const UA: &str = "pressfeed/0.1.0";
 
 /// A server whose `/page` answers `replies`, and a site fetching it with `fetch` settings.
 fn serve(replies: Vec<Reply>, fetch: &str) -> (TestServer, HttpSite) {
