@@ -165,9 +165,7 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         }),
         Some(Command::Status { json }) => config().map(|config| status::status(&config, *json)),
         Some(Command::Reset { ids }) => config().map(|config| reset::reset(&config, ids)),
-        Some(Command::Prune { dry_run }) => {
-            config().map(|config| prune::prune(&config, *dry_run))
-        }
+        Some(Command::Prune { dry_run }) => config().map(|config| prune::prune(&config, *dry_run)),
         Some(Command::Serve {
             bind,
             refresh,

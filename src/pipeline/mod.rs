@@ -17,8 +17,8 @@ use std::path::PathBuf;
 pub use inspect::{
     DetailFound, Preview, SuggestError, Suggested, Tried, forget, preview, statuses, suggest_page,
 };
-pub use read::{ListingRead, read_items, read_page};
 pub use prune::{Pruned, prune};
+pub use read::{ListingRead, read_items, read_page};
 pub use run::{RunReport, run, run_until, write_site};
 
 use crate::error::{Budget, FeedError};

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::config::defaults::DEFAULT_KEEP_DAYS;
-use crate::error::Result;
+use crate::error::{Result, chain};
 use crate::output::OutputError;
 use crate::spec::{Config, Format};
-use crate::store::{Orphan, StateLock, Store, StoreError};
+use crate::store::{History, Orphan, StateLock, Store, StoreError};
 
 /// A feed of the state file that the configuration no longer has, and what was (or, on a dry
 /// run, would be) removed of it.
@@ -89,12 +89,32 @@ pub fn prune(config: &Config, dry_run: bool) -> Result<Vec<Pruned>> {
     Ok(pruned)
 }
 
+/// [`remove_expired`] for a run of `config`, on a blocking thread; a failure is logged (the
+/// run goes on).
+pub(super) async fn remove_expired_in_run(config: &Config, history: &History, now: DateTime<Utc>) {
+    let configured: Vec<(String, u32)> = config
+        .feeds
+        .iter()
+        .map(|spec| (spec.id.clone(), spec.keep_days))
+        .collect();
+    let dir = config.output.dir.clone();
+    let expired = history
+        .call(move |store| remove_expired(store, &dir, &configured, now))
+        .await;
+    if let Ok(Err(err)) = expired {
+        tracing::warn!(
+            "cannot look for feeds gone from the configuration: {}",
+            chain(&err)
+        );
+    }
+}
+
 /// For a run, under its lock: notes that the feeds `configured` (id and `keep_days`) are in
 /// the configuration at `now`, and removes from `dir` the files of the feeds gone from it for
 /// longer than their `keep_days` then (30 days when unknown; a feed whose last time is unknown
 /// starts counting now). Their history stays, for `pressfeed prune`: a feed put back keeps its
 /// items' ids. Returns the files removed.
-pub(super) fn remove_expired(
+fn remove_expired(
     store: &mut Store,
     dir: &Path,
     configured: &[(String, u32)],

@@ -70,21 +70,7 @@ pub async fn run_until(
         .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))?;
     let history = History::open(&config.output.state).await?;
     // Feeds gone from the configuration lose their files once their `keep_days` are over.
-    let configured: Vec<(String, u32)> = config
-        .feeds
-        .iter()
-        .map(|spec| (spec.id.clone(), spec.keep_days))
-        .collect();
-    let dir = config.output.dir.clone();
-    let expired = history
-        .call(move |store| super::prune::remove_expired(store, &dir, &configured, now))
-        .await;
-    if let Ok(Err(err)) = expired {
-        tracing::warn!(
-            "cannot look for feeds gone from the configuration: {}",
-            chain(&err)
-        );
-    }
+    super::prune::remove_expired_in_run(config, &history, now).await;
     let mut names: Vec<String> = config
         .feeds
         .iter()

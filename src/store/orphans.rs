@@ -128,7 +128,9 @@ mod tests {
     use crate::store::{Outcome, RunRecord};
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn ran(store: &Store, feed: &str, finished: &str) {

@@ -17,4 +17,5 @@ mod properties;
 mod readme;
 mod regressions;
 mod serve;
+mod serve_reload;
 mod suggest;

@@ -122,7 +122,7 @@ fn options() -> ServeOptions {
 }
 
 /// A client that leaves bodies as sent (no decompression).
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_gzip()
         .no_brotli()
@@ -132,7 +132,7 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -561,7 +561,7 @@ fn healthz_reports_feeds_and_fails_when_one_fails_too_long() {
 }
 
 /// A `serve` process that is killed if a test ends (or panics) before stopping it.
-struct Reaper(std::process::Child);
+pub(crate) struct Reaper(pub(crate) std::process::Child);
 
 impl Drop for Reaper {
     fn drop(&mut self) {
@@ -570,7 +570,7 @@ impl Drop for Reaper {
     }
 }
 
-fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
+pub(crate) fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
     std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -584,14 +584,14 @@ fn serve_refreshes_then_stops_cleanly_on_sigterm() {
     let out = dir.path().join("public");
     let config = config_for(dir.path(), &fixture("ilo-china-press-releases.html"), &out);
     let (mut child, address) = spawn_serve(&config, &["--refresh", "1h"]);
-    // The first refresh runs at start; poll until its files are served.
+    // The first refresh runs at start; poll until its files are served (the index is there
+    // before it, listing the feed as not published yet).
     let rt = runtime();
     let client = client();
     let mut status = 0;
     for _ in 0..100 {
         status = rt
-            // The index is written last, after every feed.
-            .block_on(client.get(format!("{address}/")).send())
+            .block_on(client.get(format!("{address}/ilo-china.atom")).send())
             .map(|r| r.status().as_u16())
             .unwrap_or(0);
         if status == 200 {
