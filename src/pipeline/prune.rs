@@ -9,7 +9,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::config::defaults::DEFAULT_KEEP_DAYS;
 use crate::error::{Result, chain};
-use crate::output::OutputError;
 use crate::spec::{Config, Format};
 use crate::store::{History, Orphan, StateLock, Store, StoreError};
 
@@ -23,6 +22,9 @@ pub struct Pruned {
     pub files: Vec<PathBuf>,
     /// Items in its history.
     pub items: u64,
+    /// Why it was not all removed, when it was not: the file that could not be removed and
+    /// why (that file and those after it, and its history, are kept).
+    pub failed: Option<String>,
 }
 
 /// Whether `id` is one a configuration accepts (so a name read from the state file never
@@ -63,27 +65,34 @@ fn orphans(store: &Store, configured: &[&str]) -> Result<Vec<Orphan>, StoreError
 /// Removes the files and drops the history (items, validators, run log) of every feed the
 /// state file knows that `config` does not have, under the run lock; with `dry_run`, changes
 /// nothing and says what it would do. A feed whose files cannot all be removed keeps its
-/// history, and the error names the file.
+/// history, and says why ([`Pruned::failed`]); the others are pruned all the same.
 pub fn prune(config: &Config, dry_run: bool) -> Result<Vec<Pruned>> {
     let _lock = StateLock::acquire(&config.output.state)?;
     let mut store = Store::open(&config.output.state)?;
     let configured: Vec<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
     let mut pruned = Vec::new();
     for orphan in orphans(&store, &configured)? {
-        let files = feed_files(&config.output.dir, &orphan.feed);
+        let mut files = feed_files(&config.output.dir, &orphan.feed);
+        let mut failed = None;
         if !dry_run {
-            for path in &files {
-                std::fs::remove_file(path).map_err(|source| OutputError {
-                    path: path.clone(),
-                    source,
-                })?;
+            let mut removed = Vec::with_capacity(files.len());
+            for path in files {
+                if let Err(err) = std::fs::remove_file(&path) {
+                    failed = Some(format!("cannot remove {}: {err}", path.display()));
+                    break;
+                }
+                removed.push(path);
             }
-            store.drop_feed(&orphan.feed)?;
+            files = removed;
+            if failed.is_none() {
+                store.drop_feed(&orphan.feed)?;
+            }
         }
         pruned.push(Pruned {
             feed: orphan.feed,
             files,
             items: orphan.items,
+            failed,
         });
     }
     Ok(pruned)
