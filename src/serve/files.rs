@@ -2,7 +2,7 @@
 //! version (size, time and inode), each with its strong ETag (RFC 9110 §8.8.3) and
 //! `Last-Modified` (§8.8.2).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, RwLock};
 use std::time::{Duration, SystemTime};
@@ -111,6 +111,14 @@ impl FileCache {
             .unwrap_or_else(|e| e.into_inner())
             .insert(name.to_string(), file.clone());
         Some(file)
+    }
+
+    /// Forgets the files not among `names` (a new configuration's files).
+    pub(super) fn keep_only(&self, names: &HashSet<String>) {
+        self.files
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|name, _| names.contains(name));
     }
 }
 

@@ -130,6 +130,7 @@ impl ServeState {
     /// Puts `config` in force for every request and refresh from now on.
     fn replace_config(&self, config: Config) {
         let live = Arc::new(Live::new(config));
+        self.files.keep_only(&live.names);
         *self.live.write().unwrap_or_else(|e| e.into_inner()) = live;
         self.health.invalidate();
         self.reloaded.notify_one();
