@@ -74,9 +74,9 @@ pub use item::{
 };
 pub use output::{OutputError, Staged, WriteOutcome, publish, put_in_place, remove_stale_temps};
 pub use pipeline::{
-    CutShort, DetailFound, FeedReport, FeedResult, ListingRead, PageOutcome, Preview, RunReport,
-    SuggestError, Suggested, Tried, forget, preview, read_items, read_page, run, run_until,
-    statuses, suggest_page,
+    CutShort, DetailFound, FeedReport, FeedResult, ListingRead, PageOutcome, Preview, Pruned,
+    RunReport, SuggestError, Suggested, Tried, forget, preview, prune, read_items, read_page, run,
+    run_until, statuses, suggest_page, write_site,
 };
 pub use render::{FeedMeta, RenderError, render, render_to};
 pub use serve::{DEFAULT_BIND, ServeOptions, router, serve};
@@ -87,7 +87,7 @@ pub use spec::{
     SummaryFormat, Window,
 };
 pub use store::{
-    FeedStatus, GoodRun, History, Merge, Outcome, PageRead, Plan, Publication, RunRecord,
+    FeedStatus, GoodRun, History, Merge, Orphan, Outcome, PageRead, Plan, Publication, RunRecord,
     SCHEMA_VERSION, StateLock, Store, StoreError,
 };
 pub use suggest::{DateField, DatePlace, PageFacts, Suggestion, feed_block, suggest, toml_string};

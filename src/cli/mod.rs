@@ -5,6 +5,7 @@ mod check;
 pub(crate) mod exit;
 pub(crate) mod logging;
 mod manual;
+mod prune;
 mod reset;
 mod run;
 mod serve;
@@ -158,6 +159,13 @@ pub(crate) enum Command {
         #[arg(long, default_value = "10s", value_parser = serve::parse_duration)]
         shutdown_grace: std::time::Duration,
     },
+    /// Remove the files and history (items, run log, validators) of feeds no longer in the
+    /// configuration, at once (runs remove their files after `keep_days`).
+    Prune {
+        /// Only say what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Forget feeds' item history and page validators (after fixing a selector that took the
     /// wrong items); their next run starts afresh. Feed files stay until that run.
     Reset {
@@ -206,6 +214,7 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         }),
         Some(Command::Status { json }) => config().map(|config| status::status(&config, *json)),
         Some(Command::Reset { ids }) => config().map(|config| reset::reset(&config, ids)),
+        Some(Command::Prune { dry_run }) => config().map(|config| prune::prune(&config, *dry_run)),
         Some(Command::Serve {
             bind,
             refresh,

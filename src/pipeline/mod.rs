@@ -3,9 +3,11 @@
 //! the steps; `now` comes in from the caller.
 //!
 //! [`mod@run`] refreshes feeds ([`refresh`] is one feed, [`read`] its pages); [`inspect`] holds the
-//! operations beside a run, which publish nothing (`check`, `suggest`, `status`, `reset`).
+//! operations beside a run, which publish nothing (`check`, `suggest`, `status`, `reset`);
+//! [`mod@prune`] the feeds gone from the configuration.
 
 mod inspect;
+mod prune;
 mod read;
 mod refresh;
 mod run;
@@ -15,8 +17,9 @@ use std::path::PathBuf;
 pub use inspect::{
     DetailFound, Preview, SuggestError, Suggested, Tried, forget, preview, statuses, suggest_page,
 };
+pub use prune::{Pruned, prune};
 pub use read::{ListingRead, read_items, read_page};
-pub use run::{RunReport, run, run_until};
+pub use run::{RunReport, run, run_until, write_site};
 
 use crate::error::{Budget, FeedError};
 use crate::fetch::Body;

@@ -70,6 +70,8 @@ pub async fn run_until(
         .await
         .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))?;
     let history = History::open(&config.output.state).await?;
+    // Feeds gone from the configuration lose their files once their `keep_days` are over.
+    super::prune::remove_expired_in_run(config, &history, now).await;
     let mut names: Vec<String> = config
         .feeds
         .iter()
@@ -256,6 +258,16 @@ async fn after_publish(config: &Config, results: &[FeedResult]) {
         })
         .collect();
     crate::hook::run_hooks(config, &changed).await;
+}
+
+/// Writes `index.html` and `feeds.opml` for `config`'s feeds as the history has them, under
+/// the run lock, when either is missing or they were written from other settings: what
+/// `serve` does at start and when its configuration changes. Fails at once when a run holds
+/// the lock (that run writes them).
+pub fn write_site(config: &Config, now: DateTime<Utc>) -> Result<()> {
+    let _lock = StateLock::acquire(&config.output.state)?;
+    let mut store = Store::open(&config.output.state)?;
+    write_discovery(config, &mut store, &HashMap::new(), now.trunc_subsecs(0))
 }
 
 /// Tells the WebSub hub about every feed file this run rewrote.

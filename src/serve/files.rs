@@ -2,7 +2,7 @@
 //! version (size, time and inode), each with its strong ETag (RFC 9110 §8.8.3) and
 //! `Last-Modified` (§8.8.2).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, RwLock};
 use std::time::{Duration, SystemTime};
@@ -11,7 +11,6 @@ use axum::body::Bytes;
 use axum::http::{HeaderValue, Uri};
 
 use super::compress::{Coding, Compressed};
-use crate::site;
 use crate::spec::Format;
 
 /// A file as last read, with its validators, reused while its size, time and inode stay.
@@ -112,6 +111,14 @@ impl FileCache {
             .insert(name.to_string(), file.clone());
         Some(file)
     }
+
+    /// Forgets the files not among `names` (a new configuration's files).
+    pub(super) fn keep_only(&self, names: &HashSet<String>) {
+        self.files
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|name, _| names.contains(name));
+    }
 }
 
 #[cfg(unix)]
@@ -152,11 +159,7 @@ pub(super) fn media_type(name: &str) -> Option<HeaderValue> {
 /// The file a request path names: one plain name in the folder (letters, digits, `-`, `_`,
 /// `.`, not starting with a dot). Anything else (`..`, `/`, `%`-escapes, hidden files) is none.
 pub(super) fn file_name(uri: &Uri) -> Option<&str> {
-    let path = uri.path();
-    if path == "/" {
-        return Some(site::INDEX);
-    }
-    let name = path.strip_prefix('/')?;
+    let name = uri.path().strip_prefix('/')?;
     let plain = !name.is_empty()
         && !name.starts_with('.')
         && name
@@ -168,11 +171,12 @@ pub(super) fn file_name(uri: &Uri) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::site;
 
     #[test]
     fn only_plain_names_are_files() {
         let name = |path: &str| file_name(&path.parse::<Uri>().unwrap()).map(str::to_string);
-        assert_eq!(name("/").as_deref(), Some("index.html"));
+        assert_eq!(name("/"), None);
         assert_eq!(name("/ilo-china.rss").as_deref(), Some("ilo-china.rss"));
         for bad in [
             "/../config.toml",

@@ -100,7 +100,7 @@ pub(super) async fn health_route(
     let loopback = peer.is_some_and(|Extension(Peer(addr))| addr.ip().is_loopback());
     match state
         .health
-        .snapshot(&state.config, state.options.unhealthy_after)
+        .snapshot(&state.config(), state.options.unhealthy_after)
         .await
     {
         Some(snapshot) => (

@@ -4,17 +4,20 @@
 //!
 //! One file per HTTP concern: [`listen`] (connections and their limits), [`files`] (which
 //! files, their ETags), [`conditional`] (304s), [`compress`] (content codings), [`health`]
-//! (`/healthz`) and [`schedule`] (the refresh thread).
+//! (`/healthz`), [`schedule`] (the refresh thread) and [`reload`] (the configuration read
+//! again on SIGHUP or when its file changes).
 
 mod compress;
 mod conditional;
 mod files;
 mod health;
 mod listen;
+mod reload;
 mod schedule;
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -27,6 +30,8 @@ use tower_http::compression::CompressionLayer;
 use compress::negotiate;
 use conditional::not_modified;
 use files::{FileCache, file_name, media_type};
+
+use crate::site;
 
 use crate::spec::Config;
 
@@ -73,10 +78,37 @@ impl ServeOptions {
     }
 }
 
+/// The configuration in force, and the names of the files it publishes.
+#[derive(Debug)]
+struct Live {
+    config: Arc<Config>,
+    /// `index.html`, `feeds.opml` and each feed's file of each of its formats: the files
+    /// answered.
+    names: HashSet<String>,
+}
+
+impl Live {
+    fn new(config: Config) -> Live {
+        let mut names: HashSet<String> = config
+            .feeds
+            .iter()
+            .flat_map(|spec| spec.formats.iter().map(|&format| spec.file_name(format)))
+            .collect();
+        names.extend([site::INDEX.to_string(), site::OPML.to_string()]);
+        Live {
+            config: Arc::new(config),
+            names,
+        }
+    }
+}
+
 /// What every request shares.
 #[derive(Debug)]
 struct ServeState {
-    config: Arc<Config>,
+    /// Replaced whole when the configuration is read again.
+    live: RwLock<Arc<Live>>,
+    /// Told when a new configuration is in force (the refresh thread refreshes its new feeds).
+    reloaded: tokio::sync::Notify,
     health: health::HealthBoard,
     options: ServeOptions,
     cache_control: HeaderValue,
@@ -85,7 +117,28 @@ struct ServeState {
     compressing: Arc<tokio::sync::Semaphore>,
 }
 
-/// The router: `GET`/`HEAD` of the output folder's files (`/` is `index.html`) and
+impl ServeState {
+    /// The configuration in force.
+    fn config(&self) -> Arc<Config> {
+        Arc::clone(&self.live().config)
+    }
+
+    fn live(&self) -> Arc<Live> {
+        Arc::clone(&self.live.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Puts `config` in force for every request and refresh from now on.
+    fn replace_config(&self, config: Config) {
+        let live = Arc::new(Live::new(config));
+        self.files.keep_only(&live.names);
+        *self.live.write().unwrap_or_else(|e| e.into_inner()) = live;
+        self.health.invalidate();
+        self.reloaded.notify_one();
+    }
+}
+
+/// The router: `GET`/`HEAD` of the configured feeds' files, `index.html` (also at `/`) and
+/// `feeds.opml` in the output folder, and
 /// `/healthz`, compressed with brotli or gzip as the client accepts (files once per version;
 /// other answers by tower-http as they go).
 pub fn router(config: Config, options: ServeOptions) -> Router {
@@ -99,7 +152,8 @@ fn app(config: Config, options: ServeOptions) -> (Router, Arc<ServeState>) {
             .unwrap_or_else(|_| HeaderValue::from_static("public, max-age=300"));
     let state = Arc::new(ServeState {
         files: FileCache::new(&config.output.dir),
-        config: Arc::new(config),
+        live: RwLock::new(Arc::new(Live::new(config))),
+        reloaded: tokio::sync::Notify::new(),
         health: health::HealthBoard::default(),
         options,
         cache_control,
@@ -131,9 +185,24 @@ async fn handle(
         )
             .into_response();
     }
+    if uri.path() == "/" {
+        // Relative, so that it holds behind a reverse proxy's path prefix too.
+        return (
+            StatusCode::FOUND,
+            [
+                (header::LOCATION, HeaderValue::from_static(site::INDEX)),
+                (header::CACHE_CONTROL, state.cache_control.clone()),
+            ],
+        )
+            .into_response();
+    }
     let Some((name, media_type)) = file_name(&uri).and_then(|n| Some((n, media_type(n)?))) else {
         return not_found();
     };
+    // Only what the configuration in force publishes: not a removed feed's files left behind.
+    if !state.live().names.contains(name) {
+        return not_found();
+    }
     let Some(file) = state.files.read(name).await else {
         return not_found();
     };
@@ -183,7 +252,10 @@ fn not_found() -> Response {
 }
 
 /// Serves `config`'s output folder on `listener` until `shutdown` completes; with a refresh
-/// interval, refreshes every feed at once and then on that interval. Connections are bounded
+/// interval, refreshes every feed at once and then on that interval. `index.html` and
+/// `feeds.opml` are written first when missing (listing feeds not published yet). The
+/// configuration file is read again on SIGHUP and when it changes (every 2 s).
+/// Connections are bounded
 /// as [`ServeOptions`] says, and at most as many are open as the file limit allows (its soft
 /// limit is raised to the hard one first). On shutdown it stops accepting, lets requests and a
 /// refresh in progress finish (connections for at most `shutdown_grace`), and returns.
@@ -201,13 +273,23 @@ pub async fn serve(
         shutdown_grace: options.shutdown_grace,
     };
     let refresh = options.refresh;
-    let (app, state) = app(config.clone(), options);
-    let refresher = refresh.map(|interval| schedule::start(config, interval, stop_rx, state));
+    if !config.output.dir.join(site::INDEX).is_file() {
+        // Before the refresh thread starts, so that it does not find the lock held.
+        reload::write_site(config.clone()).await;
+    }
+    let (app, state) = app(config, options);
+    let watcher = tokio::spawn(reload::watch(
+        Arc::clone(&state),
+        stop_rx.clone(),
+        refresh.is_some(),
+    ));
+    let refresher = refresh.map(|interval| schedule::start(interval, stop_rx, Arc::clone(&state)));
     listen::serve(listener, app, limits, async move {
         shutdown.await;
         let _ = stop_tx.send(true);
     })
     .await;
+    let _ = watcher.await;
     if let Some(refresher) = refresher {
         // A refresh in progress finishes its writes; the loop then sees the stop.
         let _ = tokio::task::spawn_blocking(move || refresher.join()).await;

@@ -8,6 +8,7 @@
 mod history;
 mod lock;
 mod merge;
+mod orphans;
 mod runs;
 mod schema;
 
@@ -20,6 +21,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, param
 pub use history::History;
 pub use lock::StateLock;
 pub use merge::{Merge, PageRead, Plan};
+pub use orphans::Orphan;
 use runs::insert_run;
 pub use runs::{FeedStatus, GoodRun, Outcome, RunRecord};
 use schema::MIGRATIONS;

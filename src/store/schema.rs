@@ -1,7 +1,7 @@
 //! The state file's schema, as an append-only list of migrations.
 
 /// The schema version this binary writes; older files are migrated forward to it.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Schema steps: entry `n` takes a file from version `n` to `n + 1`. Version 2 keeps the
 /// feed's configuration fingerprint with the page's validators; version 3 what items' own
@@ -10,7 +10,9 @@ pub const SCHEMA_VERSION: i64 = 6;
 /// (`Retry-After`) not to be asked again before a time; version 6 what a feed last published
 /// (the digest of the page's bytes, the print of what its files were rendered from, when,
 /// how many items, and when its window next changes) and the discovery files' print, so a
-/// run over an unchanged page parses, renders and reads back nothing.
+/// run over an unchanged page parses, renders and reads back nothing; version 7 when each feed
+/// was last in the configuration, with its `keep_days` then, so the files of a feed removed
+/// from it are removed that many days later.
 pub(super) const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE feeds (
@@ -77,6 +79,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TABLE site (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
+    ) WITHOUT ROWID;
+",
+    "
+    CREATE TABLE configured (
+        feed TEXT PRIMARY KEY,
+        last_seen TEXT NOT NULL,
+        keep_days INTEGER NOT NULL
     ) WITHOUT ROWID;
 ",
 ];

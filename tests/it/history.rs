@@ -374,8 +374,9 @@ fn a_state_file_from_a_newer_pressfeed_is_refused() {
     assert_eq!(
         text,
         format!(
-            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows (6); run a newer pressfeed, or set `[output] state` to another file\n",
-            site.state().display()
+            "pressfeed: error: state file {}: schema version 99 is newer than this pressfeed knows ({}); run a newer pressfeed, or set `[output] state` to another file\n",
+            site.state().display(),
+            pressfeed::SCHEMA_VERSION
         )
     );
     assert!(!site.out.exists());

@@ -18,4 +18,5 @@ mod properties;
 mod readme;
 mod regressions;
 mod serve;
+mod serve_reload;
 mod suggest;

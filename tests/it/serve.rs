@@ -122,7 +122,7 @@ fn options() -> ServeOptions {
 }
 
 /// A client that leaves bodies as sent (no decompression).
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_gzip()
         .no_brotli()
@@ -132,7 +132,7 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -163,8 +163,22 @@ fn files_are_served_with_their_types_and_validators() {
         ),
         ("/feeds.opml", "text/x-opml; charset=utf-8", "feeds.opml"),
         ("/index.html", "text/html; charset=utf-8", "index.html"),
-        ("/", "text/html; charset=utf-8", "index.html"),
     ];
+    // `/` sends readers and browsers to the index page, by a relative address.
+    let plain = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = rt.block_on(plain.get(server.url("/")).send()).unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(response.headers()[header::LOCATION], "index.html");
+    let response = rt.block_on(client.get(server.url("/")).send()).unwrap();
+    assert_eq!(response.url().path(), "/index.html");
+    assert_eq!(
+        rt.block_on(response.bytes()).unwrap(),
+        std::fs::read(site.out.join("index.html")).unwrap()
+    );
     for (path, media_type, file) in cases {
         let bytes = std::fs::read(site.out.join(file)).unwrap();
         let response = rt.block_on(client.get(server.url(path)).send()).unwrap();
@@ -561,7 +575,7 @@ fn healthz_reports_feeds_and_fails_when_one_fails_too_long() {
 }
 
 /// A `serve` process that is killed if a test ends (or panics) before stopping it.
-struct Reaper(std::process::Child);
+pub(crate) struct Reaper(pub(crate) std::process::Child);
 
 impl Drop for Reaper {
     fn drop(&mut self) {
@@ -570,7 +584,7 @@ impl Drop for Reaper {
     }
 }
 
-fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
+pub(crate) fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
     std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -584,14 +598,14 @@ fn serve_refreshes_then_stops_cleanly_on_sigterm() {
     let out = dir.path().join("public");
     let config = config_for(dir.path(), &fixture("ilo-china-press-releases.html"), &out);
     let (mut child, address) = spawn_serve(&config, &["--refresh", "1h"]);
-    // The first refresh runs at start; poll until its files are served.
+    // The first refresh runs at start; poll until its files are served (the index is there
+    // before it, listing the feed as not published yet).
     let rt = runtime();
     let client = client();
     let mut status = 0;
     for _ in 0..100 {
         status = rt
-            // The index is written last, after every feed.
-            .block_on(client.get(format!("{address}/")).send())
+            .block_on(client.get(format!("{address}/ilo-china.atom")).send())
             .map(|r| r.status().as_u16())
             .unwrap_or(0);
         if status == 200 {
