@@ -81,8 +81,8 @@ pub(crate) fn check(config: &Config, id: &str) -> anyhow::Result<Outcome> {
 /// give way, the widest first, on a narrow terminal.
 const ITEM_COLUMNS: [Column; 5] = [
     Column::right("#", 3),
-    Column::left("date", 10, 11),
-    Column::left("title", 8, 50),
+    Column::left("date", 11, 11),
+    Column::left("title", 8, 50).weighted(2),
     Column::left("link", 6, 44),
     Column::left("summary", 4, 40),
 ];
@@ -255,6 +255,8 @@ mod tests {
         );
         assert!(wide.contains("2024-05-06*"), "{wide}");
         let narrow = items_table(&items, Some(40));
-        assert!(narrow.contains("  国际劳…  "), "{narrow}");
+        // The title gives way last, and the date with its `*` not at all.
+        assert!(narrow.contains("  国际劳…   https"), "{narrow}");
+        assert!(narrow.contains("  2024-05-06*  ILO and"), "{narrow}");
     }
 }

@@ -75,23 +75,6 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = run::Report::Failures)]
         report: run::Report,
     },
-    /// Write a commented starter config (with an example feed that runs offline) to
-    /// $XDG_CONFIG_HOME/pressfeed/config.toml, or where --config or $PRESSFEED_CONFIG say.
-    Init {
-        /// Replace a config that is already there.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Print the config file, output folder and state file in use, and why.
-    Paths,
-    /// Print a shell completion script: `pressfeed completions bash > \
-    /// ~/.local/share/bash-completion/completions/pressfeed`.
-    Completions {
-        /// The shell.
-        shell: clap_complete::Shell,
-    },
-    /// Print the manual page (roff): `pressfeed man | man -l -`.
-    Man,
     /// Show what a feed's selectors extract from its page, as a table; writes nothing.
     Check {
         /// The feed's id.
@@ -102,8 +85,8 @@ pub(crate) enum Command {
         #[arg(long, value_name = "TIME", value_parser = parse_now)]
         now: Option<chrono::DateTime<chrono::Utc>>,
     },
-    /// Show each feed's state: last success, last failure and its error, items in history,
-    /// items on the page last time.
+    /// Show each feed's state: last success, since when it fails (if it does), its last
+    /// error, items in history, items on the page last time.
     Status {
         /// Print JSON instead of a table.
         #[arg(long)]
@@ -173,6 +156,23 @@ pub(crate) enum Command {
         #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
     },
+    /// Write a commented starter config (with an example feed that runs offline) to
+    /// $XDG_CONFIG_HOME/pressfeed/config.toml, or where --config or $PRESSFEED_CONFIG say.
+    Init {
+        /// Replace a config that is already there.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the config file, output folder and state file in use, and why.
+    Paths,
+    /// Print a shell completion script, e.g. for bash into
+    /// ~/.local/share/bash-completion/completions/pressfeed.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `pressfeed man | man -l -`.
+    Man,
 }
 
 /// Runs the command line.

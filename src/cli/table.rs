@@ -13,10 +13,13 @@ pub(crate) struct Column {
     pub(crate) header: &'static str,
     /// Right-aligned (numbers).
     pub(crate) right: bool,
-    /// The narrowest it is made to fit a terminal.
+    /// The narrowest it is made to fit a terminal (narrower only when its cells are).
     pub(crate) min: usize,
     /// The widest it is, whatever the terminal.
     pub(crate) max: usize,
+    /// How firmly it keeps its width when the table is narrowed: a column of weight 2 gives
+    /// way as if it were half as wide.
+    pub(crate) weight: usize,
 }
 
 impl Column {
@@ -27,7 +30,13 @@ impl Column {
             right: false,
             min,
             max,
+            weight: 1,
         }
+    }
+
+    /// The same column, keeping its width `weight` times as firmly as the others.
+    pub(crate) const fn weighted(self, weight: usize) -> Column {
+        Column { weight, ..self }
     }
 
     /// A right-aligned column that is never narrowed.
@@ -37,6 +46,7 @@ impl Column {
             right: true,
             min: width,
             max: width,
+            weight: 1,
         }
     }
 }
@@ -92,9 +102,9 @@ pub(crate) fn fit(text: &str, width: usize) -> String {
     out
 }
 
-/// Each column's width: its widest cell (at most its `max`), then the widest columns
-/// narrowed, one column at a time, until the row fits `width` (or every column is at its
-/// `min`).
+/// Each column's width: its widest cell (at most its `max`), then the widest columns (by
+/// width over weight) narrowed, one column at a time, until the row fits `width` (or every
+/// column is at its `min`).
 fn widths(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> Vec<usize> {
     let mut widths: Vec<usize> = columns
         .iter()
@@ -107,7 +117,8 @@ fn widths(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> Vec
                 .max()
                 .unwrap_or(0)
                 .min(column.max)
-                .max(column.min.min(column.max))
+                // A right-aligned (number) column keeps its width, so numbers line up.
+                .max(if column.right { column.min } else { 0 })
         })
         .collect();
     let Some(width) = width else {
@@ -119,7 +130,7 @@ fn widths(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> Vec
             .iter()
             .enumerate()
             .filter(|&(i, &w)| w > columns[i].min)
-            .max_by_key(|&(_, &w)| w)
+            .max_by_key(|&(i, &w)| w * 2 / columns[i].weight.max(1))
             .map(|(i, _)| i);
         match widest {
             Some(i) => widths[i] -= 1,
