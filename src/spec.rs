@@ -110,13 +110,12 @@ pub struct OutputSettings {
     pub on_change: Option<Hook>,
 }
 
-/// A command run after files changed: a program and its arguments, run without a shell.
+/// A command run after files changed: a program and its arguments, run without a shell in
+/// the output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hook {
     /// The program (looked up in `PATH` unless it has a `/`) and its arguments.
     pub argv: Vec<String>,
-    /// The folder it runs in: the config file's.
-    pub dir: PathBuf,
 }
 
 impl OutputSettings {

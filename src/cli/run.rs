@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use pressfeed::{Config, FeedResult, FeedStatus, PageOutcome, WriteOutcome, chain};
+use pressfeed::{Config, FeedErrorKind, FeedResult, FeedStatus, PageOutcome, WriteOutcome, chain};
 
 use super::exit::{self, Outcome};
 use super::logging::progress_bar;
@@ -42,8 +42,13 @@ impl Alerts {
 pub(crate) enum Verdict {
     /// Report its failure (an error, exit 1).
     Report,
-    /// A failure, failing since then, not (or no longer) worth a report: a warning.
-    Quiet(DateTime<Utc>),
+    /// A failure not (or no longer) worth a report: a warning.
+    Quiet {
+        /// Failing since.
+        since: DateTime<Utc>,
+        /// Whether an earlier run reported it (`--report changes`).
+        reported: bool,
+    },
     /// It works again after a failure that was reported, failing since then.
     Recovered(DateTime<Utc>),
     /// It works, nothing to say.
@@ -74,8 +79,9 @@ pub(crate) fn judge(
         (true, earlier) => {
             let since = earlier.map_or(now, |(since, _)| since);
             let reported_before = earlier.is_some_and(|(_, reported)| reported);
-            if now - since < threshold || (alerts.report == Report::Changes && reported_before) {
-                Verdict::Quiet(since)
+            let reported = alerts.report == Report::Changes && reported_before;
+            if now - since < threshold || reported {
+                Verdict::Quiet { since, reported }
             } else {
                 Verdict::Report
             }
@@ -116,8 +122,10 @@ pub(crate) fn run(
     let bar = progress_bar(selected.len());
     let on_done = |done: &FeedResult| {
         let failed = done.result.as_ref().map_or(true, |r| r.cut_short.is_some());
-        let verdict = if alerts.quiet() {
-            judge(alerts, before.get(&done.feed), failed, now)
+        let verdict = if alerts.quiet() && logged_as_failure_or_success(done) {
+            // The time the failure was just logged at, or later: the next run infers from the
+            // log whether this one reported it, and must come to what was decided here.
+            judge(alerts, before.get(&done.feed), failed, Utc::now())
         } else if failed {
             Verdict::Report
         } else {
@@ -155,6 +163,22 @@ pub(crate) fn run(
     })
 }
 
+/// Whether the state file's log says how this feed's run went, as [`judge`] needs: not for a
+/// feed a time budget cut short (logged as a success) or never started (not logged), which
+/// are reported every time.
+fn logged_as_failure_or_success(done: &FeedResult) -> bool {
+    match &done.result {
+        Ok(report) => report.cut_short.is_none(),
+        Err(err) => !matches!(
+            *err.kind,
+            FeedErrorKind::OutOfTime {
+                stage: "before it was started",
+                ..
+            }
+        ),
+    }
+}
+
 /// Each feed's status before the run (for `--fail-after` and `--report changes`).
 fn before_run(config: &Config) -> HashMap<String, FeedStatus> {
     match pressfeed::statuses(config) {
@@ -173,7 +197,7 @@ fn before_run(config: &Config) -> HashMap<String, FeedStatus> {
 /// as a warning saying since when it fails.
 fn report(done: &FeedResult, verdict: Verdict) {
     let quiet_since = match verdict {
-        Verdict::Quiet(since) => Some(since),
+        Verdict::Quiet { since, reported } => Some((since, reported)),
         Verdict::Recovered(since) => {
             // Shown even under cron's default level: it is the news the user waits for.
             tracing::info!(
@@ -187,9 +211,14 @@ fn report(done: &FeedResult, verdict: Verdict) {
         Verdict::Report | Verdict::Fine => None,
     };
     let failure = |text: String| match quiet_since {
-        Some(since) => tracing::warn!(
-            "{text} (failing since {}; not reported yet)",
-            since.format("%Y-%m-%d %H:%M UTC")
+        Some((since, reported)) => tracing::warn!(
+            "{text} (failing since {}; {})",
+            since.format("%Y-%m-%d %H:%M UTC"),
+            if reported {
+                "already reported"
+            } else {
+                "not reported yet"
+            }
         ),
         None => tracing::error!("{text}"),
     };
@@ -232,4 +261,81 @@ fn report(done: &FeedResult, verdict: Verdict) {
         report.items,
         files.join(", ")
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn failing(since: &str, last: &str) -> FeedStatus {
+        FeedStatus {
+            feed: "x".into(),
+            last_success: None,
+            last_failure: Some(last.into()),
+            last_error: Some("boom".into()),
+            failing: true,
+            failing_since: Some(since.into()),
+            items_in_history: 0,
+            items_on_page: None,
+        }
+    }
+
+    #[test]
+    fn a_failure_is_reported_once_it_has_lasted_and_once_more_when_it_ends() {
+        let six_hours = Alerts {
+            fail_after: Some(Duration::from_secs(6 * 3600)),
+            report: Report::Changes,
+        };
+        let since = "2026-01-01T00:00:30Z";
+        let quiet = |since, reported| Verdict::Quiet { since, reported };
+        // First failure: quiet, failing since now.
+        let first = at(since);
+        assert_eq!(judge(six_hours, None, true, first), quiet(first, false));
+        // Under six hours since the first failure, judged when its log entry was written.
+        let before = failing(since, "2026-01-01T05:45:30Z");
+        assert_eq!(
+            judge(six_hours, Some(&before), true, at("2026-01-01T06:00:29Z")),
+            quiet(first, false)
+        );
+        // The run that passes six hours reports; the log then says so to the next one.
+        assert_eq!(
+            judge(six_hours, Some(&before), true, at("2026-01-01T06:00:31Z")),
+            Verdict::Report
+        );
+        let reported = failing(since, "2026-01-01T06:00:31Z");
+        assert_eq!(
+            judge(six_hours, Some(&reported), true, at("2026-01-01T06:15:31Z")),
+            quiet(first, true)
+        );
+        assert_eq!(
+            judge(
+                six_hours,
+                Some(&reported),
+                false,
+                at("2026-01-01T06:30:00Z")
+            ),
+            Verdict::Recovered(first)
+        );
+        // A failure that ended before it was reported ends quietly.
+        assert_eq!(
+            judge(six_hours, Some(&before), false, at("2026-01-01T06:00:00Z")),
+            Verdict::Fine
+        );
+        // Without --report changes, every run past six hours reports.
+        let every = Alerts {
+            report: Report::Failures,
+            ..six_hours
+        };
+        assert_eq!(
+            judge(every, Some(&reported), true, at("2026-01-01T07:00:00Z")),
+            Verdict::Report
+        );
+        assert_eq!(judge(every, Some(&reported), false, first), Verdict::Fine);
+    }
 }

@@ -20,6 +20,10 @@ pub(crate) fn serve(
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        // Before anything else: a SIGHUP (`systemctl reload`) during start-up must not end
+        // the server (the library listens for it once it serves; the handler stays).
+        #[cfg(unix)]
+        let _hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
         let listener = match tokio::net::TcpListener::bind(bind).await {
             Ok(listener) => listener,
             Err(err) => {

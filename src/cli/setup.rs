@@ -51,8 +51,9 @@ fn starter_config(places: &DefaultPlaces) -> String {
 {folders}
 # Public address of that folder, for the feeds' self links and the OPML file.
 # base_url = "https://feeds.example.org/"
-# A command to run after a run that changed files (their paths are in $PRESSFEED_CHANGED).
-# on_change = ["rsync", "-a", "--delete", "public/", "host:/var/www/feeds/"]
+# A command run in the output folder after a run that changed files (their paths are in
+# $PRESSFEED_CHANGED), without a shell.
+# on_change = ["rsync", "-a", "--delete", "./", "host:/var/www/feeds/"]
 
 [fetch]
 # How the operators of the sites you read can reach you: sent in the User-Agent as

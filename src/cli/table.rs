@@ -39,13 +39,13 @@ impl Column {
         Column { weight, ..self }
     }
 
-    /// A right-aligned column that is never narrowed.
+    /// A right-aligned column at least `width` wide, never narrowed (numbers stay whole).
     pub(crate) const fn right(header: &'static str, width: usize) -> Column {
         Column {
             header,
             right: true,
             min: width,
-            max: width,
+            max: usize::MAX,
             weight: 1,
         }
     }
@@ -129,7 +129,7 @@ fn widths(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> Vec
         let widest = widths
             .iter()
             .enumerate()
-            .filter(|&(i, &w)| w > columns[i].min)
+            .filter(|&(i, &w)| !columns[i].right && w > columns[i].min)
             .max_by_key(|&(i, &w)| w * 2 / columns[i].weight.max(1))
             .map(|(i, _)| i);
         match widest {

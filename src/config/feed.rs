@@ -124,7 +124,7 @@ pub(super) fn compile(
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| title.clone());
     let own_hosts = own_hosts(&page_url, &source);
-    let on_change = ctx.hook(raw.on_change.as_ref(), "on_change", defaults.base_dir)?;
+    let on_change = ctx.hook(raw.on_change.as_ref(), "on_change")?;
     Ok(FeedSpec {
         description,
         id,

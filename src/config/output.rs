@@ -48,7 +48,7 @@ pub(super) fn compile(
         Some(spanned) => Some(base_url(ctx, spanned)?),
         None => None,
     };
-    let on_change = ctx.hook(raw.on_change.as_ref(), "output.on_change", places.base_dir)?;
+    let on_change = ctx.hook(raw.on_change.as_ref(), "output.on_change")?;
     let output = OutputSettings {
         dir,
         base_url,
@@ -191,7 +191,6 @@ impl Ctx<'_> {
         &self,
         raw: Option<&Spanned<Vec<String>>>,
         field: &'static str,
-        base_dir: &Path,
     ) -> Result<Option<Hook>, ConfigError> {
         let Some(raw) = raw else {
             return Ok(None);
@@ -200,10 +199,7 @@ impl Ctx<'_> {
         if argv.first().is_none_or(|program| program.trim().is_empty()) {
             return self.invalid(raw.span(), field, Problem::NoCommand);
         }
-        Ok(Some(Hook {
-            argv: argv.clone(),
-            dir: base_dir.to_path_buf(),
-        }))
+        Ok(Some(Hook { argv: argv.clone() }))
     }
 
     /// A list of formats: known names, not empty; kept in [`Format::ALL`] order.

@@ -273,6 +273,8 @@ pub async fn serve(
         shutdown_grace: options.shutdown_grace,
     };
     let refresh = options.refresh;
+    // First: a `systemctl reload` from now on reloads, and never ends the server.
+    let hangup = reload::Hangup::new();
     if !config.output.dir.join(site::INDEX).is_file() {
         // Before the refresh thread starts, so that it does not find the lock held.
         reload::write_site(config.clone()).await;
@@ -282,6 +284,7 @@ pub async fn serve(
         Arc::clone(&state),
         stop_rx.clone(),
         refresh.is_some(),
+        hangup,
     ));
     let refresher = refresh.map(|interval| schedule::start(interval, stop_rx, Arc::clone(&state)));
     listen::serve(listener, app, limits, async move {

@@ -41,11 +41,12 @@ fn inode(_meta: &std::fs::Metadata) -> u64 {
 
 /// SIGHUP, when it can be listened for.
 #[cfg(unix)]
-struct Hangup(Option<tokio::signal::unix::Signal>);
+pub(super) struct Hangup(Option<tokio::signal::unix::Signal>);
 
 #[cfg(unix)]
 impl Hangup {
-    fn new() -> Hangup {
+    /// Listens for SIGHUP from now on (its default action, ending the process, is gone).
+    pub(super) fn new() -> Hangup {
         use tokio::signal::unix::{SignalKind, signal};
         match signal(SignalKind::hangup()) {
             Ok(signal) => Hangup(Some(signal)),
@@ -72,11 +73,11 @@ impl Hangup {
 
 /// Elsewhere there is no SIGHUP: the file is watched.
 #[cfg(not(unix))]
-struct Hangup;
+pub(super) struct Hangup;
 
 #[cfg(not(unix))]
 impl Hangup {
-    fn new() -> Hangup {
+    pub(super) fn new() -> Hangup {
         Hangup
     }
 
@@ -92,9 +93,9 @@ pub(super) async fn watch(
     state: Arc<ServeState>,
     mut stop: watch::Receiver<bool>,
     refreshing: bool,
+    mut hangup: Hangup,
 ) {
     let path = state.config().path.clone();
-    let mut hangup = Hangup::new();
     let mut loaded = stamp(&path);
     let mut seen = loaded;
     loop {

@@ -245,7 +245,7 @@ fn on_change_hooks_run_once_per_changing_run_with_the_changed_paths() {
     let text = std::fs::read_to_string(&config).unwrap();
     let record = |file: &Path| {
         format!(
-            "[\"sh\", \"-c\", \"printf '%s|%s|%s\\\\n' \\\"$PRESSFEED_FEEDS\\\" \\\"$PRESSFEED_FEED\\\" \\\"$(echo $PRESSFEED_CHANGED)\\\" >> {}\"]",
+            "[\"sh\", \"-c\", \"printf '%s|%s|%s|%s\\\\n' \\\"$PRESSFEED_FEEDS\\\" \\\"$PRESSFEED_FEED\\\" \\\"$(echo $PRESSFEED_CHANGED)\\\" \\\"$(pwd)\\\" >> {}\"]",
             file.display()
         )
     };
@@ -277,10 +277,13 @@ fn on_change_hooks_run_once_per_changing_run_with_the_changed_paths() {
     );
     run();
     let lines = std::fs::read_to_string(&log).unwrap();
-    assert_eq!(lines, format!("x||{changed}\n"));
+    // Run in the output folder.
+    let folder = public.canonicalize().unwrap();
+    let folder = folder.display();
+    assert_eq!(lines, format!("x||{changed}|{folder}\n"));
     assert_eq!(
         std::fs::read_to_string(&feed_log).unwrap(),
-        format!("x|x|{changed}\n")
+        format!("x|x|{changed}|{folder}\n")
     );
     // Nothing changed: no hook.
     run();
