@@ -151,7 +151,10 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing state file for reading; `None` when there is none yet.
+    /// Opens an existing state file for reading; `None` when there is none yet (or it is
+    /// empty). A file of an older schema, not yet migrated by a run (just after an upgrade),
+    /// is read as it is: what is read here ([`Store::status`]: the run log and the item
+    /// count) has the shape of schema 1.
     pub fn open_read_only(path: &Path) -> Result<Option<Self>, StoreError> {
         if !path.exists() {
             return Ok(None);
@@ -172,8 +175,8 @@ impl Store {
         if version > SCHEMA_VERSION {
             return Err(store.too_new(version));
         }
-        if version < SCHEMA_VERSION {
-            // Not migrated yet (a read-only open never writes): nothing to report from it.
+        if version < 1 {
+            // Created, never written: nothing to report from it.
             return Ok(None);
         }
         Ok(Some(store))
@@ -589,5 +592,27 @@ mod tests {
             store.validators("demo", "any").unwrap(),
             Validators::default()
         );
+    }
+
+    #[test]
+    fn the_status_of_a_file_not_yet_migrated_is_read_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO runs (feed, started, finished, outcome, items_found)
+                 VALUES ('demo', '2026-01-01T00:00:00Z', '2026-01-01T00:00:05Z', 'updated', 7);",
+            )
+            .unwrap();
+        }
+        // Just after an upgrade, before a run migrated it: status still says what it knows.
+        let store = Store::open_read_only(&path).unwrap().unwrap();
+        let status = store.status("demo").unwrap();
+        assert_eq!(status.last_success.as_deref(), Some("2026-01-01T00:00:05Z"));
+        assert_eq!(status.items_on_page, Some(7));
+        assert_eq!(store.version().unwrap(), 1);
     }
 }
