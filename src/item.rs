@@ -159,6 +159,26 @@ pub enum ItemWarning {
         /// The item's title.
         title: String,
     },
+    /// A JSON field whose value is an array or an object where text is expected: the field
+    /// is left out (and the item too when it is the title or the link).
+    #[error(
+        "item {position}{}: field \"{field}\": \"{path}\" is {found}, not text; the field is left out",
+        describe(title, link)
+    )]
+    WrongType {
+        /// Position on the page.
+        position: usize,
+        /// The title, when there is one.
+        title: Option<String>,
+        /// The link as written, when there is one.
+        link: Option<String>,
+        /// The field: `title`, `link`, `date` or `summary`.
+        field: &'static str,
+        /// The field's JSONPath.
+        path: String,
+        /// What the value is (`an array`, `an object`).
+        found: &'static str,
+    },
     /// A second item with the same link and title; the first one is kept.
     #[error(
         "item {position} \"{title}\": field \"link\": {link} was already listed by item {first}; the repeat is skipped"
@@ -251,6 +271,16 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
     let mut seen: HashMap<String, (usize, String)> = HashMap::new();
     let base_url = &extraction.base_url;
     for mut raw in extraction.items {
+        for wrong in std::mem::take(&mut raw.wrong_types) {
+            built.warnings.push(ItemWarning::WrongType {
+                position: raw.position,
+                title: raw.title.clone(),
+                link: raw.link.clone(),
+                field: wrong.field,
+                path: wrong.path,
+                found: wrong.found,
+            });
+        }
         // Extraction returns clean, non-empty text.
         let title = raw.title.take();
         let link = raw.link.as_deref().map(|href| resolve_link(base_url, href));

@@ -60,7 +60,7 @@ pub use dates::{
 pub use digest::{content_hash, hex16};
 pub use error::{Budget, Error, FeedError, FeedErrorKind, Result, chain};
 pub use extract::{
-    Detail, ExtractError, Extraction, ListingPage, MAX_DEPTH, RawItem, TooDeep, extract,
+    Detail, ExtractError, Extraction, ListingPage, MAX_DEPTH, RawItem, TooDeep, WrongType, extract,
     parse_html, read_detail,
 };
 pub use fetch::charset::Decoded;
@@ -82,9 +82,9 @@ pub use render::{FeedMeta, RenderError, render, render_to};
 pub use serve::{DEFAULT_BIND, ServeOptions, router, serve};
 pub use site::{FeedEntry, INDEX, OPML, index_html, opml};
 pub use spec::{
-    AllowList, Config, DetailSelectors, FeedSpec, FetchSettings, Field, FieldSelector, Format,
-    Hook, NextPage, Origin, OutputSettings, Pagination, RunSettings, Scope, Selectors, Source,
-    SummaryFormat, Window,
+    AllowList, Config, DetailSelectors, Embedded, FeedSpec, FetchSettings, Field, FieldSelector,
+    Format, Hook, ItemSelector, JsonFormat, NextPage, Origin, OutputSettings, PageFormat,
+    Pagination, RunSettings, Scope, Selectors, Source, SummaryFormat, Window,
 };
 pub use store::{
     FeedStatus, GoodRun, History, Merge, Orphan, Outcome, PageRead, Plan, Publication, RunRecord,

@@ -253,6 +253,8 @@ pub struct FeedSpec {
     pub own_hosts: Vec<String>,
     /// Where the page's bytes come from.
     pub source: Source,
+    /// What the page is: HTML read with CSS selectors, or JSON read with JSONPaths.
+    pub format: PageFormat,
     /// Feed author name (defaults to the page's host).
     pub author: String,
     /// Time zone for dates that carry none.
@@ -320,7 +322,7 @@ impl FeedSpec {
         };
         let optional = |f: &Option<FieldSelector>| f.as_ref().map(field).unwrap_or_default();
         let selectors = &self.selectors;
-        let text = [
+        let mut text = vec![
             self.source.to_string(),
             self.page_url.to_string(),
             selectors.item_css.clone(),
@@ -349,8 +351,15 @@ impl FeedSpec {
                         .join("\u{1f}")
                 })
                 .unwrap_or_default(),
-        ]
-        .join("\u{1e}");
+        ];
+        // Only JSON feeds add to it: the fingerprints of HTML feeds stay those stored.
+        if let PageFormat::Json(json) = &self.format {
+            text.push(format!(
+                "json:{}",
+                json.embedded.as_ref().map_or("", |e| e.css.as_str())
+            ));
+        }
+        let text = text.join("\u{1e}");
         // The NUL after the text keeps the digest of fingerprints stored before it was
         // computed here (state files keep them).
         crate::digest::hex16(&[text.as_bytes(), &[0]])
@@ -386,6 +395,33 @@ impl fmt::Display for Source {
     }
 }
 
+/// What a listing page is, and so how its selectors read it (`format`).
+#[derive(Debug, Clone, Default)]
+pub enum PageFormat {
+    /// HTML, read with CSS selectors (the default, `format = "html"`).
+    #[default]
+    Html,
+    /// JSON, read with JSONPaths (`format = "json"`).
+    Json(JsonFormat),
+}
+
+/// How a JSON listing is found.
+#[derive(Debug, Clone, Default)]
+pub struct JsonFormat {
+    /// `embedded`: the page is HTML and the JSON is the text of the first element this
+    /// selector matches (`script#__NEXT_DATA__`); `None`: the body is the JSON.
+    pub embedded: Option<Embedded>,
+}
+
+/// Where JSON sits in an HTML page (`embedded`).
+#[derive(Debug, Clone)]
+pub struct Embedded {
+    /// The element holding the JSON as its text.
+    pub selector: Selector,
+    /// The selector as written, for messages.
+    pub css: String,
+}
+
 /// How summaries are published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -397,11 +433,20 @@ pub enum SummaryFormat {
     Html,
 }
 
-/// The compiled CSS selectors of a feed.
+/// What selects a listing's items.
+#[derive(Debug, Clone)]
+pub enum ItemSelector {
+    /// Elements of an HTML page.
+    Css(Selector),
+    /// Values of a JSON document (JSONPath, RFC 9535).
+    Json(serde_json_path::JsonPath),
+}
+
+/// The compiled selectors of a feed (CSS, or JSONPath for JSON feeds).
 #[derive(Debug, Clone)]
 pub struct Selectors {
     /// Selects each item on the page.
-    pub item: Selector,
+    pub item: ItemSelector,
     /// The item selector as written, for messages.
     pub item_css: String,
     /// Item title.
@@ -428,6 +473,9 @@ pub struct FieldSelector {
     pub css: String,
     /// Attribute to read instead of the element's text.
     pub attr: Option<String>,
+    /// For JSON feeds: the JSONPath of the value, with the item as root (`css` holds it as
+    /// written; `selector` is `None`).
+    pub path: Option<serde_json_path::JsonPath>,
     /// Cuts the value out of the text: the first capture group, or the whole match.
     pub regex: Option<regex::Regex>,
 }
@@ -542,6 +590,8 @@ pub enum Field {
     Url,
     /// `source`: where the page's bytes come from, when not `url`.
     Source,
+    /// `embedded`: the element of an HTML page holding a JSON feed's document.
+    Embedded,
     /// `[feed.pagination]`: an older page of the listing.
     Pagination,
     /// `[feed.detail]`: an item's own page.
@@ -559,6 +609,7 @@ impl fmt::Display for Field {
         let name = match self {
             Field::Url => "url",
             Field::Source => "source",
+            Field::Embedded => "embedded",
             Field::Pagination => "pagination",
             Field::Detail => "detail",
             Field::Item => "selectors.item",

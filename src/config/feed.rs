@@ -11,10 +11,10 @@ use super::defaults::{
     DEFAULT_KEEP_DAYS, DEFAULT_MAX_ITEMS, DEFAULT_MIN_ITEM_SHARE, KEEP_DAYS, MAX_ID_CHARS,
 };
 use super::location::Document;
-use super::raw::RawFeed;
+use super::raw::{RawFeed, RawPageFormat};
 use super::{Bounds, ConfigError, Ctx, Problem, fetch, pagination, selectors};
 use crate::dates::DateFormat;
-use crate::spec::{FeedSpec, FetchSettings, Format, Source};
+use crate::spec::{Embedded, FeedSpec, FetchSettings, Format, JsonFormat, PageFormat, Source};
 use crate::text::clean_text;
 
 /// What a feed takes from the rest of the file when it does not say.
@@ -77,7 +77,8 @@ pub(super) fn compile(
         },
         None => DEFAULT_MAX_ITEMS,
     };
-    let selectors = selectors::compile(ctx, &raw.selectors)?;
+    let format = page_format(ctx, &raw)?;
+    let selectors = selectors::compile(ctx, &raw.selectors, raw.format == RawPageFormat::Json)?;
     let fetch = fetch::for_feed(ctx, &raw, defaults.fetch)?;
     let encoding = match &raw.encoding {
         Some(label) => Some(encoding(ctx, label)?),
@@ -133,6 +134,7 @@ pub(super) fn compile(
         own_hosts,
         page_url,
         source,
+        format,
         author,
         timezone,
         date_formats,
@@ -149,6 +151,37 @@ pub(super) fn compile(
         detail,
         on_change,
     })
+}
+
+/// `format` and `embedded`: what the page is. A JSON feed's pagination follows a `pattern`
+/// (`next` is a CSS selector).
+fn page_format(ctx: Ctx<'_>, raw: &RawFeed) -> Result<PageFormat, ConfigError> {
+    if raw.format == RawPageFormat::Html {
+        return match &raw.embedded {
+            Some(embedded) => ctx.invalid(embedded.span(), "embedded", Problem::EmbeddedNeedsJson),
+            None => Ok(PageFormat::Html),
+        };
+    }
+    if let Some(pagination) = &raw.pagination
+        && pagination.get_ref().next.is_some()
+    {
+        return ctx.invalid(
+            pagination.span(),
+            "pagination.next",
+            Problem::NotForJson("next"),
+        );
+    }
+    let embedded = match &raw.embedded {
+        Some(css) => {
+            let text = css.get_ref().trim();
+            Some(Embedded {
+                selector: ctx.css(text, css.span(), "embedded")?,
+                css: text.to_string(),
+            })
+        }
+        None => None,
+    };
+    Ok(PageFormat::Json(JsonFormat { embedded }))
 }
 
 /// The hosts of the listing as typed: of `url`, and of an http(s) `source`.

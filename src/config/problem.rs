@@ -86,6 +86,19 @@ pub enum Problem {
     },
     /// `attr = ""`.
     EmptyAttr,
+    /// A JSONPath that is blank.
+    EmptyJsonPath,
+    /// A JSONPath that does not parse.
+    BadJsonPath {
+        /// The path.
+        path: String,
+        /// serde_json_path's reason.
+        reason: String,
+    },
+    /// A key of HTML fields (`attr`, `before`, `from`) in a JSON feed's field.
+    NotForJson(&'static str),
+    /// `embedded` on a feed that does not read JSON.
+    EmbeddedNeedsJson,
     /// A `from` other than `link` or `title`.
     BadFrom(String),
     /// A field with more than one of `selector`, `before` and `from`.
@@ -125,6 +138,14 @@ impl Problem {
                 write!(f, "\"{css}\" is not a valid CSS selector: {reason}")
             }
             Problem::EmptyAttr => f.write_str("attr must not be empty"),
+            Problem::EmptyJsonPath => f.write_str("the JSONPath is empty"),
+            Problem::BadJsonPath { path, reason } => {
+                write!(f, "\"{path}\" is not a valid JSONPath: {reason}")
+            }
+            Problem::NotForJson(key) => write!(
+                f,
+                "`{key}` is for HTML pages; a JSON feed reads each field by its JSONPath (`selector`)"
+            ),
             Problem::BadFrom(from) => write!(
                 f,
                 "from = \"{from}\" is not something an item has: write \"link\" or \"title\""
@@ -228,9 +249,15 @@ impl fmt::Display for Problem {
             Problem::EmptySelector
             | Problem::BadSelector { .. }
             | Problem::EmptyAttr
+            | Problem::EmptyJsonPath
+            | Problem::BadJsonPath { .. }
+            | Problem::NotForJson(_)
             | Problem::BadFrom(_)
             | Problem::FieldPlaces
             | Problem::BadRegex { .. } => self.fmt_field(f),
+            Problem::EmbeddedNeedsJson => f.write_str(
+                "reads JSON embedded in an HTML page: it needs `format = \"json\"` on the feed",
+            ),
             Problem::PaginationNeedsOne => {
                 f.write_str("needs one of `next` (a selector) or `pattern` (an address)")
             }

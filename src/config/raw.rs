@@ -8,6 +8,17 @@ use toml::Spanned;
 
 use crate::spec::{Format, SummaryFormat};
 
+/// `format`: what the listing page is.
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawPageFormat {
+    /// HTML, read with CSS selectors.
+    #[default]
+    Html,
+    /// JSON, read with JSONPaths.
+    Json,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
@@ -93,6 +104,9 @@ pub(super) struct RawFeed {
     pub(super) language: Option<Spanned<String>>,
     pub(super) url: Spanned<String>,
     pub(super) source: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) format: RawPageFormat,
+    pub(super) embedded: Option<Spanned<String>>,
     pub(super) author: Option<String>,
     pub(super) timezone: Option<Spanned<String>>,
     #[serde(default)]

@@ -1,5 +1,5 @@
-//! `[feed.selectors]` and `[feed.detail]`: CSS selectors compiled once, with their attribute
-//! and `regex`.
+//! `[feed.selectors]` and `[feed.detail]`: CSS selectors (JSONPaths for JSON feeds) compiled
+//! once, with their attribute and `regex`.
 
 use std::ops::Range;
 
@@ -8,12 +8,19 @@ use toml::Spanned;
 
 use super::raw::{RawDetail, RawField, RawSelectors};
 use super::{ConfigError, Ctx, Problem};
-use crate::spec::{DetailSelectors, FieldSelector, Scope, Selectors};
+use crate::spec::{DetailSelectors, FieldSelector, ItemSelector, Scope, Selectors};
 
-/// The listing's selectors.
-pub(super) fn compile(ctx: Ctx<'_>, raw: &RawSelectors) -> Result<Selectors, ConfigError> {
+/// The listing's selectors: CSS selectors, or JSONPaths when the feed reads JSON (`json`).
+pub(super) fn compile(
+    ctx: Ctx<'_>,
+    raw: &RawSelectors,
+    json: bool,
+) -> Result<Selectors, ConfigError> {
     let item_css = raw.item.get_ref().trim().to_string();
-    let item = ctx.css(&item_css, raw.item.span(), "selectors.item")?;
+    if json {
+        return compile_json(ctx, raw, item_css);
+    }
+    let item = ItemSelector::Css(ctx.css(&item_css, raw.item.span(), "selectors.item")?);
     let optional = |raw: &Option<Spanned<RawField>>, name| {
         raw.as_ref().map(|f| ctx.field(f, name, None)).transpose()
     };
@@ -22,6 +29,26 @@ pub(super) fn compile(ctx: Ctx<'_>, raw: &RawSelectors) -> Result<Selectors, Con
         item_css,
         title: ctx.field(&raw.title, "selectors.title", None)?,
         link: ctx.field(&raw.link, "selectors.link", Some("href"))?,
+        date: optional(&raw.date, "selectors.date")?,
+        summary: optional(&raw.summary, "selectors.summary")?,
+    })
+}
+
+/// The JSONPaths of a JSON feed: `item` from the document's root, the fields from the item's.
+fn compile_json(
+    ctx: Ctx<'_>,
+    raw: &RawSelectors,
+    item_css: String,
+) -> Result<Selectors, ConfigError> {
+    let item = ctx.json_path(&item_css, raw.item.span(), "selectors.item")?;
+    let optional = |raw: &Option<Spanned<RawField>>, name| {
+        raw.as_ref().map(|f| ctx.json_field(f, name)).transpose()
+    };
+    Ok(Selectors {
+        item: ItemSelector::Json(item),
+        item_css,
+        title: ctx.json_field(&raw.title, "selectors.title")?,
+        link: ctx.json_field(&raw.link, "selectors.link")?,
         date: optional(&raw.date, "selectors.date")?,
         summary: optional(&raw.summary, "selectors.summary")?,
     })
@@ -42,6 +69,78 @@ pub(super) fn detail(ctx: Ctx<'_>, raw: &RawDetail) -> Result<DetailSelectors, C
 }
 
 impl Ctx<'_> {
+    /// One field of a JSON item: its JSONPath (`selector`) and `regex`; `attr`, `before` and
+    /// `from` belong to HTML.
+    fn json_field(
+        &self,
+        raw: &Spanned<RawField>,
+        name: &'static str,
+    ) -> Result<FieldSelector, ConfigError> {
+        let value = raw.get_ref();
+        for (key, given) in [
+            ("attr", value.attr.is_some()),
+            ("before", value.before.is_some()),
+            ("from", value.from.is_some()),
+        ] {
+            if given {
+                return self.invalid(raw.span(), name, Problem::NotForJson(key));
+            }
+        }
+        let text = value.selector.as_deref().unwrap_or("").trim();
+        let path = self.json_path(text, raw.span(), name)?;
+        Ok(FieldSelector {
+            scope: Scope::Item,
+            selector: None,
+            css: text.to_string(),
+            attr: None,
+            path: Some(path),
+            regex: self.regex(raw, name)?,
+        })
+    }
+
+    /// A JSONPath (RFC 9535), compiled.
+    fn json_path(
+        &self,
+        text: &str,
+        span: Range<usize>,
+        field: &'static str,
+    ) -> Result<serde_json_path::JsonPath, ConfigError> {
+        if text.is_empty() {
+            return self.invalid(span, field, Problem::EmptyJsonPath);
+        }
+        serde_json_path::JsonPath::parse(text).or_else(|error| {
+            self.invalid(
+                span,
+                field,
+                Problem::BadJsonPath {
+                    path: text.to_string(),
+                    reason: error.to_string(),
+                },
+            )
+        })
+    }
+
+    /// A field's `regex`, compiled.
+    fn regex(
+        &self,
+        raw: &Spanned<RawField>,
+        name: &'static str,
+    ) -> Result<Option<regex::Regex>, ConfigError> {
+        match raw.get_ref().regex.as_deref() {
+            Some(pattern) => Ok(Some(regex::Regex::new(pattern).or_else(|error| {
+                self.invalid(
+                    raw.span(),
+                    name,
+                    Problem::BadRegex {
+                        pattern: pattern.to_string(),
+                        error,
+                    },
+                )
+            })?)),
+            None => Ok(None),
+        }
+    }
+
     /// One field: its selector (none: the item itself), attribute and regex.
     fn field(
         &self,
@@ -95,24 +194,13 @@ impl Ctx<'_> {
             Some(a) => Some(a.to_ascii_lowercase()),
             None => default_attr.map(str::to_string),
         };
-        let regex = match value.regex.as_deref() {
-            Some(pattern) => Some(regex::Regex::new(pattern).or_else(|error| {
-                self.invalid(
-                    raw.span(),
-                    name,
-                    Problem::BadRegex {
-                        pattern: pattern.to_string(),
-                        error,
-                    },
-                )
-            })?),
-            None => None,
-        };
+        let regex = self.regex(raw, name)?;
         Ok(FieldSelector {
             scope,
             selector,
             css,
             attr,
+            path: None,
             regex,
         })
     }

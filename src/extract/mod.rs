@@ -3,6 +3,7 @@
 //! Synchronous: a parsed document never outlives a call, and never crosses an `.await`.
 
 mod html;
+mod json;
 
 use std::collections::HashMap;
 
@@ -13,7 +14,9 @@ use url::Url;
 pub(crate) use html::document_base;
 pub use html::{MAX_DEPTH, TooDeep, parse_html};
 
-use crate::spec::{DetailSelectors, FeedSpec, Field, FieldSelector, Scope, SummaryFormat};
+use crate::spec::{
+    DetailSelectors, FeedSpec, Field, FieldSelector, ItemSelector, PageFormat, Scope, SummaryFormat,
+};
 use crate::text::{clean_text, is_placeholder_link, is_read_more, text_of};
 
 /// One item as found on the page, before cleaning and validation.
@@ -29,6 +32,19 @@ pub struct RawItem {
     pub dates: Vec<String>,
     /// Summary: plain text, or the element's inner HTML when the feed publishes HTML.
     pub summary: Option<String>,
+    /// JSON fields whose value is not text (an array or an object): each is left out.
+    pub wrong_types: Vec<WrongType>,
+}
+
+/// A JSON field whose value is an array or an object where text is expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrongType {
+    /// The field: `title`, `link`, `date` or `summary`.
+    pub field: &'static str,
+    /// Its JSONPath as written.
+    pub path: String,
+    /// What the value is, in words (`an array`, `an object`).
+    pub found: &'static str,
 }
 
 /// What a page yielded.
@@ -54,6 +70,27 @@ pub enum ExtractError {
     /// The page nests too deep to be parsed in bounded time.
     #[error(transparent)]
     TooDeep(#[from] TooDeep),
+    /// A JSON feed's page (or the text `embedded` names) is not JSON, or nests deeper than
+    /// serde_json reads.
+    #[error("{} is not JSON: {source}", match embedded {
+        Some(css) => format!("the text of \"{css}\""),
+        None => "the page".to_string(),
+    })]
+    NotJson {
+        /// The `embedded` selector, when the JSON is read from an HTML page.
+        embedded: Option<String>,
+        /// serde_json's reason, with its line and column.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The `embedded` selector matched no element of the HTML page.
+    #[error("\"{selector}\" matches nothing on the page ({bytes} bytes): no embedded JSON found")]
+    NoEmbedded {
+        /// The `embedded` selector.
+        selector: String,
+        /// Size of the page.
+        bytes: usize,
+    },
 }
 
 impl ExtractError {
@@ -62,11 +99,17 @@ impl ExtractError {
         match self {
             ExtractError::NoItems { .. } => Field::Item,
             ExtractError::TooDeep(_) => Field::Url,
+            ExtractError::NotJson { embedded: None, .. } => Field::Url,
+            ExtractError::NotJson {
+                embedded: Some(_), ..
+            }
+            | ExtractError::NoEmbedded { .. } => Field::Embedded,
         }
     }
 }
 
-/// A parsed listing page and the elements its item selector matched, in page order.
+/// A parsed listing page and the elements its item selector matched, in page order (for a
+/// JSON feed, the values its item path selected).
 ///
 /// Fields are read per item on demand, so a caller can read dates everywhere and the other
 /// fields only where it needs them.
@@ -78,6 +121,8 @@ pub struct ListingPage {
     /// For fields read from before their item (`before = "h3"`): the page order of every
     /// element, and the elements each such selector matches, in page order.
     before: Option<Before>,
+    /// A JSON feed's items (`document` and `items` are then empty).
+    json: Option<json::JsonItems>,
 }
 
 /// What fields read from before their item need, found once per page.
@@ -137,8 +182,8 @@ impl Before {
 }
 
 impl ListingPage {
-    /// Parses `html`, the page at `page_url`, and finds its items. Fails when the item selector
-    /// matches nothing.
+    /// Parses `html`, the page at `page_url` (JSON for a JSON feed), and finds its items. Fails
+    /// when the item selector matches nothing.
     pub fn parse(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Self, ExtractError> {
         let page = Self::parse_any(html, page_url, spec)?;
         if page.is_empty() {
@@ -152,11 +197,28 @@ impl ListingPage {
 
     /// [`ListingPage::parse`], without failing when the item selector matches nothing (an
     /// older page of a listing may still lead on).
-    pub fn parse_any(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Self, TooDeep> {
+    pub fn parse_any(html: &str, page_url: &Url, spec: &FeedSpec) -> Result<Self, ExtractError> {
+        let selector = match &spec.selectors.item {
+            ItemSelector::Css(selector) => selector,
+            ItemSelector::Json(path) => {
+                let embedded = match &spec.format {
+                    PageFormat::Json(format) => format.embedded.as_ref(),
+                    PageFormat::Html => None,
+                };
+                let found = json::parse(html, page_url, path, embedded)?;
+                return Ok(Self {
+                    document: Html::new_document(),
+                    base_url: found.base_url.clone(),
+                    items: Vec::new(),
+                    before: None,
+                    json: Some(found),
+                });
+            }
+        };
         let document = parse_html(html)?;
         let base_url = document_base(&document, page_url);
         let items: Vec<NodeId> = document
-            .select(&spec.selectors.item)
+            .select(selector)
             .map(|element| element.id())
             .collect();
         let before = Before::find(&document, spec);
@@ -165,17 +227,21 @@ impl ListingPage {
             base_url,
             items,
             before,
+            json: None,
         })
     }
 
     /// How many elements the item selector matched (never 0 from [`ListingPage::parse`]).
     pub fn len(&self) -> usize {
-        self.items.len()
+        match &self.json {
+            Some(json) => json.items.len(),
+            None => self.items.len(),
+        }
     }
 
     /// Whether the item selector matched nothing.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len() == 0
     }
 
     fn element(&self, index: usize) -> Option<ElementRef<'_>> {
@@ -185,6 +251,9 @@ impl ListingPage {
 
     /// Date candidates of item `index` (0-based), in order of preference.
     pub fn dates(&self, index: usize, spec: &FeedSpec) -> Vec<String> {
+        if let Some(json) = &self.json {
+            return json.dates(index, spec);
+        }
         let (Some(element), Some(field)) = (self.element(index), spec.selectors.date.as_ref())
         else {
             return Vec::new();
@@ -224,7 +293,10 @@ impl ListingPage {
             Scope::Item => field_element(item, field),
             Scope::Next => following.next().and_then(within),
             Scope::Following => following
-                .take_while(|sibling| !spec.selectors.item.matches(sibling))
+                .take_while(|sibling| match &spec.selectors.item {
+                    ItemSelector::Css(item) => !item.matches(sibling),
+                    ItemSelector::Json(_) => true,
+                })
                 .find_map(within),
             Scope::Before => {
                 let id = self.before.as_ref()?.last_before(item.id(), field)?;
@@ -251,6 +323,9 @@ impl ListingPage {
 
     /// Every field of item `index` (0-based).
     pub fn item(&self, index: usize, spec: &FeedSpec) -> RawItem {
+        if let Some(json) = &self.json {
+            return json.item(index, spec);
+        }
         let position = index + 1;
         let Some(element) = self.element(index) else {
             return RawItem {
@@ -297,6 +372,7 @@ impl ListingPage {
                 };
                 text.and_then(|t| f.cut(t))
             }),
+            wrong_types: Vec::new(),
         }
     }
 
@@ -304,6 +380,9 @@ impl ListingPage {
     /// name and in how many items (only the first match is read; a narrower selector may be
     /// meant).
     pub fn ambiguous_fields(&self, spec: &FeedSpec) -> Vec<(&'static str, usize)> {
+        if self.json.is_some() {
+            return Vec::new();
+        }
         let selectors = &spec.selectors;
         let fields = [
             ("title", Some(&selectors.title)),
@@ -346,6 +425,9 @@ impl ListingPage {
     /// matches, resolved like item links; `None` when there is none, it is not http(s), or it
     /// is this page (`page_url`).
     pub fn next_page_url(&self, next: &Selector, page_url: &Url) -> Option<Url> {
+        if self.json.is_some() {
+            return None;
+        }
         let element = self.document.select(next).next()?;
         let href = element
             .value()

@@ -212,6 +212,7 @@ fn field(css: &str, attr: Option<&str>) -> Option<FieldSelector> {
         selector,
         css: css.to_string(),
         attr: attr.map(str::to_string),
+        path: None,
         regex: None,
     })
 }
