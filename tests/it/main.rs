@@ -13,6 +13,7 @@ mod feeds;
 mod fetch;
 mod history;
 mod hostile;
+mod json;
 mod operate;
 mod properties;
 mod readme;
