@@ -38,6 +38,45 @@ const SMALL_PAGE: &str = r#"<!DOCTYPE html><html lang="en"><head><title>News</ti
 </ol></div><ul><li><a href="/c">C</a> <span>2020-01-02</span></li><li><a href="/d">D</a></li></ul>
 <table><tr><td><a href="/e">E</a></td><td>02.03.2021</td></tr></table></body></html>"#;
 
+/// Two JSON feeds for the `json_source` target: an API read by JSONPath (descendant paths,
+/// a regex, HTML summaries), and the same shapes embedded in an HTML page.
+const JSON_CONFIG: &str = r#"[[feed]]
+id = "api"
+title = "API"
+url = "https://example.org/news/"
+format = "json"
+summary_format = "html"
+max_items = 5
+[feed.selectors]
+item = "$..items[*]"
+title = "$.title"
+link = { selector = "$.url", regex = "(\\S+)" }
+date = "$.date"
+summary = "$.body"
+
+[[feed]]
+id = "embedded"
+title = "Embedded"
+url = "https://example.org/news/"
+format = "json"
+embedded = "script#__NEXT_DATA__"
+[feed.selectors]
+item = "$.props.pageProps.posts[*]"
+title = "$['title', 'headline']"
+link = "$.slug"
+date = "$.meta.published"
+summary = "$.excerpt"
+"#;
+
+/// The JSON feeds' configuration, loaded once.
+fn json_feeds() -> &'static Config {
+    static JSON: OnceLock<Config> = OnceLock::new();
+    JSON.get_or_init(|| {
+        Config::parse(JSON_CONFIG, Path::new("json.toml"))
+            .unwrap_or_else(|err| panic!("the JSON feeds' config does not load: {err}"))
+    })
+}
+
 /// The shipped configuration, loaded once.
 fn shipped() -> &'static Config {
     static SHIPPED: OnceLock<Config> = OnceLock::new();
@@ -72,6 +111,17 @@ pub fn extract_ilo(data: &[u8]) {
     let spec = &config.feeds[0];
     let text = decode(data, spec.encoding);
     feed_of_page(config, 0, &text);
+}
+
+/// `json_source`: `data` as the body of a JSON API feed and as the HTML page of a feed reading
+/// embedded JSON, decoded, extracted, built into items and rendered as the pipeline does. Not
+/// JSON, too deep or without items is an error, never a panic.
+pub fn json_source(data: &[u8]) {
+    let config = json_feeds();
+    for index in 0..config.feeds.len() {
+        let text = decode(data, config.feeds[index].encoding);
+        feed_of_page(config, index, &text);
+    }
 }
 
 /// `extract_suggested`: `data` as a page for `pressfeed suggest`; the best suggestion's block

@@ -57,3 +57,8 @@ fn issue_6_fuzz_inputs_config() {
 fn issue_6_fuzz_inputs_render() {
     replay("render", checks::render);
 }
+
+#[test]
+fn issue_17_fuzz_inputs_json_source() {
+    replay("json_source", checks::json_source);
+}
