@@ -442,6 +442,16 @@ pub enum ItemSelector {
     Json(serde_json_path::JsonPath),
 }
 
+impl ItemSelector {
+    /// The CSS selector of an HTML feed; `None` for a JSON feed.
+    pub fn css(&self) -> Option<&Selector> {
+        match self {
+            ItemSelector::Css(selector) => Some(selector),
+            ItemSelector::Json(_) => None,
+        }
+    }
+}
+
 /// The compiled selectors of a feed (CSS, or JSONPath for JSON feeds).
 #[derive(Debug, Clone)]
 pub struct Selectors {

@@ -130,7 +130,7 @@ pub enum Problem {
 }
 
 impl Problem {
-    /// The messages of a field selector's mistakes.
+    /// The messages of a field selector's mistakes (CSS, JSONPath, `embedded`).
     fn fmt_field(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Problem::EmptySelector => f.write_str("the CSS selector is empty"),
@@ -139,12 +139,15 @@ impl Problem {
             }
             Problem::EmptyAttr => f.write_str("attr must not be empty"),
             Problem::EmptyJsonPath => f.write_str("the JSONPath is empty"),
+            Problem::EmbeddedNeedsJson => f.write_str(
+                "reads JSON embedded in an HTML page: it needs `format = \"json\"` on the feed",
+            ),
             Problem::BadJsonPath { path, reason } => {
                 write!(f, "\"{path}\" is not a valid JSONPath: {reason}")
             }
             Problem::NotForJson(key) => write!(
                 f,
-                "`{key}` is for HTML pages; a JSON feed reads each field by its JSONPath (`selector`)"
+                "`{key}` is for HTML pages; a JSON feed reads each field by its JSONPath (`selector`) and older pages by `pattern`"
             ),
             Problem::BadFrom(from) => write!(
                 f,
@@ -252,12 +255,10 @@ impl fmt::Display for Problem {
             | Problem::EmptyJsonPath
             | Problem::BadJsonPath { .. }
             | Problem::NotForJson(_)
+            | Problem::EmbeddedNeedsJson
             | Problem::BadFrom(_)
             | Problem::FieldPlaces
             | Problem::BadRegex { .. } => self.fmt_field(f),
-            Problem::EmbeddedNeedsJson => f.write_str(
-                "reads JSON embedded in an HTML page: it needs `format = \"json\"` on the feed",
-            ),
             Problem::PaginationNeedsOne => {
                 f.write_str("needs one of `next` (a selector) or `pattern` (an address)")
             }

@@ -120,7 +120,7 @@ async fn try_older_page(fetcher: &Fetcher, spec: &FeedSpec, url: &Url) -> Result
     blocking(&spec.id.clone(), move || {
         let text = decode(&spec, &body);
         let page = ListingPage::parse_any(&text, &body.url, &spec)
-            .map_err(|e| FeedError::extract(&spec.id, e.into()))?;
+            .map_err(|e| FeedError::extract(&spec.id, e))?;
         Ok(page.len())
     })
     .await
