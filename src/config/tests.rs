@@ -375,3 +375,72 @@ fn bad_id_and_no_feeds() {
     assert!(err(&GOOD.replace("id = \"demo\"", "id = \"../x\"")).contains("field \"id\""));
     assert_eq!(err("[output]\n"), "conf/pf.toml: no [[feed]] is defined");
 }
+
+const JSON_FEED: &str = r#"
+[[feed]]
+id = "api"
+title = "API"
+url = "https://example.org/api/posts"
+format = "json"
+embedded = "script#__NEXT_DATA__"
+
+[feed.selectors]
+item = "$.data.posts[*]"
+title = "$.title"
+link = { selector = "$.url", regex = "(\\S+)" }
+date = "$.meta.published"
+"#;
+
+#[test]
+fn a_json_feed_compiles_its_paths_and_embedded_selector() {
+    use crate::spec::{ItemSelector, PageFormat};
+    let config = Config::parse(JSON_FEED, Path::new("conf/pf.toml")).unwrap();
+    let feed = &config.feeds[0];
+    let PageFormat::Json(json) = &feed.format else {
+        panic!("not a JSON feed: {:?}", feed.format);
+    };
+    assert_eq!(json.embedded.as_ref().unwrap().css, "script#__NEXT_DATA__");
+    assert!(matches!(feed.selectors.item, ItemSelector::Json(_)));
+    assert_eq!(feed.selectors.item_css, "$.data.posts[*]");
+    assert_eq!(feed.selectors.link.css, "$.url");
+    assert!(feed.selectors.link.path.is_some() && feed.selectors.link.attr.is_none());
+    assert!(feed.selectors.link.regex.is_some());
+    // HTML feeds' fingerprints are unchanged by the JSON keys; a JSON feed's differs.
+    let html = Config::parse(GOOD, Path::new("conf/pf.toml")).unwrap();
+    assert!(matches!(html.feeds[0].format, PageFormat::Html));
+    assert_ne!(feed.fingerprint(), html.feeds[0].fingerprint());
+}
+
+#[test]
+fn json_feed_mistakes_name_place_feed_and_field() {
+    let bad_path = err(&JSON_FEED.replace("$.data.posts[*]", "$.data.posts[*"));
+    assert!(
+        bad_path.starts_with("conf/pf.toml:10:8: feed \"api\": field \"selectors.item\": \"$.data.posts[*\" is not a valid JSONPath"),
+        "{bad_path}"
+    );
+    let attr = err(&JSON_FEED.replace(
+        r#"title = "$.title""#,
+        r#"title = { selector = "$.title", from = "link" }"#,
+    ));
+    assert!(
+        attr.contains("field \"selectors.title\": `from` is for HTML pages"),
+        "{attr}"
+    );
+    let empty = err(&JSON_FEED.replace(r#"date = "$.meta.published""#, r#"date = " ""#));
+    assert!(
+        empty.contains("field \"selectors.date\": the JSONPath is empty"),
+        "{empty}"
+    );
+    let html = err(&JSON_FEED.replace("format = \"json\"\n", ""));
+    assert!(
+        html.contains("field \"embedded\": reads JSON embedded in an HTML page"),
+        "{html}"
+    );
+    let next = err(&format!(
+        "{JSON_FEED}\n[feed.pagination]\nnext = \"a.next\"\n"
+    ));
+    assert!(
+        next.contains("field \"pagination.next\": `next` is for HTML pages"),
+        "{next}"
+    );
+}
