@@ -90,7 +90,10 @@ pub use store::{
     FeedStatus, GoodRun, History, Merge, Orphan, Outcome, PageRead, Plan, Publication, RunRecord,
     SCHEMA_VERSION, StateLock, Store, StoreError,
 };
-pub use suggest::{DateField, DatePlace, PageFacts, Suggestion, feed_block, suggest, toml_string};
+pub use suggest::{
+    DateField, DatePlace, EmbeddedList, PageFacts, Suggestion, embedded_block, embedded_list,
+    feed_block, suggest, toml_string,
+};
 pub use text::{
     LinkError, clean_text, escape_attribute, escape_html, for_terminal, resolve_link,
     sanitise_html, strip_forbidden_chars, text_of,

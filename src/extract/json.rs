@@ -148,7 +148,8 @@ impl JsonItems {
         };
         let selectors = &spec.selectors;
         let mut wrong = Vec::new();
-        let title = text(item, &selectors.title, "title", &mut wrong, clean_text);
+        // APIs often give titles as HTML (WordPress' `title.rendered`: `&#8217;`, `<em>`).
+        let title = text(item, &selectors.title, "title", &mut wrong, plain_text);
         let link = text(item, &selectors.link, "link", &mut wrong, |t| {
             t.trim().to_string()
         });
@@ -173,9 +174,10 @@ impl JsonItems {
     }
 }
 
-/// `text` without markup, whitespace collapsed: a summary that is HTML, read as text.
+/// `text` without markup, entities decoded, whitespace collapsed: a title or summary that is
+/// HTML, read as text.
 fn plain_text(text: &str) -> String {
-    if !text.contains('<') {
+    if !text.contains(['<', '&']) {
         return clean_text(text);
     }
     match parse_html(text) {
@@ -217,7 +219,14 @@ fn unix_time(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::unix_time;
+    use super::{plain_text, unix_time};
+
+    #[test]
+    fn titles_given_as_html_are_read_as_text() {
+        assert_eq!(plain_text("It&#8217;s <em>here</em>"), "It\u{2019}s here");
+        assert_eq!(plain_text("AT&T  and   R&D"), "AT&T and R&D");
+        assert_eq!(plain_text("Plain title"), "Plain title");
+    }
 
     #[test]
     fn unix_times_in_seconds_and_milliseconds() {

@@ -16,7 +16,7 @@ use crate::fetch::{FetchError, Fetched, Fetcher, Request, Target};
 use crate::item::{PageItems, build_items};
 use crate::spec::{Config, FeedSpec, Field, RunSettings};
 use crate::store::{FeedStatus, StateLock, Store, StoreError};
-use crate::suggest::{PageFacts, Suggestion, feed_block, suggest};
+use crate::suggest::{PageFacts, Suggestion, embedded_block, embedded_list, feed_block, suggest};
 
 /// What `check` shows of a page.
 #[derive(Debug)]
@@ -327,18 +327,20 @@ pub async fn suggest_page(
     let read = tokio::task::spawn_blocking(move || {
         let suggestions = suggest(&text, now, 6);
         let facts = PageFacts::read(&text, Some(&public));
-        if suggestions.is_empty() {
-            return Err(match parse_html(&text) {
-                Err(error) => SuggestError::TooDeep { page, error },
-                Ok(_) if facts.scripted => SuggestError::Scripted { page },
-                Ok(_) => SuggestError::NoList { page },
-            });
-        }
         let title = facts.title.clone().unwrap_or_else(|| id.clone());
-        let blocks: Vec<String> = suggestions
-            .iter()
-            .map(|s| feed_block(s, &id, &title, &page_url, file_source.as_deref(), &facts))
-            .collect();
+        let blocks: Vec<String> = if suggestions.is_empty() {
+            // No list in the HTML: an app shell may carry its items as JSON.
+            let list = embedded_or_why(&text, &facts, page)?;
+            let source = file_source.as_deref();
+            vec![embedded_block(
+                &list, &id, &title, &page_url, source, &facts,
+            )]
+        } else {
+            suggestions
+                .iter()
+                .map(|s| feed_block(s, &id, &title, &page_url, file_source.as_deref(), &facts))
+                .collect()
+        };
         // The best suggestion's block: the first, never empty here.
         let block = blocks.first().cloned().unwrap_or_default();
         let preview = Config::parse(&block, Path::new("suggest.toml"))
@@ -361,6 +363,23 @@ pub async fn suggest_page(
     })
     .await;
     read.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))
+}
+
+/// The list a page with no list in its HTML carries in its embedded JSON, or why `suggest`
+/// has nothing to propose.
+fn embedded_or_why(
+    text: &str,
+    facts: &PageFacts,
+    page: String,
+) -> Result<crate::suggest::EmbeddedList, SuggestError> {
+    match parse_html(text) {
+        Err(error) => Err(SuggestError::TooDeep { page, error }),
+        Ok(_) => match embedded_list(text) {
+            Some(list) => Ok(list),
+            None if facts.scripted => Err(SuggestError::Scripted { page }),
+            None => Err(SuggestError::NoList { page }),
+        },
+    }
 }
 
 /// Each feed's state, from the state file (read only; a feed never run has an empty state).

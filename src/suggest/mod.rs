@@ -23,11 +23,13 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
 mod block;
+mod embedded;
 mod fields;
 mod groups;
 mod page;
 
 pub use block::{feed_block, toml_string};
+pub use embedded::{EmbeddedList, embedded_block, embedded_list};
 use fields::{Linked, date_field, link_selector, main_link, summary_selector, title_selector};
 use groups::{
     Group, candidate_groups, in_carousel, in_main_content, in_popular_box, item_selector,

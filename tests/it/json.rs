@@ -194,8 +194,8 @@ fn json_embedded_in_an_html_page_is_read() {
     );
     assert_eq!(stderr(&site.run().success()), "");
     let channel = site.rss();
-    // Script text is not HTML: `&amp;` stays as the JSON has it.
-    assert_eq!(site.titles(), ["Rates held", "Budget &amp; tax"]);
+    // A title given as HTML (an API's `title.rendered`) is read as text: `&amp;` is `&`.
+    assert_eq!(site.titles(), ["Rates held", "Budget & tax"]);
     assert_eq!(
         channel.items[0].link.as_deref(),
         Some(server.url("/news/news/rates-held").as_str())
@@ -390,5 +390,78 @@ fn json_config_mistakes_name_the_place_feed_and_field() {
             "field \"embedded\": reads JSON embedded in an HTML page: it needs `format = \"json\"`"
         ),
         "{err}"
+    );
+}
+
+#[test]
+fn suggest_proposes_the_json_an_app_shell_carries_and_the_block_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("shell.html");
+    let posts: Vec<String> = (1..=5)
+        .map(|n| {
+            format!(
+                r#"{{"id":{n},"title":"Press release number {n} on decent work","url":"/news/{n}","publishedAt":"2024-05-0{n}T08:00:00Z","excerpt":"The office published release {n}, about decent work, skills and social protection."}}"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        &page,
+        format!(
+            r#"<!doctype html><html lang="en"><head><title>Newsroom</title></head><body><div id="__next"></div>
+<script id="__NEXT_DATA__" type="application/json">{{"props":{{"pageProps":{{"posts":[{}]}}}}}}</script>
+<script src="/_next/app.js"></script></body></html>"#,
+            posts.join(",")
+        ),
+    )
+    .unwrap();
+    let out = pressfeed()
+        .current_dir(dir.path())
+        .args([
+            "suggest",
+            "shell.html",
+            "--url",
+            "https://example.org/news/",
+            "--id",
+            "newsroom",
+        ])
+        .assert()
+        .success();
+    let block = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for line in [
+        "format = \"json\"",
+        "embedded = \"script#__NEXT_DATA__\"",
+        "selectors.item = \"$.props.pageProps.posts[*]\"",
+        "selectors.title = \"$.title\"",
+        "selectors.link = \"$.url\"",
+        "selectors.date = \"$.publishedAt\"",
+        "selectors.summary = \"$.excerpt\"",
+    ] {
+        assert!(block.contains(&format!("\n{line}\n")), "{line}:\n{block}");
+    }
+    // The preview read the items through the block.
+    assert!(
+        block.contains("# feed \"newsroom\": 5 items from"),
+        "{block}"
+    );
+    // Pasted into a config, the block runs.
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, format!("[output]\ndir = \"public\"\n\n{block}")).unwrap();
+    pressfeed()
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .assert()
+        .success();
+    let channel = pressfeed_testkit::parse_rss(&dir.path().join("public/newsroom.rss"));
+    let titles: Vec<&str> = channel
+        .items
+        .iter()
+        .filter_map(|i| i.title.as_deref())
+        .collect();
+    assert_eq!(titles[0], "Press release number 5 on decent work");
+    assert_eq!(titles.len(), 5);
+    assert_eq!(
+        channel.items[0].link.as_deref(),
+        Some("https://example.org/news/5")
     );
 }
