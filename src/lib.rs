@@ -83,8 +83,8 @@ pub use serve::{DEFAULT_BIND, ServeOptions, router, serve};
 pub use site::{FeedEntry, INDEX, OPML, index_html, opml};
 pub use spec::{
     AllowList, Config, DetailSelectors, FeedSpec, FetchSettings, Field, FieldSelector, Format,
-    Hook, NextPage, Origin, OutputSettings, Pagination, RunSettings, Scope, Selectors, Source,
-    SummaryFormat, Window,
+    Hook, NextPage, Origin, OutputSettings, Pagination, Render, RunSettings, Scope, Selectors,
+    Source, SummaryFormat, Window,
 };
 pub use store::{
     FeedStatus, GoodRun, History, Merge, Orphan, Outcome, PageRead, Plan, Publication, RunRecord,

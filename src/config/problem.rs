@@ -114,6 +114,12 @@ pub enum Problem {
     },
     /// An `allow_internal` entry that is neither an address, a range nor a host name.
     BadAllowEntry(String),
+    /// A `render` other than `none` or `browser`.
+    BadRender(String),
+    /// `render = "browser"` in a build without the `browser` feature.
+    BrowserNotBuilt,
+    /// `wait_for` on a feed that is not rendered.
+    WaitForNeedsBrowser,
 }
 
 impl Problem {
@@ -135,6 +141,24 @@ impl Problem {
             Problem::BadRegex { pattern, error } => {
                 write!(f, "regex \"{pattern}\" is not valid: {error}")
             }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Problem {
+    /// The messages of `render` and `wait_for` mistakes.
+    fn fmt_render(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::BadRender(value) => {
+                write!(f, "\"{value}\" is not a way to render: write \"none\" or \"browser\"")
+            }
+            Problem::BrowserNotBuilt => f.write_str(
+                "this pressfeed was built without the browser: build it with `cargo install --locked --path . --features browser` (it drives the system's Chromium)",
+            ),
+            Problem::WaitForNeedsBrowser => f.write_str(
+                "is only used with `render = \"browser\"`: a page read as served has nothing to wait for",
+            ),
             _ => Ok(()),
         }
     }
@@ -261,6 +285,9 @@ impl fmt::Display for Problem {
                 f,
                 "\"{entry}\" is not a host name, an address or an address range such as \"10.0.0.0/8\""
             ),
+            Problem::BadRender(_) | Problem::BrowserNotBuilt | Problem::WaitForNeedsBrowser => {
+                self.fmt_render(f)
+            }
             Problem::BadPattern(pattern) => write!(
                 f,
                 "\"{pattern}\" is not an http(s) URL with {{page}} or {{offset}} in it"

@@ -375,3 +375,43 @@ fn bad_id_and_no_feeds() {
     assert!(err(&GOOD.replace("id = \"demo\"", "id = \"../x\"")).contains("field \"id\""));
     assert_eq!(err("[output]\n"), "conf/pf.toml: no [[feed]] is defined");
 }
+
+#[test]
+fn render_and_wait_for_are_checked_at_load() {
+    let with = |keys: &str| GOOD.replace("date_formats = [", &format!("{keys}\ndate_formats = ["));
+    let bad = err(&with("render = \"chrome\""));
+    assert!(
+        bad.contains("feed \"demo\"")
+            && bad.contains("field \"render\"")
+            && bad.contains("\"chrome\""),
+        "{bad}"
+    );
+    let lone = err(&with("wait_for = \"ul li\""));
+    assert!(
+        lone.contains("field \"wait_for\"") && lone.contains("render = \"browser\""),
+        "{lone}"
+    );
+    let browser = with("render = \"browser\"\nwait_for = \"ul li\"");
+    if cfg!(feature = "browser") {
+        let config = Config::parse(&browser, Path::new("conf/pf.toml")).unwrap();
+        assert_eq!(
+            config.feeds[0].render,
+            crate::spec::Render::Browser {
+                wait_for: Some("ul li".to_string())
+            }
+        );
+        let bad = err(&with("render = \"browser\"\nwait_for = \"ul[\""));
+        assert!(bad.contains("field \"wait_for\""), "{bad}");
+    } else {
+        let unbuilt = err(&browser);
+        assert!(
+            unbuilt.contains("pf.toml:")
+                && unbuilt.contains("feed \"demo\"")
+                && unbuilt.contains("field \"render\"")
+                && unbuilt.contains("cargo install --locked --path . --features browser"),
+            "{unbuilt}"
+        );
+    }
+    let plain = Config::parse(&with("render = \"none\""), Path::new("conf/pf.toml")).unwrap();
+    assert_eq!(plain.feeds[0].render, crate::spec::Render::None);
+}
