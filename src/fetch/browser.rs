@@ -56,10 +56,12 @@ struct Launched {
     profile: tempfile::TempDir,
 }
 
-/// The Chromium to run: `$PRESSFEED_CHROMIUM`, else the first of [`NAMES`] on `PATH`.
+/// The Chromium to run: `$PRESSFEED_CHROMIUM` (when it names a file), else the first of
+/// [`NAMES`] on `PATH`.
 fn executable() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("PRESSFEED_CHROMIUM").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
+        let path = PathBuf::from(path);
+        return path.is_file().then_some(path);
     }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)

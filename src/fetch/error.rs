@@ -158,7 +158,7 @@ pub enum FetchError {
     },
     /// No Chromium to render the page with.
     #[error(
-        "`render = \"browser\"` needs Chromium, and none was found (looked for chromium, chromium-browser and google-chrome on PATH): install it (`apt-get install chromium`) or set PRESSFEED_CHROMIUM to its path"
+        "`render = \"browser\"` needs Chromium, and none was found (PRESSFEED_CHROMIUM names no file, or it is unset and none of chromium, chromium-browser and google-chrome is on PATH): install it (`apt-get install chromium`) or set PRESSFEED_CHROMIUM to its path"
     )]
     NoChromium,
     /// The browser failed while rendering the page.

@@ -332,3 +332,32 @@ fn suggest_browser_proposes_a_rendered_block() {
     let left = survivors(tmp.path(), Duration::from_secs(5));
     assert!(left.is_empty(), "Chromium outlived suggest: {left:?}");
 }
+
+#[test]
+fn without_chromium_the_rendered_feed_fails_naming_the_package() {
+    // Needs no Chromium: the binary is told to look where there is none.
+    let server = spa("");
+    let site = Site::new(&feed("spa", &server.url("/app"), ""));
+    let empty = tempfile::tempdir().unwrap();
+    let run = site
+        .cmd()
+        .env("PATH", empty.path())
+        .env_remove("PRESSFEED_CHROMIUM")
+        .assert();
+    let err = stderr(&run);
+    run.code(1);
+    assert!(
+        err.contains("feed \"spa\"")
+            && err.contains("apt-get install chromium")
+            && err.contains("PRESSFEED_CHROMIUM"),
+        "{err}"
+    );
+    assert_eq!(server.count("/app"), 0);
+    let run = site
+        .cmd()
+        .env("PRESSFEED_CHROMIUM", empty.path().join("chromium"))
+        .assert();
+    let err = stderr(&run);
+    run.code(1);
+    assert!(err.contains("apt-get install chromium"), "{err}");
+}
