@@ -18,7 +18,9 @@ use chromiumoxide::cdp::browser_protocol::fetch::{
     ContinueRequestParams, EnableParams, EventRequestPaused, FailRequestParams, RequestPattern,
     RequestStage,
 };
-use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, ResourceType};
+use chromiumoxide::cdp::browser_protocol::network::{
+    ErrorReason, EventResponseReceived, ResourceType,
+};
 use chromiumoxide::cdp::browser_protocol::page::EventLifecycleEvent;
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures::StreamExt as _;
@@ -214,6 +216,10 @@ impl Fetcher {
             .event_listener::<EventLifecycleEvent>()
             .await
             .map_err(cdp)?;
+        let mut responses = page
+            .event_listener::<EventResponseReceived>()
+            .await
+            .map_err(cdp)?;
         let pattern = RequestPattern::builder()
             .url_pattern("*")
             .request_stage(RequestStage::Request)
@@ -261,9 +267,10 @@ impl Fetcher {
             }
         };
         let navigate = async {
-            page.goto(url.as_str())
-                .await
-                .map_err(|e| browser_error(url, "the page did not load", e))?;
+            let loaded = page.goto(url.as_str()).await;
+            // A 404 with an empty body fails the navigation: the status says more.
+            document_status(&mut responses, main.as_ref())?;
+            loaded.map_err(|e| browser_error(url, "the page did not load", e))?;
             wait_ready(page, lifecycle, wait_for).await.map_err(cdp)?;
             let html: String = page
                 .evaluate("document.documentElement.outerHTML")
@@ -369,6 +376,35 @@ impl Fetcher {
             *last = Some(Instant::now());
         }
         Verdict::Continue
+    }
+}
+
+/// Fails as a fetched page would when the main frame's document answered other than 2xx (the
+/// last of its responses seen so far: redirects come before).
+fn document_status(
+    responses: &mut chromiumoxide::listeners::EventStream<EventResponseReceived>,
+    main: Option<&chromiumoxide::cdp::browser_protocol::page::FrameId>,
+) -> Result<(), FetchError> {
+    use futures::FutureExt as _;
+    let mut last = None;
+    while let Some(Some(event)) = responses.next().now_or_never() {
+        if event.r#type == ResourceType::Document && event.frame_id.as_ref() == main {
+            last = Some(event);
+        }
+    }
+    let Some(event) = last else {
+        return Ok(());
+    };
+    let status = u16::try_from(event.response.status)
+        .ok()
+        .and_then(|code| reqwest::StatusCode::from_u16(code).ok());
+    match (status, Url::parse(&event.response.url)) {
+        (Some(status), Ok(url)) if !status.is_success() => Err(FetchError::Status {
+            url,
+            status,
+            attempts: 1,
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -361,3 +361,20 @@ fn without_chromium_the_rendered_feed_fails_naming_the_package() {
     run.code(1);
     assert!(err.contains("apt-get install chromium"), "{err}");
 }
+
+#[test]
+fn a_rendered_page_that_answers_404_fails_as_a_fetched_one() {
+    if !have_chromium() {
+        return;
+    }
+    let server = TestServer::start();
+    server.route("/gone", vec![Reply::Status(404, vec![])]);
+    let site = Site::new(&feed("gone", &server.url("/gone"), "timeout = 20"));
+    let run = site.cmd().assert();
+    let err = stderr(&run);
+    run.code(1);
+    assert!(
+        err.contains("feed \"gone\"") && err.contains("answered HTTP 404"),
+        "{err}"
+    );
+}
