@@ -84,7 +84,7 @@ pub use site::{FeedEntry, INDEX, OPML, index_html, opml};
 pub use spec::{
     AllowList, Config, DetailSelectors, Embedded, FeedSpec, FetchSettings, Field, FieldSelector,
     Format, Hook, ItemSelector, JsonFormat, NextPage, Origin, OutputSettings, PageFormat,
-    Pagination, RunSettings, Scope, Selectors, Source, SummaryFormat, Window,
+    Pagination, Render, RunSettings, Scope, Selectors, Source, SummaryFormat, Window,
 };
 pub use store::{
     FeedStatus, GoodRun, History, Merge, Orphan, Outcome, PageRead, Plan, Publication, RunRecord,

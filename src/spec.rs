@@ -286,6 +286,21 @@ pub struct FeedSpec {
     pub detail: Option<DetailSelectors>,
     /// A command run after a run that changed this feed's files (`on_change`).
     pub on_change: Option<Hook>,
+    /// Whether the page is read as served or as a browser renders it (`render`).
+    pub render: Render,
+}
+
+/// How a feed's page is turned into the HTML its items are read from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Render {
+    /// The HTML as served (`render = "none"`, the default).
+    #[default]
+    None,
+    /// The DOM after headless Chromium ran the page's scripts (`render = "browser"`).
+    Browser {
+        /// A CSS selector waited for (`wait_for`); without one, the network going idle.
+        wait_for: Option<String>,
+    },
 }
 
 impl FeedSpec {
@@ -360,6 +375,13 @@ impl FeedSpec {
             ));
         }
         let text = text.join("\u{1e}");
+        // Only rendered feeds add to the text: the fingerprints of the others stay as stored.
+        let text = match &self.render {
+            Render::None => text,
+            Render::Browser { wait_for } => {
+                format!("{text}\u{1e}browser:{}", wait_for.as_deref().unwrap_or(""))
+            }
+        };
         // The NUL after the text keeps the digest of fingerprints stored before it was
         // computed here (state files keep them).
         crate::digest::hex16(&[text.as_bytes(), &[0]])

@@ -115,6 +115,11 @@ pub(crate) enum Command {
         /// Print the candidates, the page's facts and the preview as JSON, for tools.
         #[arg(long)]
         json: bool,
+        /// Render the page in headless Chromium first, for pages whose list is built by
+        /// scripts; the block then reads `render = "browser"` (needs a build with
+        /// `--features browser`).
+        #[arg(long)]
+        browser: bool,
     },
     /// Serve the output folder over HTTP (and, with --refresh, refresh the feeds on a
     /// schedule).
@@ -241,6 +246,7 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             now,
             all,
             json,
+            browser,
         }) => Ok(suggest::suggest(
             page,
             url.as_ref(),
@@ -249,6 +255,7 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             suggest::Shown {
                 all: *all,
                 json: *json,
+                browser: *browser,
             },
         )),
     };

@@ -15,6 +15,8 @@ pub(crate) struct Shown {
     pub(crate) all: bool,
     /// JSON instead of TOML and comments.
     pub(crate) json: bool,
+    /// The page rendered in headless Chromium first (`--browser`).
+    pub(crate) browser: bool,
 }
 
 /// Proposes a feed `id` for `page` (a URL, or a file whose public address is `url`).
@@ -37,6 +39,7 @@ pub(crate) fn suggest(
         &run,
         &FetchSettings::default(),
         Utc::now(),
+        shown.browser,
     ));
     let found = match found {
         Ok(found) => found,

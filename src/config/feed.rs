@@ -14,7 +14,9 @@ use super::location::Document;
 use super::raw::{RawFeed, RawPageFormat};
 use super::{Bounds, ConfigError, Ctx, Problem, fetch, pagination, selectors};
 use crate::dates::DateFormat;
-use crate::spec::{Embedded, FeedSpec, FetchSettings, Format, JsonFormat, PageFormat, Source};
+use crate::spec::{
+    Embedded, FeedSpec, FetchSettings, Format, JsonFormat, PageFormat, Render, Source,
+};
 use crate::text::clean_text;
 
 /// What a feed takes from the rest of the file when it does not say.
@@ -126,6 +128,7 @@ pub(super) fn compile(
         .unwrap_or_else(|| title.clone());
     let own_hosts = own_hosts(&page_url, &source);
     let on_change = ctx.hook(raw.on_change.as_ref(), "on_change")?;
+    let render = render(ctx, raw.render.as_ref(), raw.wait_for.as_ref())?;
     Ok(FeedSpec {
         description,
         id,
@@ -150,6 +153,47 @@ pub(super) fn compile(
         pagination,
         detail,
         on_change,
+        render,
+    })
+}
+
+/// `render` and `wait_for`: the page as served, or as headless Chromium renders it (only in a
+/// build with the `browser` feature).
+fn render(
+    ctx: Ctx<'_>,
+    render: Option<&Spanned<String>>,
+    wait_for: Option<&Spanned<String>>,
+) -> Result<Render, ConfigError> {
+    let browser = match render {
+        None => false,
+        Some(value) => match value.get_ref().trim() {
+            "none" => false,
+            "browser" if cfg!(feature = "browser") => true,
+            "browser" => return ctx.invalid(value.span(), "render", Problem::BrowserNotBuilt),
+            other => {
+                return ctx.invalid(
+                    value.span(),
+                    "render",
+                    Problem::BadRender(other.to_string()),
+                );
+            }
+        },
+    };
+    let wait_for = match wait_for {
+        None => None,
+        Some(css) if !browser => {
+            return ctx.invalid(css.span(), "wait_for", Problem::WaitForNeedsBrowser);
+        }
+        Some(css) => {
+            let text = css.get_ref().trim();
+            ctx.css(text, css.span(), "wait_for")?;
+            Some(text.to_string())
+        }
+    };
+    Ok(if browser {
+        Render::Browser { wait_for }
+    } else {
+        Render::None
     })
 }
 

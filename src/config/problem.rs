@@ -127,6 +127,12 @@ pub enum Problem {
     },
     /// An `allow_internal` entry that is neither an address, a range nor a host name.
     BadAllowEntry(String),
+    /// A `render` other than `none` or `browser`.
+    BadRender(String),
+    /// `render = "browser"` in a build without the `browser` feature.
+    BrowserNotBuilt,
+    /// `wait_for` on a feed that is not rendered.
+    WaitForNeedsBrowser,
 }
 
 impl Problem {
@@ -159,6 +165,24 @@ impl Problem {
             Problem::BadRegex { pattern, error } => {
                 write!(f, "regex \"{pattern}\" is not valid: {error}")
             }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Problem {
+    /// The messages of `render` and `wait_for` mistakes.
+    fn fmt_render(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::BadRender(value) => {
+                write!(f, "\"{value}\" is not a way to render: write \"none\" or \"browser\"")
+            }
+            Problem::BrowserNotBuilt => f.write_str(
+                "this pressfeed was built without the browser: build it with `cargo install --locked --path . --features browser` (it drives the system's Chromium)",
+            ),
+            Problem::WaitForNeedsBrowser => f.write_str(
+                "is only used with `render = \"browser\"`: a page read as served has nothing to wait for",
+            ),
             _ => Ok(()),
         }
     }
@@ -259,11 +283,8 @@ impl fmt::Display for Problem {
             | Problem::BadFrom(_)
             | Problem::FieldPlaces
             | Problem::BadRegex { .. } => self.fmt_field(f),
-            Problem::PaginationNeedsOne => {
-                f.write_str("needs one of `next` (a selector) or `pattern` (an address)")
-            }
-            Problem::PaginationNeedsStep => {
-                f.write_str("a pattern with {offset} needs `step` (items per page)")
+            Problem::PaginationNeedsOne | Problem::PaginationNeedsStep | Problem::BadPattern(_) => {
+                self.fmt_pagination(f)
             }
             Problem::StateInOutput {
                 state,
@@ -289,10 +310,28 @@ impl fmt::Display for Problem {
                 f,
                 "\"{entry}\" is not a host name, an address or an address range such as \"10.0.0.0/8\""
             ),
+            Problem::BadRender(_) | Problem::BrowserNotBuilt | Problem::WaitForNeedsBrowser => {
+                self.fmt_render(f)
+            }
+        }
+    }
+}
+
+impl Problem {
+    /// The problems of `[feed.pagination]`.
+    fn fmt_pagination(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::PaginationNeedsOne => {
+                f.write_str("needs one of `next` (a selector) or `pattern` (an address)")
+            }
+            Problem::PaginationNeedsStep => {
+                f.write_str("a pattern with {offset} needs `step` (items per page)")
+            }
             Problem::BadPattern(pattern) => write!(
                 f,
                 "\"{pattern}\" is not an http(s) URL with {{page}} or {{offset}} in it"
             ),
+            other => write!(f, "{other:?}"),
         }
     }
 }

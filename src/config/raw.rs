@@ -128,6 +128,8 @@ pub(super) struct RawFeed {
     pub(super) pagination: Option<Spanned<RawPagination>>,
     pub(super) detail: Option<RawDetail>,
     pub(super) on_change: Option<Spanned<Vec<String>>>,
+    pub(super) render: Option<Spanned<String>>,
+    pub(super) wait_for: Option<Spanned<String>>,
     pub(super) selectors: RawSelectors,
 }
 

@@ -302,7 +302,7 @@ fn unknown_key_names_file_line_feed_and_key() {
     let text = GOOD.replace("timezone = ", "time_zone = ");
     assert_eq!(
         err(&text).lines().next().unwrap(),
-        "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `format`, `embedded`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `encoding`, `keep_days`, `min_item_share`, `future_dates`, `user_agent`, `connect_timeout`, `timeout`, `max_body_bytes`, `feed_timeout`, `robots_txt`, `formats`, `pagination`, `detail`, `on_change`, `selectors`"
+        "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `format`, `embedded`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `encoding`, `keep_days`, `min_item_share`, `future_dates`, `user_agent`, `connect_timeout`, `timeout`, `max_body_bytes`, `feed_timeout`, `robots_txt`, `formats`, `pagination`, `detail`, `on_change`, `render`, `wait_for`, `selectors`"
     );
 }
 
@@ -443,4 +443,44 @@ fn json_feed_mistakes_name_place_feed_and_field() {
         next.contains("field \"pagination.next\": `next` is for HTML pages"),
         "{next}"
     );
+}
+
+#[test]
+fn render_and_wait_for_are_checked_at_load() {
+    let with = |keys: &str| GOOD.replace("date_formats = [", &format!("{keys}\ndate_formats = ["));
+    let bad = err(&with("render = \"chrome\""));
+    assert!(
+        bad.contains("feed \"demo\"")
+            && bad.contains("field \"render\"")
+            && bad.contains("\"chrome\""),
+        "{bad}"
+    );
+    let lone = err(&with("wait_for = \"ul li\""));
+    assert!(
+        lone.contains("field \"wait_for\"") && lone.contains("render = \"browser\""),
+        "{lone}"
+    );
+    let browser = with("render = \"browser\"\nwait_for = \"ul li\"");
+    if cfg!(feature = "browser") {
+        let config = Config::parse(&browser, Path::new("conf/pf.toml")).unwrap();
+        assert_eq!(
+            config.feeds[0].render,
+            crate::spec::Render::Browser {
+                wait_for: Some("ul li".to_string())
+            }
+        );
+        let bad = err(&with("render = \"browser\"\nwait_for = \"ul[\""));
+        assert!(bad.contains("field \"wait_for\""), "{bad}");
+    } else {
+        let unbuilt = err(&browser);
+        assert!(
+            unbuilt.contains("pf.toml:")
+                && unbuilt.contains("feed \"demo\"")
+                && unbuilt.contains("field \"render\"")
+                && unbuilt.contains("cargo install --locked --path . --features browser"),
+            "{unbuilt}"
+        );
+    }
+    let plain = Config::parse(&with("render = \"none\""), Path::new("conf/pf.toml")).unwrap();
+    assert_eq!(plain.feeds[0].render, crate::spec::Render::None);
 }

@@ -208,6 +208,12 @@ impl Egress {
         }
     }
 
+    /// Whether `[fetch] allow_internal` lets `ip` through.
+    #[cfg_attr(not(feature = "browser"), allow(dead_code))]
+    pub(super) fn allows(&self, ip: IpAddr) -> bool {
+        allowed(&self.allow, ip)
+    }
+
     /// The resolver of guarded requests.
     pub(super) fn resolver(&self) -> GuardedResolver {
         GuardedResolver {

@@ -148,6 +148,44 @@ pub enum FetchError {
         /// Until when.
         until: chrono::DateTime<chrono::Utc>,
     },
+    /// `render = "browser"` in a build without the `browser` feature.
+    #[error(
+        "{url} is to be rendered in a browser (`render = \"browser\"`), and this pressfeed was built without it: build it with `cargo install --locked --path . --features browser`"
+    )]
+    BrowserNotBuilt {
+        /// The address.
+        url: Url,
+    },
+    /// No Chromium to render the page with.
+    #[error(
+        "`render = \"browser\"` needs Chromium, and none was found (PRESSFEED_CHROMIUM names no file, or it is unset and none of chromium, chromium-browser and google-chrome is on PATH): install it (`apt-get install chromium`) or set PRESSFEED_CHROMIUM to its path"
+    )]
+    NoChromium,
+    /// The browser failed while rendering the page.
+    #[error("cannot render {url} in Chromium: {reason}")]
+    Browser {
+        /// The address.
+        url: Url,
+        /// What went wrong, in Chromium's or the DevTools protocol's words.
+        reason: String,
+    },
+    /// The rendered page was not ready within the feed's `timeout`.
+    #[error(
+        "{url} was not ready in Chromium within {} s (`timeout`): {}",
+        limit.as_secs_f64(),
+        match wait_for {
+            Some(css) => format!("nothing matched `wait_for = \"{css}\"`"),
+            None => "the page kept the network busy (no 500 ms without a request); set `wait_for` to a selector of the list".to_string(),
+        }
+    )]
+    RenderTimeout {
+        /// The address.
+        url: Url,
+        /// The feed's `timeout`.
+        limit: std::time::Duration,
+        /// The selector waited for, if any.
+        wait_for: Option<Box<str>>,
+    },
     /// A redirect from https to http.
     #[error("{url} redirects to {to}, from https down to http; such a redirect is not followed")]
     Downgrade {

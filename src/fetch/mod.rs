@@ -8,6 +8,8 @@
 //! checked by the egress policy ([`egress`]), by the target's `robots.txt`, and through the
 //! target host's gate, at most five hops, and never from https down to http.
 
+#[cfg(feature = "browser")]
+mod browser;
 pub(crate) mod charset;
 mod egress;
 mod error;
@@ -223,6 +225,9 @@ pub struct Fetcher {
     /// Hosts that asked (`Retry-After`) not to be sent requests before a time, by host key.
     pauses: Mutex<HashMap<String, DateTime<Utc>>>,
     robots: RobotsCache,
+    /// The run's headless Chromium, started by the first rendered page.
+    #[cfg(feature = "browser")]
+    chromium: browser::Chromium,
 }
 
 impl Fetcher {
@@ -236,6 +241,8 @@ impl Fetcher {
             hosts: Mutex::new(HashMap::new()),
             pauses: Mutex::new(HashMap::new()),
             robots: RobotsCache::default(),
+            #[cfg(feature = "browser")]
+            chromium: browser::Chromium::default(),
         }
     }
 
@@ -329,6 +336,41 @@ impl Fetcher {
                 .map(Fetched::Page),
             Target::Http(url) => self.get_http(request, url).await,
         }
+    }
+
+    /// Loads the page `request` names in headless Chromium (`render = "browser"`), waiting
+    /// until `wait_for` matches or the network is idle, and gives its DOM as the page's body.
+    /// Fails when pressfeed was built without the `browser` feature or Chromium is missing.
+    pub async fn render(
+        &self,
+        request: &Request<'_>,
+        wait_for: Option<&str>,
+    ) -> Result<Body, FetchError> {
+        let url = match request.target {
+            Target::Http(url) => url,
+            Target::File { url, .. } => {
+                return Err(FetchError::Browser {
+                    url: url.clone(),
+                    reason: "a rendered page is loaded over http(s), not from a file `source`"
+                        .to_string(),
+                });
+            }
+        };
+        #[cfg(feature = "browser")]
+        {
+            self.render_http(request, url, wait_for).await
+        }
+        #[cfg(not(feature = "browser"))]
+        {
+            let _ = wait_for;
+            Err(FetchError::BrowserNotBuilt { url: url.clone() })
+        }
+    }
+
+    /// Closes the run's browser, if a rendered page started one, and waits for it to exit.
+    pub async fn close_browser(&self) {
+        #[cfg(feature = "browser")]
+        self.chromium.close().await;
     }
 
     /// Loads the page `request` names, unconditionally: a 304 is the server's mistake.

@@ -219,7 +219,7 @@ pub enum SuggestError {
     },
     /// The page is an app shell whose list its scripts build in the browser.
     #[error(
-        "{page}: the page's list is built by scripts in the browser, and the HTML as served holds no list of linked items; look in the browser's network tab for the JSON the page loads, or for a feed of the site"
+        "{page}: the page's list is built by scripts in the browser, and the HTML as served holds no list of linked items; two ways out: read the page as a browser renders it (`render = \"browser\"` on the feed; `pressfeed suggest --browser` proposes the block, in a build with `--features browser`), or read the JSON the page loads (look in the browser's network tab for it) as a JSON source (`format = \"json\"`)"
     )]
     Scripted {
         /// The page as given.
@@ -237,7 +237,8 @@ pub enum SuggestError {
 
 /// Loads `page` (an http(s) URL or a saved file whose public address is `url`) and proposes
 /// a feed `id` for it, as of `now`: the best groups of repeated items, the best as a block,
-/// and what that block reads.
+/// and what that block reads. With `browser`, an http(s) page is rendered in headless
+/// Chromium first (as `render = "browser"` reads it), and the blocks say so.
 pub async fn suggest_page(
     page: &str,
     url: Option<&Url>,
@@ -245,6 +246,7 @@ pub async fn suggest_page(
     run: &RunSettings,
     defaults: &crate::spec::FetchSettings,
     now: DateTime<Utc>,
+    browser: bool,
 ) -> Result<Suggested, SuggestError> {
     let remote = page.starts_with("http://") || page.starts_with("https://");
     let page_url = match (remote, url) {
@@ -304,18 +306,7 @@ pub async fn suggest_page(
     if source.as_ref().is_some_and(|source| *source != public) {
         request.field = crate::spec::Field::Source;
     }
-    let fetched = fetcher
-        .get(&request)
-        .await
-        .map_err(|e| SuggestError::Fetch(FeedError::new("probe", Some(request.field), e)))?;
-    let body = match fetched {
-        Fetched::Page(body) => body,
-        Fetched::NotModified => {
-            return Err(SuggestError::NotModified {
-                page: page.to_string(),
-            });
-        }
-    };
+    let body = load_probe(&fetcher, &request, page, browser).await?;
     let decoded = body.decode(None);
     if let Some(note) = decoded.note {
         tracing::info!("feed \"probe\": {note}");
@@ -339,6 +330,13 @@ pub async fn suggest_page(
             suggestions
                 .iter()
                 .map(|s| feed_block(s, &id, &title, &page_url, file_source.as_deref(), &facts))
+                .map(|block| {
+                    if browser {
+                        rendered_block(&block)
+                    } else {
+                        block
+                    }
+                })
                 .collect()
         };
         // The best suggestion's block: the first, never empty here.
@@ -380,6 +378,48 @@ fn embedded_or_why(
             None => Err(SuggestError::NoList { page }),
         },
     }
+}
+
+/// The page `suggest` reads: fetched, or rendered in headless Chromium (`--browser`, closed
+/// after).
+async fn load_probe(
+    fetcher: &Fetcher,
+    request: &Request<'_>,
+    page: &str,
+    browser: bool,
+) -> Result<crate::fetch::Body, SuggestError> {
+    let fetched = if browser {
+        let rendered = fetcher.render(request, None).await.map(Fetched::Page);
+        fetcher.close_browser().await;
+        rendered
+    } else {
+        fetcher.get(request).await
+    };
+    match fetched {
+        Ok(Fetched::Page(body)) => Ok(body),
+        Ok(Fetched::NotModified) => Err(SuggestError::NotModified {
+            page: page.to_string(),
+        }),
+        Err(e) => Err(SuggestError::Fetch(FeedError::new(
+            "probe",
+            Some(request.field),
+            e,
+        ))),
+    }
+}
+
+/// `block` with `render = "browser"` after its `url` line.
+fn rendered_block(block: &str) -> String {
+    let mut out = String::with_capacity(block.len() + 20);
+    let mut added = false;
+    for line in block.split_inclusive('\n') {
+        out.push_str(line);
+        if !added && line.starts_with("url = ") {
+            out.push_str("render = \"browser\"\n");
+            added = true;
+        }
+    }
+    out
 }
 
 /// Each feed's state, from the state file (read only; a feed never run has an empty state).

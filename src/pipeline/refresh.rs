@@ -21,7 +21,7 @@ use crate::item::FeedItem;
 use crate::output::{Staged, WriteOutcome, put_in_place};
 use crate::render::{FeedMeta, render_to};
 use crate::site::Outline;
-use crate::spec::{FeedSpec, Format, OutputSettings};
+use crate::spec::{FeedSpec, Format, OutputSettings, Render};
 use crate::store::{History, Outcome, PageRead, Publication, RunRecord, StoreError};
 
 /// What every feed of a run shares.
@@ -88,7 +88,7 @@ async fn try_refresh(
     let deadline = Deadline::for_feed(spec, run.deadline);
     let request = Request::listing(spec, &validators);
     let fetched = deadline
-        .within(run.fetcher.get(&request))
+        .within(load_listing(spec, run.fetcher, &request))
         .await
         .ok_or_else(|| {
             FeedError::new(
@@ -152,6 +152,21 @@ async fn try_refresh(
     .await?;
     report.cut_short = cut_short;
     Ok(report)
+}
+
+/// The listing page: fetched (conditionally), or rendered in the run's browser.
+async fn load_listing(
+    spec: &FeedSpec,
+    fetcher: &Fetcher,
+    request: &Request<'_>,
+) -> Result<Fetched, crate::fetch::FetchError> {
+    match &spec.render {
+        Render::None => fetcher.get(request).await,
+        Render::Browser { wait_for } => fetcher
+            .render(request, wait_for.as_deref())
+            .await
+            .map(Fetched::Page),
+    }
 }
 
 /// Whether every file `spec`'s feed publishes is in the output folder.

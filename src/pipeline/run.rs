@@ -138,6 +138,8 @@ pub async fn run_until(
         .inspect(on_done)
         .collect()
         .await;
+    // The browser of rendered pages, if one was started, is gone before the run ends.
+    fetcher.close_browser().await;
     let pauses = fetcher.host_pauses();
     let kept = history
         .call(move |store| store.keep_host_pauses(&pauses, Utc::now()))

@@ -5,6 +5,8 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
+#[cfg(feature = "browser")]
+mod browser;
 mod budgets;
 mod cli;
 mod dates;

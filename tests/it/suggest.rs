@@ -303,6 +303,12 @@ fn a_page_built_by_scripts_is_said_to_be() {
         .failure();
     let text = pressfeed_testkit::stderr(&out);
     assert!(text.contains("built by scripts in the browser"), "{text}");
+    // Both ways out are named: the rendered page and the JSON it loads.
+    assert!(
+        text.contains("render = \"browser\"") && text.contains("suggest --browser"),
+        "{text}"
+    );
+    assert!(text.contains("format = \"json\""), "{text}");
 }
 
 /// `--json` gives every candidate with its block; `--all` prints them all as blocks.

@@ -1,0 +1,475 @@
+//! Rendered pages (`render = "browser"`): the page is loaded in the system's headless Chromium
+//! over the DevTools protocol and its DOM read once its list is there.
+//!
+//! One browser per run (per [`Fetcher`]), launched by the first feed that needs it, in a
+//! temporary profile removed after; it stays in pressfeed's process group, so killing the run's
+//! group kills it too. Each feed has one tab, closed after. Every request the page makes is
+//! paused (`Fetch.enable`) and judged here: images, fonts and media are refused; the rest goes
+//! through the egress policy (the listing's own hosts pass, as for fetched pages; a name is
+//! resolved and refused when it leads only to internal addresses); the page load itself
+//! through `robots.txt`; the document and XHR/fetch requests through the host's gate (spaced
+//! by `host_delay` from the host's last request, not held while Chromium reads the answer).
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chromiumoxide::cdp::browser_protocol::fetch::{
+    ContinueRequestParams, EnableParams, EventRequestPaused, FailRequestParams, RequestPattern,
+    RequestStage,
+};
+use chromiumoxide::cdp::browser_protocol::network::{
+    ErrorReason, EventResponseReceived, ResourceType,
+};
+use chromiumoxide::cdp::browser_protocol::page::EventLifecycleEvent;
+use chromiumoxide::{Browser, BrowserConfig, Page};
+use futures::StreamExt as _;
+use url::{Host, Url};
+
+use super::egress::{Refusal, Route, classify};
+use super::{Body, FetchError, Fetcher, Request, Validators};
+
+/// Longest Chromium may take to start.
+const LAUNCH_TIMEOUT: Duration = Duration::from_secs(20);
+/// Longest closing a tab or the browser is waited for before it is killed.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How often `wait_for` is looked for.
+const POLL: Duration = Duration::from_millis(100);
+
+/// The names Chromium is looked for under on `PATH`.
+const NAMES: [&str; 3] = ["chromium", "chromium-browser", "google-chrome"];
+
+/// The run's browser, once a feed needed it.
+#[derive(Default)]
+pub(super) struct Chromium {
+    launched: tokio::sync::Mutex<Option<Launched>>,
+}
+
+impl std::fmt::Debug for Chromium {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Chromium")
+    }
+}
+
+struct Launched {
+    browser: Browser,
+    handler: tokio::task::JoinHandle<()>,
+    /// The temporary profile (`--user-data-dir`), removed when dropped.
+    profile: tempfile::TempDir,
+}
+
+/// The Chromium to run: `$PRESSFEED_CHROMIUM` (when it names a file), else the first of
+/// [`NAMES`] on `PATH`.
+fn executable() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("PRESSFEED_CHROMIUM").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        return path.is_file().then_some(path);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| NAMES.map(|name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+fn browser_error(url: &Url, what: &str, error: impl std::fmt::Display) -> FetchError {
+    FetchError::Browser {
+        url: url.clone(),
+        reason: format!("{what}: {error}"),
+    }
+}
+
+async fn launch(url: &Url) -> Result<Launched, FetchError> {
+    let exe = executable().ok_or(FetchError::NoChromium)?;
+    let profile = tempfile::Builder::new()
+        .prefix("pressfeed-chromium-")
+        .tempdir()
+        .map_err(|e| browser_error(url, "cannot make Chromium's temporary profile", e))?;
+    let mut builder = BrowserConfig::builder()
+        .chrome_executable(&exe)
+        .user_data_dir(profile.path())
+        .launch_timeout(LAUNCH_TIMEOUT)
+        .args([
+            "disable-crash-reporter",
+            "disable-gpu",
+            "no-default-browser-check",
+        ]);
+    // Chromium refuses to run as root with its sandbox.
+    #[cfg(unix)]
+    if rustix::process::geteuid().is_root() {
+        builder = builder.no_sandbox();
+    }
+    let config = builder
+        .build()
+        .map_err(|e| browser_error(url, "cannot configure Chromium", e))?;
+    let (browser, mut handler) = Browser::launch(config)
+        .await
+        .map_err(|e| browser_error(url, &format!("cannot start {}", exe.display()), e))?;
+    let handler = tokio::spawn(async move {
+        while let Some(event) = handler.next().await {
+            if let Err(error) = event {
+                tracing::debug!("Chromium's connection ended: {error}");
+                break;
+            }
+        }
+    });
+    tracing::debug!(
+        "started {} with the profile {}",
+        exe.display(),
+        profile.path().display()
+    );
+    Ok(Launched {
+        browser,
+        handler,
+        profile,
+    })
+}
+
+impl Launched {
+    /// Closes the browser and waits for it; kills it when it does not close in time.
+    async fn close(mut self) {
+        let closed = tokio::time::timeout(CLOSE_TIMEOUT, async {
+            let _ = self.browser.close().await;
+            self.browser.wait().await
+        })
+        .await;
+        if !matches!(closed, Ok(Ok(_))) {
+            let _ = self.browser.kill().await;
+        }
+        self.handler.abort();
+        tracing::debug!(
+            "Chromium closed; its profile {} removed",
+            self.profile.path().display()
+        );
+    }
+}
+
+impl Chromium {
+    /// A new tab on `about:blank`, the browser started when it is not yet.
+    async fn tab(&self, url: &Url) -> Result<Page, FetchError> {
+        let mut launched = self.launched.lock().await;
+        if launched.is_none() {
+            *launched = Some(launch(url).await?);
+        }
+        let Some(running) = launched.as_ref() else {
+            return Err(FetchError::NoChromium);
+        };
+        running
+            .browser
+            .new_page("about:blank")
+            .await
+            .map_err(|e| browser_error(url, "cannot open a tab", e))
+    }
+
+    /// Closes the browser, if one was started, and waits for it.
+    pub(super) async fn close(&self) {
+        if let Some(launched) = self.launched.lock().await.take() {
+            launched.close().await;
+        }
+    }
+}
+
+/// What a paused request gets.
+enum Verdict {
+    Continue,
+    Block(&'static str),
+    Refuse(FetchError),
+}
+
+impl Fetcher {
+    /// Loads `request`'s page in the run's headless Chromium, waits until `wait_for` matches
+    /// (else until the network has been idle ~500 ms), within the feed's `timeout`, and gives
+    /// its DOM as a UTF-8 body. The tab is closed whatever happens.
+    pub(super) async fn render_http(
+        &self,
+        request: &Request<'_>,
+        url: &Url,
+        wait_for: Option<&str>,
+    ) -> Result<Body, FetchError> {
+        self.refuse_if_paused(url)?;
+        let page = self.chromium.tab(url).await?;
+        let limit = request.settings.timeout;
+        let outcome = tokio::time::timeout(limit, self.load(request, &page, url, wait_for)).await;
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, page.close()).await;
+        match outcome {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::RenderTimeout {
+                url: url.clone(),
+                limit,
+                wait_for: wait_for.map(Box::from),
+            }),
+        }
+    }
+
+    async fn load(
+        &self,
+        request: &Request<'_>,
+        page: &Page,
+        url: &Url,
+        wait_for: Option<&str>,
+    ) -> Result<Body, FetchError> {
+        let cdp = |e: chromiumoxide::error::CdpError| browser_error(url, "DevTools", e);
+        let mut paused = page
+            .event_listener::<EventRequestPaused>()
+            .await
+            .map_err(cdp)?;
+        let lifecycle = page
+            .event_listener::<EventLifecycleEvent>()
+            .await
+            .map_err(cdp)?;
+        let mut responses = page
+            .event_listener::<EventResponseReceived>()
+            .await
+            .map_err(cdp)?;
+        let pattern = RequestPattern::builder()
+            .url_pattern("*")
+            .request_stage(RequestStage::Request)
+            .build();
+        page.execute(EnableParams::builder().pattern(pattern).build())
+            .await
+            .map_err(cdp)?;
+        // A refusal of the page load itself is the feed's error.
+        let document_refused: Mutex<Option<FetchError>> = Mutex::new(None);
+        let main = page.mainframe().await.ok().flatten();
+        let intercept = async {
+            while let Some(event) = paused.next().await {
+                let verdict = self.judge(request, url, &event).await;
+                let id = event.request_id.clone();
+                let sent = match verdict {
+                    Verdict::Continue => page.execute(ContinueRequestParams::new(id)).await.err(),
+                    Verdict::Block(why) => {
+                        tracing::debug!(
+                            "feed \"{}\": the page's {} is not loaded ({why})",
+                            request.feed,
+                            event.request.url
+                        );
+                        let fail = FailRequestParams::new(id, ErrorReason::BlockedByClient);
+                        page.execute(fail).await.err()
+                    }
+                    Verdict::Refuse(error) => {
+                        tracing::info!(
+                            "feed \"{}\": the page's request refused: {error}",
+                            request.feed
+                        );
+                        if event.resource_type == ResourceType::Document
+                            && main.as_ref().is_none_or(|main| *main == event.frame_id)
+                        {
+                            let mut first =
+                                document_refused.lock().unwrap_or_else(|e| e.into_inner());
+                            first.get_or_insert(error);
+                        }
+                        let fail = FailRequestParams::new(id, ErrorReason::BlockedByClient);
+                        page.execute(fail).await.err()
+                    }
+                };
+                if let Some(error) = sent {
+                    tracing::debug!("feed \"{}\": DevTools: {error}", request.feed);
+                }
+            }
+        };
+        let navigate = async {
+            let loaded = page.goto(url.as_str()).await;
+            // A 404 with an empty body fails the navigation: the status says more.
+            document_status(&mut responses, main.as_ref())?;
+            loaded.map_err(|e| browser_error(url, "the page did not load", e))?;
+            wait_ready(page, lifecycle, wait_for).await.map_err(cdp)?;
+            let html: String = page
+                .evaluate("document.documentElement.outerHTML")
+                .await
+                .map_err(cdp)?
+                .into_value()
+                .map_err(|e| browser_error(url, "DevTools", e))?;
+            let final_url = page
+                .url()
+                .await
+                .ok()
+                .flatten()
+                .and_then(|u| Url::parse(&u).ok())
+                .unwrap_or_else(|| url.clone());
+            Ok::<_, FetchError>((html, final_url))
+        };
+        let outcome = tokio::select! {
+            outcome = navigate => outcome,
+            () = intercept => Err(browser_error(url, "the tab closed", "its events ended")),
+        };
+        if let Some(refused) = document_refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            return Err(refused);
+        }
+        let (html, final_url) = outcome?;
+        let limit = request.settings.max_body_bytes;
+        if u64::try_from(html.len()).unwrap_or(u64::MAX) > limit {
+            return Err(FetchError::TooLarge {
+                location: url.to_string(),
+                limit,
+            });
+        }
+        Ok(Body {
+            url: final_url,
+            bytes: html.into_bytes(),
+            http_charset: Some("utf-8".to_string()),
+            validators: Validators::default(),
+            served_at: None,
+        })
+    }
+
+    /// What a request the page makes gets: images, fonts and media are blocked; the rest
+    /// passes the egress policy, `robots.txt` (the page load itself) and the host's gate
+    /// (the document and XHR/fetch requests).
+    async fn judge(
+        &self,
+        request: &Request<'_>,
+        page_url: &Url,
+        event: &EventRequestPaused,
+    ) -> Verdict {
+        let kind = &event.resource_type;
+        if matches!(
+            kind,
+            ResourceType::Image | ResourceType::Font | ResourceType::Media
+        ) {
+            return Verdict::Block("images, fonts and media are not loaded");
+        }
+        let Ok(url) = Url::parse(&event.request.url) else {
+            return Verdict::Block("not a URL");
+        };
+        if matches!(url.scheme(), "data" | "blob" | "about") {
+            return Verdict::Continue;
+        }
+        let refused = |refusal| {
+            Verdict::Refuse(FetchError::Refused {
+                url: url.clone(),
+                refusal: Box::new(refusal),
+            })
+        };
+        let typed = url == *page_url;
+        let route = if typed {
+            Route::Open
+        } else {
+            match self.egress.route(&url, request.own_hosts) {
+                Ok(route) => route,
+                Err(refusal) => return refused(refusal),
+            }
+        };
+        if route == Route::Guarded
+            && let Err(refusal) = self.egress.check_resolved(&url).await
+        {
+            return refused(refusal);
+        }
+        let is_document = *kind == ResourceType::Document;
+        if is_document
+            && request.settings.robots_txt
+            && let Err(error) = self.check_robots(request, &url, route).await
+        {
+            return Verdict::Refuse(error);
+        }
+        if is_document || matches!(kind, ResourceType::Xhr | ResourceType::Fetch) {
+            if let Err(error) = self.refuse_if_paused(&url) {
+                return Verdict::Refuse(error);
+            }
+            let gate = self.gate(&url);
+            let mut last = gate.lock().await;
+            if let Some(at) = *last {
+                tokio::time::sleep(self.host_delay.saturating_sub(at.elapsed())).await;
+            }
+            *last = Some(Instant::now());
+        }
+        Verdict::Continue
+    }
+}
+
+/// Fails as a fetched page would when the main frame's document answered other than 2xx (the
+/// last of its responses seen so far: redirects come before).
+fn document_status(
+    responses: &mut chromiumoxide::listeners::EventStream<EventResponseReceived>,
+    main: Option<&chromiumoxide::cdp::browser_protocol::page::FrameId>,
+) -> Result<(), FetchError> {
+    use futures::FutureExt as _;
+    let mut last = None;
+    while let Some(Some(event)) = responses.next().now_or_never() {
+        if event.r#type == ResourceType::Document && event.frame_id.as_ref() == main {
+            last = Some(event);
+        }
+    }
+    let Some(event) = last else {
+        return Ok(());
+    };
+    let status = u16::try_from(event.response.status)
+        .ok()
+        .and_then(|code| reqwest::StatusCode::from_u16(code).ok());
+    match (status, Url::parse(&event.response.url)) {
+        (Some(status), Ok(url)) if !status.is_success() => Err(FetchError::Status {
+            url,
+            status,
+            attempts: 1,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Waits until `wait_for` matches, or without one until the main frame's network has been
+/// idle (Chromium's `networkIdle`: no request for 500 ms) after the navigation began.
+async fn wait_ready(
+    page: &Page,
+    mut lifecycle: chromiumoxide::listeners::EventStream<EventLifecycleEvent>,
+    wait_for: Option<&str>,
+) -> Result<(), chromiumoxide::error::CdpError> {
+    if let Some(css) = wait_for {
+        let quoted = serde_json::to_string(css).unwrap_or_default();
+        let probe = format!("document.querySelector({quoted}) !== null");
+        loop {
+            let found: bool = page.evaluate(probe.as_str()).await?.into_value()?;
+            if found {
+                return Ok(());
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+    let main = page.mainframe().await?;
+    let mut loader = None;
+    while let Some(event) = lifecycle.next().await {
+        if Some(&event.frame_id) != main.as_ref() {
+            continue;
+        }
+        match event.name.as_str() {
+            "init" => loader = Some(event.loader_id.clone()),
+            "networkIdle" if loader.as_ref() == Some(&event.loader_id) => return Ok(()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+impl super::egress::Egress {
+    /// Resolves `url`'s host name and refuses it when it leads only to internal addresses
+    /// (Chromium then resolves it again: a name that changes its answer in between is not
+    /// caught, unlike fetched pages, whose connector is handed only the checked addresses).
+    pub(super) async fn check_resolved(&self, url: &Url) -> Result<(), Refusal> {
+        let Some(Host::Domain(host)) = url.host() else {
+            return Ok(());
+        };
+        let Ok(found) = tokio::net::lookup_host((host, 0)).await else {
+            // Chromium will fail to resolve it too.
+            return Ok(());
+        };
+        let mut first_refused = None;
+        let mut any_allowed = false;
+        for addr in found {
+            match classify(addr.ip()) {
+                Some(kind) if !self.allows(addr.ip()) => {
+                    first_refused.get_or_insert((addr.ip(), kind));
+                }
+                _ => any_allowed = true,
+            }
+        }
+        match (any_allowed, first_refused) {
+            (false, Some((ip, kind))) => Err(Refusal::Resolved {
+                host: host.to_string(),
+                ip,
+                kind,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
