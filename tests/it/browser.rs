@@ -378,3 +378,52 @@ fn a_rendered_page_that_answers_404_fails_as_a_fetched_one() {
         "{err}"
     );
 }
+
+#[test]
+fn the_app_gives_the_same_feed_rendered_and_from_its_json() {
+    if !have_chromium() {
+        return;
+    }
+    let server = spa("");
+    let json = format!(
+        r#"
+[[feed]]
+id = "api"
+title = "Rendered api"
+url = "{}"
+format = "json"
+
+[feed.selectors]
+item = "$[*]"
+title = "$.title"
+link = "$.url"
+date = "$.date"
+"#,
+        server.url("/api/items")
+    );
+    let site = Site::new(&format!(
+        "{}{json}",
+        feed("spa", &server.url("/app"), "wait_for = \"ul.news li\"")
+    ));
+    let run = site.cmd().assert();
+    let err = stderr(&run);
+    run.success();
+    let items = |id: &str| -> Vec<(String, String, String)> {
+        site.rss(id)
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.title().unwrap_or_default().to_string(),
+                    i.link().unwrap_or_default().to_string(),
+                    i.pub_date().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    let rendered = items("spa");
+    assert_eq!(rendered.len(), 3, "{err}");
+    assert_eq!(rendered, items("api"), "{err}");
+    assert_eq!(rendered[0].0, "Rendered first");
+    assert!(survivors(&site.tmp(), Duration::from_secs(5)).is_empty());
+}
