@@ -92,7 +92,7 @@ pub use store::{
 };
 pub use suggest::{
     DateField, DatePlace, EmbeddedList, PageFacts, Suggestion, embedded_block, embedded_list,
-    feed_block, suggest, toml_string,
+    feed_block, json_list, suggest, toml_string,
 };
 pub use text::{
     LinkError, clean_text, escape_attribute, escape_html, for_terminal, resolve_link,

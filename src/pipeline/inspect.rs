@@ -16,7 +16,9 @@ use crate::fetch::{FetchError, Fetched, Fetcher, Request, Target};
 use crate::item::{PageItems, build_items};
 use crate::spec::{Config, FeedSpec, Field, RunSettings};
 use crate::store::{FeedStatus, StateLock, Store, StoreError};
-use crate::suggest::{PageFacts, Suggestion, embedded_block, embedded_list, feed_block, suggest};
+use crate::suggest::{
+    PageFacts, Suggestion, embedded_block, embedded_list, feed_block, json_list, suggest,
+};
 
 /// What `check` shows of a page.
 #[derive(Debug)]
@@ -219,7 +221,7 @@ pub enum SuggestError {
     },
     /// The page is an app shell whose list its scripts build in the browser.
     #[error(
-        "{page}: the page's list is built by scripts in the browser, and the HTML as served holds no list of linked items; two ways out: read the page as a browser renders it (`render = \"browser\"` on the feed; `pressfeed suggest --browser` proposes the block, in a build with `--features browser`), or read the JSON the page loads (look in the browser's network tab for it) as a JSON source (`format = \"json\"`)"
+        "{page}: the page's list is built by scripts in the browser, and the HTML as served holds no list of linked items; two ways out: read the page as a browser renders it (`render = \"browser\"` on the feed; `pressfeed suggest --browser` proposes the block, in a build with `--features browser`), or read the JSON the page loads as a JSON source (`format = \"json\"`): find its address in the browser's network tab, and `pressfeed suggest` that address proposes the block"
     )]
     Scripted {
         /// The page as given.
@@ -372,7 +374,7 @@ fn embedded_or_why(
 ) -> Result<crate::suggest::EmbeddedList, SuggestError> {
     match parse_html(text) {
         Err(error) => Err(SuggestError::TooDeep { page, error }),
-        Ok(_) => match embedded_list(text) {
+        Ok(_) => match json_list(text).or_else(|| embedded_list(text)) {
             Some(list) => Ok(list),
             None if facts.scripted => Err(SuggestError::Scripted { page }),
             None => Err(SuggestError::NoList { page }),

@@ -62,18 +62,36 @@ pub fn embedded_list(html: &str) -> Option<EmbeddedList> {
         let Ok(value) = serde_json::from_str::<Value>(&text) else {
             continue;
         };
-        let mut path = Vec::new();
-        walk(&value, &mut path, 0, &mut |path, items| {
-            if let Some((score, mut list)) = judge_list(items)
-                && best.as_ref().is_none_or(|(b, _)| score > *b)
-            {
-                list.element.clone_from(&element);
-                list.item = format!("${}[*]", path_text(path));
-                best = Some((score, list));
-            }
-        });
+        best_list(&value, &element, &mut best);
     }
     best.map(|(_, list)| list)
+}
+
+/// The best list of linked, titled items in `text` when it is a JSON document (an API's
+/// answer, the address found in the browser's network tab); its `element` is empty.
+pub fn json_list(text: &str) -> Option<EmbeddedList> {
+    let text = text.trim_start_matches('\u{feff}').trim();
+    if !(text.starts_with('{') || text.starts_with('[')) || text.len() > MAX_JSON_BYTES {
+        return None;
+    }
+    let value = serde_json::from_str::<Value>(text).ok()?;
+    let mut best = None;
+    best_list(&value, "", &mut best);
+    best.map(|(_, list)| list)
+}
+
+/// Keeps in `best` the best list under `value` (found in `element`), if better.
+fn best_list(value: &Value, element: &str, best: &mut Option<(f64, EmbeddedList)>) {
+    let mut path = Vec::new();
+    walk(value, &mut path, 0, &mut |path, items| {
+        if let Some((score, mut list)) = judge_list(items)
+            && best.as_ref().is_none_or(|(b, _)| score > *b)
+        {
+            list.element = element.to_string();
+            list.item = format!("${}[*]", path_text(path));
+            *best = Some((score, list));
+        }
+    });
 }
 
 fn text_of(element: ElementRef<'_>) -> String {
@@ -370,11 +388,21 @@ pub fn embedded_block(
 ) -> String {
     use std::fmt::Write as _;
     let quote = super::toml_string;
-    let mut out = format!(
-        "# The list is built by the page's scripts from the JSON it carries in {}: read\n\
-         # there ({} items), no browser needed.\n[[feed]]\nid = {}\ntitle = {}\nurl = {}\n",
-        list.element,
-        list.count,
+    let mut out = if list.element.is_empty() {
+        format!(
+            "# The page is JSON: {} items, read as a JSON source.\n",
+            list.count
+        )
+    } else {
+        format!(
+            "# The list is built by the page's scripts from the JSON it carries in {}: read\n\
+             # there ({} items), no browser needed.\n",
+            list.element, list.count
+        )
+    };
+    let _ = write!(
+        out,
+        "[[feed]]\nid = {}\ntitle = {}\nurl = {}\n",
         quote(id),
         quote(title),
         quote(url)
@@ -385,10 +413,13 @@ pub fn embedded_block(
     if let Some(language) = &page.language {
         let _ = writeln!(out, "language = {}", quote(language));
     }
+    out.push_str("format = \"json\"\n");
+    if !list.element.is_empty() {
+        let _ = writeln!(out, "embedded = {}", quote(&list.element));
+    }
     let _ = writeln!(
         out,
-        "format = \"json\"\nembedded = {}\nselectors.item = {}\nselectors.title = {}\nselectors.link = {}",
-        quote(&list.element),
+        "selectors.item = {}\nselectors.title = {}\nselectors.link = {}",
         quote(&list.item),
         quote(&list.title),
         quote(&list.link)
@@ -430,6 +461,22 @@ mod tests {
                 count: 4,
             }
         );
+    }
+
+    #[test]
+    fn a_json_document_itself() {
+        let api = r#"[
+            {"headline":"One thing happened today","link":"https://example.org/a"},
+            {"headline":"Another thing happened","link":"https://example.org/b"},
+            {"headline":"A third thing happened","link":"https://example.org/c"}]"#;
+        let list = json_list(api).unwrap();
+        assert_eq!((list.element.as_str(), list.item.as_str()), ("", "$[*]"));
+        assert_eq!(
+            (list.title.as_str(), list.link.as_str()),
+            ("$.headline", "$.link")
+        );
+        assert_eq!(json_list("<html><body>[1]</body></html>"), None);
+        assert_eq!(json_list("{\"a\": 1}"), None);
     }
 
     #[test]

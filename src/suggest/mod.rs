@@ -29,7 +29,7 @@ mod groups;
 mod page;
 
 pub use block::{feed_block, toml_string};
-pub use embedded::{EmbeddedList, embedded_block, embedded_list};
+pub use embedded::{EmbeddedList, embedded_block, embedded_list, json_list};
 use fields::{Linked, date_field, link_selector, main_link, summary_selector, title_selector};
 use groups::{
     Group, candidate_groups, in_carousel, in_main_content, in_popular_box, item_selector,

@@ -465,3 +465,46 @@ fn suggest_proposes_the_json_an_app_shell_carries_and_the_block_runs() {
         Some("https://example.org/news/5")
     );
 }
+
+#[test]
+fn suggest_on_a_json_address_proposes_a_json_source() {
+    let server = TestServer::start();
+    let posts: Vec<String> = (1..=4)
+        .map(|n| {
+            format!(
+                r#"{{"name":"Notice {n} about the office","href":"/notices/{n}","created":{}}}"#,
+                1_714_000_000 + n * 86_400
+            )
+        })
+        .collect();
+    server.route(
+        "/api/notices",
+        vec![
+            Reply::html(format!(
+                r#"{{"ok":true,"data":{{"notices":[{}]}}}}"#,
+                posts.join(",")
+            ))
+            .content_type("application/json"),
+        ],
+    );
+    let out = pressfeed()
+        .args(["suggest", &server.url("/api/notices"), "--id", "notices"])
+        .assert()
+        .success();
+    let block = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for line in [
+        "format = \"json\"",
+        "selectors.item = \"$.data.notices[*]\"",
+        "selectors.title = \"$.name\"",
+        "selectors.link = \"$.href\"",
+        "selectors.date = \"$.created\"",
+    ] {
+        assert!(block.contains(&format!("\n{line}\n")), "{line}:\n{block}");
+    }
+    assert!(!block.contains("embedded"), "{block}");
+    assert!(
+        block.contains("# feed \"notices\": 4 items from"),
+        "{block}"
+    );
+    assert!(block.contains("Notice 4 about the office"), "{block}");
+}
