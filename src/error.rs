@@ -128,7 +128,22 @@ impl fmt::Display for Budget {
     }
 }
 
+/// The stage of a feed the run's budget left no time to start.
+pub(crate) const NOT_STARTED: &str = "before it was started";
+
 impl FeedError {
+    /// Whether the run's budget ran out before this feed was started: such a run of the feed
+    /// is in no log.
+    pub fn never_started(&self) -> bool {
+        matches!(
+            *self.kind,
+            FeedErrorKind::OutOfTime {
+                stage: NOT_STARTED,
+                ..
+            }
+        )
+    }
+
     /// `kind` for `feed`, under `field`.
     pub fn new(feed: &str, field: Option<Field>, kind: impl Into<FeedErrorKind>) -> Self {
         FeedError {

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use pressfeed::{Config, FeedErrorKind, FeedResult, FeedStatus, PageOutcome, WriteOutcome, chain};
+use pressfeed::{Config, FeedResult, FeedStatus, PageOutcome, WriteOutcome, chain};
 
 use super::exit::{self, Outcome};
 use super::logging::progress_bar;
@@ -169,13 +169,7 @@ pub(crate) fn run(
 fn logged_as_failure_or_success(done: &FeedResult) -> bool {
     match &done.result {
         Ok(report) => report.cut_short.is_none(),
-        Err(err) => !matches!(
-            *err.kind,
-            FeedErrorKind::OutOfTime {
-                stage: "before it was started",
-                ..
-            }
-        ),
+        Err(err) => !err.never_started(),
     }
 }
 

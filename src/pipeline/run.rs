@@ -122,7 +122,7 @@ pub async fn run_until(
                         None,
                         FeedErrorKind::OutOfTime {
                             budget: context.deadline.budget,
-                            stage: "before it was started",
+                            stage: crate::error::NOT_STARTED,
                         },
                     ))
                 } else {

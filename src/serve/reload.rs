@@ -149,23 +149,21 @@ async fn reload(state: &ServeState, refreshing: bool) {
             return;
         }
     };
-    if config.output.dir != old.output.dir {
-        tracing::warn!(
-            "{}: [output] dir changed to {}: serve keeps {} until it is restarted",
-            config.path.display(),
-            config.output.dir.display(),
-            old.output.dir.display()
-        );
-        config.output.dir.clone_from(&old.output.dir);
-    }
-    if config.output.state != old.output.state {
-        tracing::warn!(
-            "{}: [output] state changed to {}: serve keeps {} until it is restarted",
-            config.path.display(),
-            config.output.state.display(),
-            old.output.state.display()
-        );
-        config.output.state.clone_from(&old.output.state);
+    // The folder served and the state file are opened once: a change waits for a restart.
+    let output = &mut config.output;
+    for (key, new, kept) in [
+        ("dir", &mut output.dir, &old.output.dir),
+        ("state", &mut output.state, &old.output.state),
+    ] {
+        if new != kept {
+            tracing::warn!(
+                "{}: [output] {key} changed to {}: serve keeps {} until it is restarted",
+                old.path.display(),
+                new.display(),
+                kept.display()
+            );
+            new.clone_from(kept);
+        }
     }
     let before: HashSet<&str> = old.feeds.iter().map(|f| f.id.as_str()).collect();
     let after: HashSet<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();

@@ -571,20 +571,24 @@ fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
 mod tests {
     use super::*;
 
+    /// A state file of schema version 1 in `dir`, with `rows` written into it.
+    fn version_1_file(dir: &tempfile::TempDir, rows: &str) -> std::path::PathBuf {
+        let path = dir.path().join("state.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(&format!("PRAGMA user_version = 1;\n{rows}"))
+            .unwrap();
+        path
+    }
+
     #[test]
     fn a_version_1_file_is_migrated_and_its_validators_are_not_trusted() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.sqlite");
-        {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(MIGRATIONS[0]).unwrap();
-            conn.execute_batch(
-                "PRAGMA user_version = 1;
-                 INSERT INTO feeds (id, etag, last_modified, last_page_seen)
-                 VALUES ('demo', '\"v1\"', NULL, '2026-01-01T00:00:00Z');",
-            )
-            .unwrap();
-        }
+        let path = version_1_file(
+            &dir,
+            "INSERT INTO feeds (id, etag, last_modified, last_page_seen)
+             VALUES ('demo', '\"v1\"', NULL, '2026-01-01T00:00:00Z');",
+        );
         let store = Store::open(&path).unwrap();
         assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
         // Written before fingerprints existed: the page is read whole once more.
@@ -597,17 +601,11 @@ mod tests {
     #[test]
     fn the_status_of_a_file_not_yet_migrated_is_read_as_it_is() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.sqlite");
-        {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(MIGRATIONS[0]).unwrap();
-            conn.execute_batch(
-                "PRAGMA user_version = 1;
-                 INSERT INTO runs (feed, started, finished, outcome, items_found)
-                 VALUES ('demo', '2026-01-01T00:00:00Z', '2026-01-01T00:00:05Z', 'updated', 7);",
-            )
-            .unwrap();
-        }
+        let path = version_1_file(
+            &dir,
+            "INSERT INTO runs (feed, started, finished, outcome, items_found)
+             VALUES ('demo', '2026-01-01T00:00:00Z', '2026-01-01T00:00:05Z', 'updated', 7);",
+        );
         // Just after an upgrade, before a run migrated it: status still says what it knows.
         let store = Store::open_read_only(&path).unwrap().unwrap();
         let status = store.status("demo").unwrap();

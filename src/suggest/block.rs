@@ -8,6 +8,32 @@ use std::fmt::Write as _;
 
 use super::{DateField, DatePlace, PageFacts, Suggestion};
 
+/// The lines every proposed block starts with: `[[feed]]`, `id`, `title`, `url`, `source`
+/// (a saved page) and `language` (from the page).
+pub(super) fn feed_head(
+    out: &mut String,
+    id: &str,
+    title: &str,
+    url: &str,
+    source: Option<&str>,
+    page: &PageFacts,
+) {
+    let quote = |s: &str| toml_string(s);
+    let _ = write!(
+        out,
+        "[[feed]]\nid = {}\ntitle = {}\nurl = {}\n",
+        quote(id),
+        quote(title),
+        quote(url)
+    );
+    if let Some(source) = source {
+        let _ = writeln!(out, "source = {}", quote(source));
+    }
+    if let Some(language) = &page.language {
+        let _ = writeln!(out, "language = {}", quote(language));
+    }
+}
+
 /// A `[[feed]]` block for `suggestion`, ready to paste into `config.toml`: the page at `url`
 /// (read from the file `source`, if given), with what `page` says about itself.
 pub fn feed_block(
@@ -27,19 +53,7 @@ pub fn feed_block(
             let _ = writeln!(out, "#   {}", crate::text::for_terminal(feed));
         }
     }
-    let _ = write!(
-        out,
-        "[[feed]]\nid = {}\ntitle = {}\nurl = {}\n",
-        quote(id),
-        quote(title),
-        quote(url)
-    );
-    if let Some(source) = source {
-        let _ = writeln!(out, "source = {}", quote(source));
-    }
-    if let Some(language) = &page.language {
-        let _ = writeln!(out, "language = {}", quote(language));
-    }
+    feed_head(&mut out, id, title, url, source, page);
     match page.timezone {
         Some(zone) => {
             let _ = writeln!(

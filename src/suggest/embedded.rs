@@ -400,19 +400,7 @@ pub fn embedded_block(
             list.element, list.count
         )
     };
-    let _ = write!(
-        out,
-        "[[feed]]\nid = {}\ntitle = {}\nurl = {}\n",
-        quote(id),
-        quote(title),
-        quote(url)
-    );
-    if let Some(source) = source {
-        let _ = writeln!(out, "source = {}", quote(source));
-    }
-    if let Some(language) = &page.language {
-        let _ = writeln!(out, "language = {}", quote(language));
-    }
+    super::block::feed_head(&mut out, id, title, url, source, page);
     out.push_str("format = \"json\"\n");
     if !list.element.is_empty() {
         let _ = writeln!(out, "embedded = {}", quote(&list.element));

@@ -113,6 +113,16 @@ impl HttpSite {
 /// Starts `pressfeed serve` on 127.0.0.1 (a free port) with `args`; returns the child and the
 /// address it serves, read from the line it prints first.
 pub fn spawn_serve(config: &Path, args: &[&str]) -> (std::process::Child, String) {
+    // Not piped: nothing would read it, and a full pipe would stop the server.
+    spawn_serve_to(config, args, std::process::Stdio::inherit())
+}
+
+/// [`spawn_serve`], its stderr going to `stderr` (a log file, say).
+pub fn spawn_serve_to(
+    config: &Path,
+    args: &[&str],
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
     use std::io::BufRead as _;
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pressfeed"))
         .arg("--config")
@@ -123,8 +133,7 @@ pub fn spawn_serve(config: &Path, args: &[&str]) -> (std::process::Child, String
         .env_remove("http_proxy")
         .env_remove("HTTP_PROXY")
         .stdout(std::process::Stdio::piped())
-        // Not piped: nothing would read it, and a full pipe would stop the server.
-        .stderr(std::process::Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();

@@ -21,6 +21,6 @@ pub mod pages;
 pub mod server;
 
 #[cfg(feature = "harness")]
-pub use cmd::{HttpSite, pressfeed, run_config, spawn_serve, stderr};
+pub use cmd::{HttpSite, pressfeed, run_config, spawn_serve, spawn_serve_to, stderr};
 pub use feeds::{arrange, parse_atom, parse_rss};
 pub use fixtures::{compact_config, compact_page, config_for, file_config, fixture, root};

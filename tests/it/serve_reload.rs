@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header;
 
-use pressfeed_testkit::{config_for, fixture, parse_rss, pressfeed, stderr};
+use pressfeed_testkit::{config_for, fixture, parse_rss, pressfeed, spawn_serve_to, stderr};
 
 use super::serve::{Reaper, client, runtime, terminate};
 
@@ -86,32 +86,8 @@ impl Feeds {
 /// `pressfeed serve` on 127.0.0.1 (a free port) with `args`, its stderr going to `log`;
 /// returns it and its address.
 fn spawn_logged(config: &Path, args: &[&str], log: &Path) -> (Reaper, String) {
-    use std::io::BufRead as _;
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pressfeed"))
-        .arg("--config")
-        .arg(config)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .args(args)
-        .env_remove("PRESSFEED_LOG")
-        .env_remove("http_proxy")
-        .env_remove("HTTP_PROXY")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
-    assert!(address.starts_with("http://127.0.0.1:"), "{line}");
+    let log = std::fs::File::create(log).unwrap();
+    let (child, address) = spawn_serve_to(config, args, log.into());
     (Reaper(child), address)
 }
 
