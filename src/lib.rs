@@ -65,8 +65,8 @@ pub use extract::{
 };
 pub use fetch::charset::Decoded;
 pub use fetch::{
-    Body, ClientError, FetchError, Fetched, Fetcher, Internal, Refusal, Request, RetryPolicy,
-    Target, Unanswered, Validators,
+    Body, ClientError, FetchError, Fetched, Fetcher, Internal, PageAnswer, Refusal, Request,
+    RetryPolicy, Target, Unanswered, Validators,
 };
 pub use item::{
     FeedItem, FieldCounts, ItemField, ItemWarning, PageItem, PageItems, SkipReason, apply_detail,

@@ -116,7 +116,8 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
         /// Render the page in headless Chromium first, for pages whose list is built by
-        /// scripts; the block then reads `render = "browser"` (needs a build with
+        /// scripts: the block reads the JSON the page's own requests load when a plain
+        /// request reads it too, else `render = "browser"` (needs a build with
         /// `--features browser`).
         #[arg(long)]
         browser: bool,

@@ -69,6 +69,12 @@ fn as_text(found: &Suggested, url_given: bool, all: bool) -> String {
         for (rank, block) in found.blocks.iter().enumerate().skip(1) {
             let _ = write!(out, "\n# Candidate {}:\n{block}", rank + 1);
         }
+    } else if found.page_request.is_some() {
+        if found.blocks.len() > 1 {
+            out.push_str(
+                "\n# The rendered page can be read too (slower, in Chromium): `--all` prints its block.\n",
+            );
+        }
     } else if let Some((best, rest)) = found.suggestions.split_first() {
         // Other candidates, leaving out parts of the chosen items (their headings, say).
         let chosen = best.item.rsplit("> ").next().unwrap_or(&best.item).trim();
@@ -105,10 +111,12 @@ fn as_text(found: &Suggested, url_given: bool, all: bool) -> String {
 
 /// Everything `suggest` found, for tools and editors.
 fn as_json(found: &Suggested) -> serde_json::Value {
+    // The block of the JSON the page's scripts load, when first, has no suggestion.
+    let skip = usize::from(found.page_request.is_some());
     let candidates: Vec<serde_json::Value> = found
         .suggestions
         .iter()
-        .zip(&found.blocks)
+        .zip(found.blocks.iter().skip(skip))
         .map(|(suggestion, block)| {
             let mut value = serde_json::to_value(suggestion).unwrap_or_default();
             if let Some(object) = value.as_object_mut() {
@@ -136,6 +144,10 @@ fn as_json(found: &Suggested) -> serde_json::Value {
         "page_url": found.page_url,
         "page": found.facts,
         "candidates": candidates,
+        "page_request": found.page_request.as_ref().map(|url| serde_json::json!({
+            "url": url.as_str(),
+            "block": found.block,
+        })),
         "preview": preview,
     })
 }

@@ -10,6 +10,7 @@
 //! through `robots.txt`; the document and XHR/fetch requests through the host's gate (spaced
 //! by `host_delay` from the host's last request, not held while Chromium reads the answer).
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -19,15 +20,15 @@ use chromiumoxide::cdp::browser_protocol::fetch::{
     RequestStage,
 };
 use chromiumoxide::cdp::browser_protocol::network::{
-    ErrorReason, EventResponseReceived, ResourceType,
+    ErrorReason, EventResponseReceived, GetResponseBodyParams, RequestId, ResourceType,
 };
-use chromiumoxide::cdp::browser_protocol::page::EventLifecycleEvent;
+use chromiumoxide::cdp::browser_protocol::page::{EventLifecycleEvent, FrameId};
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures::StreamExt as _;
 use url::{Host, Url};
 
 use super::egress::{Refusal, Route, classify};
-use super::{Body, FetchError, Fetcher, Request, Validators};
+use super::{Body, FetchError, Fetcher, PageAnswer, Request, Validators};
 
 /// Longest Chromium may take to start.
 const LAUNCH_TIMEOUT: Duration = Duration::from_secs(20);
@@ -35,6 +36,8 @@ const LAUNCH_TIMEOUT: Duration = Duration::from_secs(20);
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How often `wait_for` is looked for.
 const POLL: Duration = Duration::from_millis(100);
+/// Most JSON answers of a page's own requests kept (`suggest --browser`).
+const MAX_ANSWERS: usize = 8;
 
 /// The names Chromium is looked for under on `PATH`.
 const NAMES: [&str; 3] = ["chromium", "chromium-browser", "google-chrome"];
@@ -168,6 +171,21 @@ impl Chromium {
     }
 }
 
+/// What was done with a paused request.
+enum Answered {
+    Continued,
+    /// Failed; with the refusal when it was the page load itself.
+    Failed(Option<FetchError>),
+}
+
+/// The network id of `event` when it is a GET XHR/fetch request (a script reading data).
+fn script_get(event: &EventRequestPaused) -> Option<&RequestId> {
+    let script = matches!(event.resource_type, ResourceType::Xhr | ResourceType::Fetch);
+    (script && event.request.method == "GET")
+        .then_some(event.network_id.as_ref())
+        .flatten()
+}
+
 /// What a paused request gets.
 enum Verdict {
     Continue,
@@ -178,17 +196,20 @@ enum Verdict {
 impl Fetcher {
     /// Loads `request`'s page in the run's headless Chromium, waits until `wait_for` matches
     /// (else until the network has been idle ~500 ms), within the feed's `timeout`, and gives
-    /// its DOM as a UTF-8 body. The tab is closed whatever happens.
+    /// its DOM as a UTF-8 body; with `watch`, also the JSON answers to the page's own GET
+    /// XHR/fetch requests. The tab is closed whatever happens.
     pub(super) async fn render_http(
         &self,
         request: &Request<'_>,
         url: &Url,
         wait_for: Option<&str>,
-    ) -> Result<Body, FetchError> {
+        watch: bool,
+    ) -> Result<(Body, Vec<PageAnswer>), FetchError> {
         self.refuse_if_paused(url)?;
         let page = self.chromium.tab(url).await?;
         let limit = request.settings.timeout;
-        let outcome = tokio::time::timeout(limit, self.load(request, &page, url, wait_for)).await;
+        let load = self.load(request, &page, url, wait_for, watch);
+        let outcome = tokio::time::timeout(limit, load).await;
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, page.close()).await;
         match outcome {
             Ok(result) => result,
@@ -206,7 +227,8 @@ impl Fetcher {
         page: &Page,
         url: &Url,
         wait_for: Option<&str>,
-    ) -> Result<Body, FetchError> {
+        watch: bool,
+    ) -> Result<(Body, Vec<PageAnswer>), FetchError> {
         let cdp = |e: chromiumoxide::error::CdpError| browser_error(url, "DevTools", e);
         let mut paused = page
             .event_listener::<EventRequestPaused>()
@@ -220,6 +242,14 @@ impl Fetcher {
             .event_listener::<EventResponseReceived>()
             .await
             .map_err(cdp)?;
+        // The page's own GET XHR/fetch requests let through, and their answers (`watch`).
+        let gets: Mutex<HashSet<RequestId>> = Mutex::new(HashSet::new());
+        let mut answered = if watch {
+            let stream = page.event_listener::<EventResponseReceived>().await;
+            Some(stream.map_err(cdp)?)
+        } else {
+            None
+        };
         let pattern = RequestPattern::builder()
             .url_pattern("*")
             .request_stage(RequestStage::Request)
@@ -232,37 +262,19 @@ impl Fetcher {
         let main = page.mainframe().await.ok().flatten();
         let intercept = async {
             while let Some(event) = paused.next().await {
-                let verdict = self.judge(request, url, &event).await;
-                let id = event.request_id.clone();
-                let sent = match verdict {
-                    Verdict::Continue => page.execute(ContinueRequestParams::new(id)).await.err(),
-                    Verdict::Block(why) => {
-                        tracing::debug!(
-                            "feed \"{}\": the page's {} is not loaded ({why})",
-                            request.feed,
-                            event.request.url
-                        );
-                        let fail = FailRequestParams::new(id, ErrorReason::BlockedByClient);
-                        page.execute(fail).await.err()
-                    }
-                    Verdict::Refuse(error) => {
-                        tracing::info!(
-                            "feed \"{}\": the page's request refused: {error}",
-                            request.feed
-                        );
-                        if event.resource_type == ResourceType::Document
-                            && main.as_ref().is_none_or(|main| *main == event.frame_id)
-                        {
-                            let mut first =
-                                document_refused.lock().unwrap_or_else(|e| e.into_inner());
-                            first.get_or_insert(error);
+                let answered = self.answer(request, page, url, &event, main.as_ref()).await;
+                match answered {
+                    Answered::Continued => {
+                        if watch && let Some(network) = script_get(&event) {
+                            let mut gets = gets.lock().unwrap_or_else(|e| e.into_inner());
+                            gets.insert(network.clone());
                         }
-                        let fail = FailRequestParams::new(id, ErrorReason::BlockedByClient);
-                        page.execute(fail).await.err()
                     }
-                };
-                if let Some(error) = sent {
-                    tracing::debug!("feed \"{}\": DevTools: {error}", request.feed);
+                    Answered::Failed(Some(error)) => {
+                        let mut first = document_refused.lock().unwrap_or_else(|e| e.into_inner());
+                        first.get_or_insert(error);
+                    }
+                    Answered::Failed(None) => {}
                 }
             }
         };
@@ -285,7 +297,15 @@ impl Fetcher {
                 .flatten()
                 .and_then(|u| Url::parse(&u).ok())
                 .unwrap_or_else(|| url.clone());
-            Ok::<_, FetchError>((html, final_url))
+            let answers = match answered.as_mut() {
+                Some(stream) => {
+                    let gets = std::mem::take(&mut *gets.lock().unwrap_or_else(|e| e.into_inner()));
+                    let limit = request.settings.max_body_bytes;
+                    page_answers(page, stream, &gets, limit).await
+                }
+                None => Vec::new(),
+            };
+            Ok::<_, FetchError>((html, final_url, answers))
         };
         let outcome = tokio::select! {
             outcome = navigate => outcome,
@@ -298,7 +318,7 @@ impl Fetcher {
         {
             return Err(refused);
         }
-        let (html, final_url) = outcome?;
+        let (html, final_url, answers) = outcome?;
         let limit = request.settings.max_body_bytes;
         if u64::try_from(html.len()).unwrap_or(u64::MAX) > limit {
             return Err(FetchError::TooLarge {
@@ -306,13 +326,57 @@ impl Fetcher {
                 limit,
             });
         }
-        Ok(Body {
+        let body = Body {
             url: final_url,
             bytes: html.into_bytes(),
             http_charset: Some("utf-8".to_string()),
             validators: Validators::default(),
             served_at: None,
-        })
+        };
+        Ok((body, answers))
+    }
+
+    /// Lets the paused request `event` through or fails it, as [`Fetcher::judge`] decides; a
+    /// refusal of the main frame's document is given back (the feed's error).
+    async fn answer(
+        &self,
+        request: &Request<'_>,
+        page: &Page,
+        page_url: &Url,
+        event: &EventRequestPaused,
+        main: Option<&FrameId>,
+    ) -> Answered {
+        let id = event.request_id.clone();
+        let (answered, sent) = match self.judge(request, page_url, event).await {
+            Verdict::Continue => {
+                let sent = page.execute(ContinueRequestParams::new(id)).await;
+                (Answered::Continued, sent.err())
+            }
+            Verdict::Block(why) => {
+                tracing::debug!(
+                    "feed \"{}\": the page's {} is not loaded ({why})",
+                    request.feed,
+                    event.request.url
+                );
+                let fail = FailRequestParams::new(id, ErrorReason::BlockedByClient);
+                (Answered::Failed(None), page.execute(fail).await.err())
+            }
+            Verdict::Refuse(error) => {
+                tracing::info!(
+                    "feed \"{}\": the page's request refused: {error}",
+                    request.feed
+                );
+                let document = event.resource_type == ResourceType::Document
+                    && main.is_none_or(|main| *main == event.frame_id);
+                let fail = FailRequestParams::new(id, ErrorReason::BlockedByClient);
+                let sent = page.execute(fail).await.err();
+                (Answered::Failed(document.then_some(error)), sent)
+            }
+        };
+        if let Some(error) = sent {
+            tracing::debug!("feed \"{}\": DevTools: {error}", request.feed);
+        }
+        answered
     }
 
     /// What a request the page makes gets: images, fonts and media are blocked; the rest
@@ -383,7 +447,7 @@ impl Fetcher {
 /// last of its responses seen so far: redirects come before).
 fn document_status(
     responses: &mut chromiumoxide::listeners::EventStream<EventResponseReceived>,
-    main: Option<&chromiumoxide::cdp::browser_protocol::page::FrameId>,
+    main: Option<&FrameId>,
 ) -> Result<(), FetchError> {
     use futures::FutureExt as _;
     let mut last = None;
@@ -406,6 +470,53 @@ fn document_status(
         }),
         _ => Ok(()),
     }
+}
+
+/// The JSON answers (2xx, a JSON media type, at most `limit` bytes, text) to the requests
+/// `gets` among the responses received so far, one per address, at most [`MAX_ANSWERS`].
+async fn page_answers(
+    page: &Page,
+    responses: &mut chromiumoxide::listeners::EventStream<EventResponseReceived>,
+    gets: &HashSet<RequestId>,
+    limit: u64,
+) -> Vec<PageAnswer> {
+    use futures::FutureExt as _;
+    let mut answers: Vec<PageAnswer> = Vec::new();
+    while let Some(Some(event)) = responses.next().now_or_never() {
+        let response = &event.response;
+        let mime = response.mime_type.to_ascii_lowercase();
+        let json = mime == "application/json" || mime.ends_with("+json");
+        if !gets.contains(&event.request_id)
+            || !(200..300).contains(&response.status)
+            || !json
+            || answers.len() >= MAX_ANSWERS
+        {
+            continue;
+        }
+        let Ok(url) = Url::parse(&response.url) else {
+            continue;
+        };
+        if answers.iter().any(|answer| answer.url == url) {
+            continue;
+        }
+        let got = page
+            .execute(GetResponseBodyParams::new(event.request_id.clone()))
+            .await;
+        match got {
+            Ok(got)
+                if !got.result.base64_encoded
+                    && u64::try_from(got.result.body.len()).unwrap_or(u64::MAX) <= limit =>
+            {
+                answers.push(PageAnswer {
+                    url,
+                    text: got.result.body,
+                });
+            }
+            Ok(_) => {}
+            Err(error) => tracing::debug!("the answer of {url} could not be read: {error}"),
+        }
+    }
+    answers
 }
 
 /// Waits until `wait_for` matches, or without one until the main frame's network has been

@@ -147,6 +147,15 @@ impl<'a> Request<'a> {
     }
 }
 
+/// A JSON answer to one of a rendered page's own GET XHR/fetch requests.
+#[derive(Debug, Clone)]
+pub struct PageAnswer {
+    /// The address the page's script requested.
+    pub url: Url,
+    /// The answer's text.
+    pub text: String,
+}
+
 /// A page's bytes, what the server said of their encoding, and the address its links are
 /// relative to.
 #[derive(Debug, Clone)]
@@ -346,6 +355,27 @@ impl Fetcher {
         request: &Request<'_>,
         wait_for: Option<&str>,
     ) -> Result<Body, FetchError> {
+        self.render_page(request, wait_for, false)
+            .await
+            .map(|(body, _)| body)
+    }
+
+    /// Renders the page as [`Fetcher::render`] does, until the network is idle, and also
+    /// gives the JSON answers to the page's own GET XHR/fetch requests (where its scripts
+    /// read their list from): `suggest --browser`.
+    pub async fn render_watching(
+        &self,
+        request: &Request<'_>,
+    ) -> Result<(Body, Vec<PageAnswer>), FetchError> {
+        self.render_page(request, None, true).await
+    }
+
+    async fn render_page(
+        &self,
+        request: &Request<'_>,
+        wait_for: Option<&str>,
+        watch: bool,
+    ) -> Result<(Body, Vec<PageAnswer>), FetchError> {
         let url = match request.target {
             Target::Http(url) => url,
             Target::File { url, .. } => {
@@ -358,11 +388,11 @@ impl Fetcher {
         };
         #[cfg(feature = "browser")]
         {
-            self.render_http(request, url, wait_for).await
+            self.render_http(request, url, wait_for, watch).await
         }
         #[cfg(not(feature = "browser"))]
         {
-            let _ = wait_for;
+            let _ = (wait_for, watch);
             Err(FetchError::BrowserNotBuilt { url: url.clone() })
         }
     }

@@ -12,12 +12,13 @@ use crate::checks::check_page;
 use crate::config::Problem;
 use crate::error::FeedError;
 use crate::extract::{ListingPage, TooDeep, parse_html};
-use crate::fetch::{FetchError, Fetched, Fetcher, Request, Target};
+use crate::fetch::{Body, FetchError, Fetched, Fetcher, PageAnswer, Request, Target};
 use crate::item::{PageItems, build_items};
 use crate::spec::{Config, FeedSpec, Field, RunSettings};
 use crate::store::{FeedStatus, StateLock, Store, StoreError};
 use crate::suggest::{
-    PageFacts, Suggestion, embedded_block, embedded_list, feed_block, json_list, suggest,
+    EmbeddedList, PageFacts, Suggestion, embedded_block, embedded_list, feed_block, json_list,
+    suggest,
 };
 
 /// What `check` shows of a page.
@@ -185,6 +186,9 @@ pub struct Suggested {
     /// The block's feed and what it reads from the page, when the block loads and reads
     /// items.
     pub preview: Option<(FeedSpec, PageItems)>,
+    /// The address of the JSON the page's scripts load their list from, when the best block
+    /// reads it (`--browser`); the rendered page's blocks then follow it in `blocks`.
+    pub page_request: Option<Url>,
 }
 
 /// Why `suggest` has nothing to propose.
@@ -221,7 +225,7 @@ pub enum SuggestError {
     },
     /// The page is an app shell whose list its scripts build in the browser.
     #[error(
-        "{page}: the page's list is built by scripts in the browser, and the HTML as served holds no list of linked items; two ways out: read the page as a browser renders it (`render = \"browser\"` on the feed; `pressfeed suggest --browser` proposes the block, in a build with `--features browser`), or read the JSON the page loads as a JSON source (`format = \"json\"`): find its address in the browser's network tab, and `pressfeed suggest` that address proposes the block"
+        "{page}: the page's list is built by scripts in the browser, and the HTML as served holds no list of linked items; two ways out: read the page as a browser renders it (`render = \"browser\"` on the feed; `pressfeed suggest --browser` proposes the block, in a build with `--features browser`), or read the JSON the page loads as a JSON source (`format = \"json\"`): `pressfeed suggest --browser` finds its address among the page's own requests, or find it in the browser's network tab and `pressfeed suggest` that address"
     )]
     Scripted {
         /// The page as given.
@@ -251,27 +255,7 @@ pub async fn suggest_page(
     browser: bool,
 ) -> Result<Suggested, SuggestError> {
     let remote = page.starts_with("http://") || page.starts_with("https://");
-    let page_url = match (remote, url) {
-        (_, Some(url)) => url.to_string(),
-        (true, None) => page.to_string(),
-        (false, None) => "https://example.org/news/".to_string(),
-    };
-    let page_url = page_url.trim().to_string();
-    let public = match Url::parse(&page_url) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
-        parsed => {
-            return Err(SuggestError::BadUrl {
-                field: "url",
-                problem: match parsed {
-                    Err(error) => Problem::InvalidUrl {
-                        value: page_url,
-                        error,
-                    },
-                    Ok(_) => Problem::NotHttpUrl(page_url),
-                },
-            });
-        }
-    };
+    let (page_url, public) = public_url(page, url, remote)?;
     let fetcher = Fetcher::new(run);
     let validators = crate::fetch::Validators::default();
     let file = std::path::absolute(page).unwrap_or_else(|_| PathBuf::from(page));
@@ -308,7 +292,8 @@ pub async fn suggest_page(
     if source.as_ref().is_some_and(|source| *source != public) {
         request.field = crate::spec::Field::Source;
     }
-    let body = load_probe(&fetcher, &request, page, browser).await?;
+    let (body, answers) = load_probe(&fetcher, &request, page, browser).await?;
+    let lead = requested_list(&fetcher, &request, answers).await;
     let decoded = body.decode(None);
     if let Some(note) = decoded.note {
         tracing::info!("feed \"probe\": {note}");
@@ -321,12 +306,14 @@ pub async fn suggest_page(
         let suggestions = suggest(&text, now, 6);
         let facts = PageFacts::read(&text, Some(&public));
         let title = facts.title.clone().unwrap_or_else(|| id.clone());
-        let blocks: Vec<String> = if suggestions.is_empty() {
+        let mut blocks: Vec<String> = if suggestions.is_empty() && lead.is_some() {
+            Vec::new()
+        } else if suggestions.is_empty() {
             // No list in the HTML: an app shell may carry its items as JSON.
             let list = embedded_or_why(&text, &facts, page)?;
             let source = file_source.as_deref();
             vec![embedded_block(
-                &list, &id, &title, &page_url, source, &facts,
+                &list, &id, &title, &page_url, source, &facts, None,
             )]
         } else {
             suggestions
@@ -341,13 +328,31 @@ pub async fn suggest_page(
                 })
                 .collect()
         };
+        // The JSON the page's scripts load comes first: reading it needs no browser.
+        let (read_text, read_url) = match &lead {
+            Some(lead) => {
+                let page = (!page_url.is_empty()).then_some(page_url.as_str());
+                let block = embedded_block(
+                    &lead.list,
+                    &id,
+                    &title,
+                    lead.url.as_str(),
+                    None,
+                    &facts,
+                    page,
+                );
+                blocks.insert(0, block);
+                (lead.text.as_str(), &lead.url)
+            }
+            None => (text.as_str(), &body.url),
+        };
         // The best suggestion's block: the first, never empty here.
         let block = blocks.first().cloned().unwrap_or_default();
         let preview = Config::parse(&block, Path::new("suggest.toml"))
             .ok()
             .and_then(|config| config.feeds.into_iter().next())
             .and_then(|spec| {
-                let listing = ListingPage::parse(&text, &body.url, &spec).ok()?;
+                let listing = ListingPage::parse(read_text, read_url, &spec).ok()?;
                 let items = build_items(listing.extract_all(&spec), &spec, now);
                 Some((spec, items))
             });
@@ -359,10 +364,37 @@ pub async fn suggest_page(
             facts,
             suggestions,
             preview,
+            page_request: lead.map(|lead| lead.url),
         })
     })
     .await;
     read.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))
+}
+
+/// The page's public address (`url`, else the page typed, else a placeholder for a file), as
+/// the block says it and parsed.
+fn public_url(page: &str, url: Option<&Url>, remote: bool) -> Result<(String, Url), SuggestError> {
+    let page_url = match (remote, url) {
+        (_, Some(url)) => url.to_string(),
+        (true, None) => page.to_string(),
+        (false, None) => "https://example.org/news/".to_string(),
+    };
+    let page_url = page_url.trim().to_string();
+    match Url::parse(&page_url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Ok((page_url, url))
+        }
+        parsed => Err(SuggestError::BadUrl {
+            field: "url",
+            problem: match parsed {
+                Err(error) => Problem::InvalidUrl {
+                    value: page_url,
+                    error,
+                },
+                Ok(_) => Problem::NotHttpUrl(page_url),
+            },
+        }),
+    }
 }
 
 /// The list a page with no list in its HTML carries in its embedded JSON, or why `suggest`
@@ -383,23 +415,26 @@ fn embedded_or_why(
 }
 
 /// The page `suggest` reads: fetched, or rendered in headless Chromium (`--browser`, closed
-/// after).
+/// after) with the JSON answers to its own requests.
 async fn load_probe(
     fetcher: &Fetcher,
     request: &Request<'_>,
     page: &str,
     browser: bool,
-) -> Result<crate::fetch::Body, SuggestError> {
+) -> Result<(Body, Vec<PageAnswer>), SuggestError> {
     let fetched = if browser {
-        let rendered = fetcher.render(request, None).await.map(Fetched::Page);
+        let rendered = fetcher.render_watching(request).await;
         fetcher.close_browser().await;
-        rendered
+        rendered.map(|(body, answers)| (Fetched::Page(body), answers))
     } else {
-        fetcher.get(request).await
+        fetcher
+            .get(request)
+            .await
+            .map(|fetched| (fetched, Vec::new()))
     };
     match fetched {
-        Ok(Fetched::Page(body)) => Ok(body),
-        Ok(Fetched::NotModified) => Err(SuggestError::NotModified {
+        Ok((Fetched::Page(body), answers)) => Ok((body, answers)),
+        Ok((Fetched::NotModified, _)) => Err(SuggestError::NotModified {
             page: page.to_string(),
         }),
         Err(e) => Err(SuggestError::Fetch(FeedError::new(
@@ -407,6 +442,64 @@ async fn load_probe(
             Some(request.field),
             e,
         ))),
+    }
+}
+
+/// A list of items in the JSON a rendered page's scripts loaded, as a run reads it.
+struct RequestedList {
+    /// The JSON's address.
+    url: Url,
+    /// Its text, as a plain request read it.
+    text: String,
+    /// The list.
+    list: EmbeddedList,
+}
+
+/// The largest list of linked, titled items among the JSON answers to a page's own requests,
+/// read again with a plain GET as a run reads it (within `page`'s policies): proposed only
+/// when that reads the same list, not one that needs the page's cookies or headers.
+async fn requested_list(
+    fetcher: &Fetcher,
+    page: &Request<'_>,
+    answers: Vec<PageAnswer>,
+) -> Option<RequestedList> {
+    let mut best: Option<(Url, EmbeddedList)> = None;
+    for answer in answers {
+        if let Some(list) = json_list(&answer.text)
+            && best.as_ref().is_none_or(|(_, b)| list.count > b.count)
+        {
+            best = Some((answer.url, list));
+        }
+    }
+    let (url, seen) = best?;
+    let mut request = Request::plain(Target::Http(&url), page.settings);
+    request.feed = page.feed;
+    request.validators = page.validators;
+    request.own_hosts = page.own_hosts;
+    // Found in content: the egress policy applies as to any address a page gives.
+    request.typed = false;
+    let read = match fetcher.get(&request).await {
+        Ok(Fetched::Page(body)) => body.decode(None).text,
+        Ok(Fetched::NotModified) => return None,
+        Err(error) => {
+            tracing::info!(
+                "feed \"probe\": the page's scripts load a list from {url}, but a plain request for it failed: {error}"
+            );
+            return None;
+        }
+    };
+    match json_list(&read) {
+        Some(list) if list.item == seen.item => Some(RequestedList {
+            url,
+            text: read,
+            list,
+        }),
+        _ => {
+            tracing::info!(
+                "feed \"probe\": the page's scripts load a list from {url}, but a plain request for it reads another answer (it may need the page's cookies or headers)"
+            );
+            None
+        }
     }
 }
 

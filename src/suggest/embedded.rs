@@ -377,7 +377,7 @@ fn judge_list(items: &[Value]) -> Option<(f64, EmbeddedList)> {
 }
 
 /// A ready-to-paste `[[feed]]` block reading `list` from the page at `url` (or the saved
-/// page `source`) as a JSON source.
+/// page `source`) as a JSON source; `loaded_by`: the page whose scripts requested `url`.
 pub fn embedded_block(
     list: &EmbeddedList,
     id: &str,
@@ -385,10 +385,17 @@ pub fn embedded_block(
     url: &str,
     source: Option<&str>,
     page: &super::PageFacts,
+    loaded_by: Option<&str>,
 ) -> String {
     use std::fmt::Write as _;
     let quote = super::toml_string;
-    let mut out = if list.element.is_empty() {
+    let mut out = if let Some(loaded_by) = loaded_by {
+        format!(
+            "# The page's scripts build its list from this JSON, which its own requests loaded\n\
+             # ({} items): read as a JSON source, no browser needed. The page: {loaded_by}\n",
+            list.count
+        )
+    } else if list.element.is_empty() {
         format!(
             "# The page is JSON: {} items, read as a JSON source.\n",
             list.count

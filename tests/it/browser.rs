@@ -311,23 +311,98 @@ fn a_run_killed_with_its_process_group_leaves_no_chromium() {
     );
 }
 
+/// `pressfeed suggest --browser URL` with `args`, its `TMPDIR` in `tmp`: stdout, stderr.
+fn suggest_browser(url: &str, args: &[&str], tmp: &Path) -> (String, String) {
+    let out = pressfeed()
+        .env("TMPDIR", tmp)
+        .env("PRESSFEED_LOG", "pressfeed=info")
+        .args(["suggest", "--browser", url])
+        .args(args)
+        .assert();
+    let err = stderr(&out);
+    let text = String::from_utf8_lossy(&out.success().get_output().stdout).into_owned();
+    (text, err)
+}
+
 #[test]
-fn suggest_browser_proposes_a_rendered_block() {
+fn suggest_browser_proposes_the_json_the_page_loads_and_the_block_runs() {
     if !have_chromium() {
         return;
     }
     let server = spa("");
     let tmp = tempfile::tempdir().unwrap();
-    let out = pressfeed()
-        .env("TMPDIR", tmp.path())
-        .args(["suggest", "--browser", &server.url("/app")])
-        .assert();
-    let err = stderr(&out);
-    let text = String::from_utf8_lossy(&out.success().get_output().stdout).into_owned();
+    let (text, err) = suggest_browser(&server.url("/app"), &["--id", "spa", "--all"], tmp.path());
+    // The first block reads the JSON the page's script fetched; the rendered page's follows.
+    let (first, rest) = text.split_once("# Candidate 2:").expect(&text);
+    let url_line = format!("url = \"{}\"\n", server.url("/api/items"));
+    assert!(first.contains(&url_line), "{text}\n{err}");
+    for line in [
+        "format = \"json\"\n",
+        "selectors.item = \"$[*]\"\n",
+        "selectors.title = \"$.title\"\n",
+        "selectors.link = \"$.url\"\n",
+        "selectors.date = \"$.date\"\n",
+    ] {
+        assert!(first.contains(line), "{line} in {first}");
+    }
+    assert!(!first.contains("render = "), "{first}");
+    assert!(rest.contains("render = \"browser\"\n"), "{rest}");
+    assert!(
+        rest.contains("url = \"") && rest.contains("/app\"\n"),
+        "{rest}"
+    );
+    // Chromium's request, then the plain one a run makes.
+    assert_eq!(server.count("/api/items"), 2);
+    assert!(survivors(tmp.path(), Duration::from_secs(5)).is_empty());
+    // The block as proposed runs, without a browser, to the app's items.
+    let block = first.replace("[[feed]]", "\n[[feed]]");
+    let site = Site::new(&block);
+    let run = site.cmd().env("PATH", "/nonexistent").assert();
+    let err = stderr(&run);
+    run.success();
+    let titles: Vec<String> = site
+        .rss("spa")
+        .items
+        .iter()
+        .map(|i| i.title().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Rendered first", "Rendered second", "Rendered third"],
+        "{err}"
+    );
+    // Without `--all`, the preview reads the JSON and the rendered block is pointed at.
+    let (text, _) = suggest_browser(&server.url("/app"), &[], tmp.path());
+    assert!(text.contains("# Preview\n"), "{text}");
+    assert!(text.contains("Rendered first"), "{text}");
+    assert!(text.contains("`--all` prints its block"), "{text}");
+}
+
+#[test]
+fn suggest_browser_proposes_a_rendered_block_when_the_json_needs_the_page() {
+    if !have_chromium() {
+        return;
+    }
+    // Chromium's request is answered; a plain one is refused (a cookie the page set, say).
+    let server = spa("");
+    server.route(
+        "/api/items",
+        vec![
+            Reply::html(ITEMS).content_type("application/json"),
+            Reply::Status(403, vec![]),
+        ],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let (text, err) = suggest_browser(&server.url("/app"), &[], tmp.path());
     assert!(text.contains("render = \"browser\"\n"), "{text}\n{err}");
+    assert!(!text.contains("format = \"json\""), "{text}");
     assert!(
         text.contains("Rendered first"),
         "the preview reads the rendered list: {text}"
+    );
+    assert!(
+        err.contains("/api/items") && err.contains("a plain request for it failed"),
+        "{err}"
     );
     let left = survivors(tmp.path(), Duration::from_secs(5));
     assert!(left.is_empty(), "Chromium outlived suggest: {left:?}");
