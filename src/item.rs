@@ -10,10 +10,10 @@ use url::Url;
 use crate::dates::{DateError, PageDate, parse_date_as_of};
 use crate::extract::{Detail, Extraction, RawItem};
 use crate::spec::{FeedSpec, SummaryFormat};
-use crate::text::{LinkError, escape_html, resolve_link, sanitise_html};
+use crate::text::{LinkError, clean_text, escape_html, resolve_link, sanitise_html};
 
 /// One entry as a page gave it, ready for the history.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageItem {
     /// Stable id: the item's absolute link (or, without one, the page's with a hash).
     pub id: String,
@@ -32,8 +32,12 @@ pub struct PageItem {
     pub content: Option<String>,
     /// Author from the item's own page.
     pub author: Option<String>,
-    /// Image (absolute URL) from the item's own page.
+    /// Image (absolute URL): the listing's, or the item's own page's.
     pub image: Option<String>,
+    /// Categories, each once.
+    pub categories: Vec<String>,
+    /// Enclosures (absolute http(s) URLs), in page order.
+    pub enclosures: Vec<Enclosure>,
     /// Whether the item's own page has been read (it is read once).
     pub detail_done: bool,
     /// Whether reading the item's own page failed this run (it is tried again later, after
@@ -44,7 +48,7 @@ pub struct PageItem {
 }
 
 /// One entry of a feed, as the history publishes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FeedItem {
     /// Stable id.
     pub id: String,
@@ -65,6 +69,53 @@ pub struct FeedItem {
     pub author: Option<String>,
     /// Image (absolute URL).
     pub image: Option<String>,
+    /// Categories.
+    pub categories: Vec<String>,
+    /// Enclosures.
+    pub enclosures: Vec<Enclosure>,
+}
+
+/// A file an item links to as its attachment (a PDF, a recording): an RSS `enclosure`, an
+/// Atom `link rel="enclosure"`, a JSON Feed attachment.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Enclosure {
+    /// Absolute http(s) URL.
+    pub url: String,
+    /// Media type: configured, or from the link's extension
+    /// (`application/octet-stream` when it says none).
+    #[serde(rename = "type")]
+    pub mime_type: String,
+    /// Size in bytes, when known (it is never fetched to find out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
+}
+
+/// Most categories an item keeps.
+const MAX_CATEGORIES: usize = 16;
+/// Most enclosures an item keeps.
+const MAX_ENCLOSURES: usize = 8;
+
+impl Enclosure {
+    /// The enclosure at `href` (resolved against `base`), of `mime_type` or the type its
+    /// extension says; `None` when it is no http(s) link.
+    fn of(href: &str, base: &Url, mime_type: Option<&str>) -> Option<Enclosure> {
+        let url = resolve_link(base, href).ok()?;
+        let mime_type = match mime_type {
+            Some(given) => given.to_string(),
+            None => {
+                let path = Url::parse(&url).ok()?.path().to_string();
+                mime_guess::from_path(&path)
+                    .first_raw()
+                    .unwrap_or("application/octet-stream")
+                    .to_string()
+            }
+        };
+        Some(Enclosure {
+            url,
+            mime_type,
+            length: None,
+        })
+    }
 }
 
 /// Which field made an item unusable.
@@ -360,14 +411,55 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
             date: date.map(|d| d.date),
             date_inferred: date.is_some_and(|d| d.inferred),
             content: None,
-            author: None,
-            image: None,
+            author: raw.author.take(),
+            image: raw
+                .image
+                .as_deref()
+                .and_then(|src| resolve_link(base_url, src).ok()),
+            categories: take_categories(&mut raw.categories),
+            enclosures: enclosures(&raw.enclosures, base_url, spec),
             detail_done: false,
             detail_failed: false,
             position: raw.position,
         });
     }
     built
+}
+
+/// The categories found, each once (case aside), at most [`MAX_CATEGORIES`].
+fn take_categories(found: &mut Vec<String>) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::new();
+    for category in std::mem::take(found) {
+        let category = clean_text(&category);
+        if !category.is_empty()
+            && kept.len() < MAX_CATEGORIES
+            && !kept
+                .iter()
+                .any(|k| k.to_lowercase() == category.to_lowercase())
+        {
+            kept.push(category);
+        }
+    }
+    kept
+}
+
+/// The enclosures found, resolved, each once, at most [`MAX_ENCLOSURES`].
+fn enclosures(found: &[String], base: &Url, spec: &FeedSpec) -> Vec<Enclosure> {
+    let mime_type = spec
+        .selectors
+        .enclosure
+        .as_ref()
+        .and_then(|e| e.mime_type.as_deref());
+    let mut kept: Vec<Enclosure> = Vec::new();
+    for enclosure in found
+        .iter()
+        .filter_map(|href| Enclosure::of(href, base, mime_type))
+    {
+        if kept.len() < MAX_ENCLOSURES && !kept.iter().any(|k| k.url == enclosure.url) {
+            kept.push(enclosure);
+        }
+    }
+    kept
 }
 
 /// The warning for an item left out: `title` when it has one, else the title is at fault.
@@ -444,8 +536,12 @@ pub fn apply_detail(item: &mut PageItem, detail: Detail, spec: &FeedSpec, now: D
         .content
         .map(|html| sanitise_html(&html, &base))
         .filter(|html| !html.is_empty());
-    item.author = detail.author;
-    item.image = detail.image.and_then(|src| resolve_link(&base, &src).ok());
+    // The item's own page's author and image, else the listing's.
+    item.author = detail.author.or(item.author.take());
+    item.image = detail
+        .image
+        .and_then(|src| resolve_link(&base, &src).ok())
+        .or(item.image.take());
     if item.summary.is_none() {
         // The page's summary is text: escaped where the feed publishes HTML.
         item.summary = detail.summary.map(|text| match spec.summary_format {

@@ -69,8 +69,8 @@ pub use fetch::{
     RetryPolicy, Target, Unanswered, Validators,
 };
 pub use item::{
-    FeedItem, FieldCounts, ItemField, ItemWarning, PageItem, PageItems, SkipReason, apply_detail,
-    build_items, parse_dates,
+    Enclosure, FeedItem, FieldCounts, ItemField, ItemWarning, PageItem, PageItems, SkipReason,
+    apply_detail, build_items, parse_dates,
 };
 pub use output::{OutputError, Staged, WriteOutcome, publish, put_in_place, remove_stale_temps};
 pub use pipeline::{

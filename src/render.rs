@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::item::FeedItem;
 use crate::spec::{FeedSpec, Format, OutputSettings, SummaryFormat};
-use crate::text::{clean_text, escape_html, strip_forbidden_chars};
+use crate::text::{clean_text, escape_attribute, escape_html, strip_forbidden_chars};
 
 /// The name pressfeed writes into feeds' `generator` (with its version, and no address: the
 /// project has no home page of its own yet).
@@ -102,6 +102,97 @@ fn xml_safe(value: &str) -> String {
     strip_forbidden_chars(value).into_owned()
 }
 
+/// The Media RSS namespace: item images (`media:thumbnail`) and enclosures beyond the first
+/// (`media:content`).
+const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
+
+/// A `media:` element with `attrs`.
+fn media(name: &str, attrs: &[(&str, &str)]) -> rss::extension::Extension {
+    rss::extension::Extension {
+        name: format!("media:{name}"),
+        attrs: attrs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), xml_safe(v)))
+            .collect(),
+        ..Default::default()
+    }
+}
+
+/// An item's Media RSS elements: its image as `media:thumbnail`, and its enclosures after the
+/// first (RSS has one `enclosure` per item) as `media:content`.
+fn media_elements(item: &FeedItem) -> rss::extension::ExtensionMap {
+    let mut found: std::collections::BTreeMap<String, Vec<rss::extension::Extension>> =
+        std::collections::BTreeMap::new();
+    if let Some(image) = &item.image {
+        found
+            .entry("thumbnail".to_string())
+            .or_default()
+            .push(media("thumbnail", &[("url", image)]));
+    }
+    for enclosure in item.enclosures.iter().skip(1) {
+        let length = enclosure.length.map(|l| l.to_string());
+        let mut attrs = vec![
+            ("url", enclosure.url.as_str()),
+            ("type", enclosure.mime_type.as_str()),
+        ];
+        if let Some(length) = &length {
+            attrs.push(("fileSize", length));
+        }
+        found
+            .entry("content".to_string())
+            .or_default()
+            .push(media("content", &attrs));
+    }
+    let mut map = rss::extension::ExtensionMap::new();
+    if !found.is_empty() {
+        map.insert("media".to_string(), found);
+    }
+    map
+}
+
+/// An RSS item of `item`.
+fn rss_item(item: &FeedItem, meta: &FeedMeta) -> rss::Item {
+    rss::Item {
+        title: Some(xml_safe(&item.title)),
+        link: Some(item.link.clone()),
+        description: item.summary.as_ref().map(|s| {
+            if meta.summary_is_html {
+                xml_safe(s)
+            } else {
+                escape_html(&strip_forbidden_chars(s))
+            }
+        }),
+        guid: Some(rss::Guid {
+            value: item.id.clone(),
+            permalink: item.id == item.link,
+        }),
+        content: item.content.as_deref().map(xml_safe),
+        pub_date: Some(item_date(item, meta).to_rfc2822()),
+        categories: item
+            .categories
+            .iter()
+            .map(|name| rss::Category {
+                name: xml_safe(name),
+                domain: None,
+            })
+            .collect(),
+        // RSS 2.0 has one enclosure per item, and its length is required: 0 when unknown.
+        enclosure: item.enclosures.first().map(|e| rss::Enclosure {
+            url: e.url.clone(),
+            length: e.length.unwrap_or(0).to_string(),
+            mime_type: e.mime_type.clone(),
+        }),
+        dublin_core_ext: item.author.as_ref().map(|name| {
+            rss::extension::dublincore::DublinCoreExtension {
+                creators: vec![xml_safe(&clean_text(name))],
+                ..Default::default()
+            }
+        }),
+        extensions: media_elements(item),
+        ..Default::default()
+    }
+}
+
 /// Writes `items` as an RSS 2.0 document to `out`.
 fn rss<W: Write>(meta: &FeedMeta, items: &[FeedItem], out: W) -> Result<W, RenderError> {
     let mut channel = rss::Channel {
@@ -132,27 +223,12 @@ fn rss<W: Write>(meta: &FeedMeta, items: &[FeedItem], out: W) -> Result<W, Rende
         atom_ext.set_links(ext_links);
         channel.atom_ext = Some(atom_ext);
     }
-    channel.items = items
-        .iter()
-        .map(|item| rss::Item {
-            title: Some(xml_safe(&item.title)),
-            link: Some(item.link.clone()),
-            description: item.summary.as_ref().map(|s| {
-                if meta.summary_is_html {
-                    xml_safe(s)
-                } else {
-                    escape_html(&strip_forbidden_chars(s))
-                }
-            }),
-            guid: Some(rss::Guid {
-                value: item.id.clone(),
-                permalink: item.id == item.link,
-            }),
-            content: item.content.as_deref().map(xml_safe),
-            pub_date: Some(item_date(item, meta).to_rfc2822()),
-            ..Default::default()
-        })
-        .collect();
+    channel.items = items.iter().map(|item| rss_item(item, meta)).collect();
+    if channel.items.iter().any(|item| !item.extensions.is_empty()) {
+        channel
+            .namespaces
+            .insert("media".to_string(), MEDIA_NS.to_string());
+    }
     channel
         .pretty_write_to(out, b' ', 2)
         .map_err(RenderError::Rss)
@@ -177,45 +253,11 @@ fn atom<W: Write>(meta: &FeedMeta, items: &[FeedItem], out: W) -> Result<W, Rend
     if let Some(hub) = &meta.hub {
         links.push(hub_link(hub));
     }
-    let entries = items
-        .iter()
-        .map(|item| {
-            let date = item_date(item, meta);
-            atom::Entry {
-                id: item.id.clone(),
-                title: atom::Text::plain(xml_safe(&item.title)),
-                updated: item.updated.filter(|u| *u > date).unwrap_or(date),
-                published: Some(date),
-                links: vec![atom::Link {
-                    href: item.link.clone(),
-                    rel: "alternate".to_string(),
-                    mime_type: Some("text/html".to_string()),
-                    ..Default::default()
-                }],
-                summary: item.summary.as_ref().map(|s| {
-                    if meta.summary_is_html {
-                        atom::Text::html(xml_safe(s))
-                    } else {
-                        atom::Text::plain(xml_safe(s))
-                    }
-                }),
-                content: item.content.as_ref().map(|html| atom::Content {
-                    value: Some(xml_safe(html)),
-                    content_type: Some("html".to_string()),
-                    ..Default::default()
-                }),
-                authors: item
-                    .author
-                    .iter()
-                    .map(|name| atom::Person {
-                        name: clean_text(name),
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            }
-        })
-        .collect();
+    let entries: Vec<atom::Entry> = items.iter().map(|item| atom_entry(item, meta)).collect();
+    let mut namespaces = std::collections::BTreeMap::new();
+    if entries.iter().any(|entry| !entry.extensions.is_empty()) {
+        namespaces.insert("media".to_string(), MEDIA_NS.to_string());
+    }
     let feed = atom::Feed {
         id: meta
             .atom_url
@@ -236,6 +278,7 @@ fn atom<W: Write>(meta: &FeedMeta, items: &[FeedItem], out: W) -> Result<W, Rend
         lang: meta.language.clone(),
         links,
         entries,
+        namespaces,
         ..Default::default()
     };
     let config = atom::WriteConfig {
@@ -244,6 +287,74 @@ fn atom<W: Write>(meta: &FeedMeta, items: &[FeedItem], out: W) -> Result<W, Rend
     };
     feed.write_with_config(out, config)
         .map_err(RenderError::Atom)
+}
+
+/// An Atom entry of `item`. Without a summary or content, its title is its summary: an entry
+/// with no textual content is valid, but validators warn and some readers show nothing.
+fn atom_entry(item: &FeedItem, meta: &FeedMeta) -> atom::Entry {
+    let date = item_date(item, meta);
+    let mut links = vec![atom::Link {
+        href: item.link.clone(),
+        rel: "alternate".to_string(),
+        mime_type: Some("text/html".to_string()),
+        ..Default::default()
+    }];
+    links.extend(item.enclosures.iter().map(|e| atom::Link {
+        href: e.url.clone(),
+        rel: "enclosure".to_string(),
+        mime_type: Some(e.mime_type.clone()),
+        length: e.length.map(|l| l.to_string()),
+        ..Default::default()
+    }));
+    let summary = match &item.summary {
+        Some(s) if meta.summary_is_html => atom::Text::html(xml_safe(s)),
+        Some(s) => atom::Text::plain(xml_safe(s)),
+        None => atom::Text::plain(xml_safe(&item.title)),
+    };
+    let mut extensions = atom::extension::ExtensionMap::new();
+    if let Some(image) = &item.image {
+        // atom_syndication writes extension attributes as they are: escaped here.
+        let thumbnail = atom::extension::Extension {
+            name: "media:thumbnail".to_string(),
+            attrs: [("url".to_string(), escape_attribute(&xml_safe(image)))].into(),
+            ..Default::default()
+        };
+        extensions.insert(
+            "media".to_string(),
+            [("thumbnail".to_string(), vec![thumbnail])].into(),
+        );
+    }
+    atom::Entry {
+        id: item.id.clone(),
+        title: atom::Text::plain(xml_safe(&item.title)),
+        updated: item.updated.filter(|u| *u > date).unwrap_or(date),
+        published: Some(date),
+        links,
+        summary: (item.summary.is_some() || item.content.is_none()).then_some(summary),
+        content: item.content.as_ref().map(|html| atom::Content {
+            value: Some(xml_safe(html)),
+            content_type: Some("html".to_string()),
+            ..Default::default()
+        }),
+        authors: item
+            .author
+            .iter()
+            .map(|name| atom::Person {
+                name: clean_text(name),
+                ..Default::default()
+            })
+            .collect(),
+        categories: item
+            .categories
+            .iter()
+            .map(|term| atom::Category {
+                term: xml_safe(term),
+                ..Default::default()
+            })
+            .collect(),
+        extensions,
+        ..Default::default()
+    }
 }
 
 fn hub_link(hub: &str) -> atom::Link {
@@ -298,8 +409,20 @@ struct JsonItem {
     image: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<JsonAuthor>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<JsonAttachment>,
     date_published: String,
     date_modified: String,
+}
+
+#[derive(Serialize)]
+struct JsonAttachment {
+    url: String,
+    mime_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<u64>,
 }
 
 /// Writes `items` as a JSON Feed 1.1 document to `out`. An item's content is its summary, or
@@ -354,6 +477,16 @@ fn json<W: Write>(meta: &FeedMeta, items: &[FeedItem], mut out: W) -> Result<W, 
                         .iter()
                         .map(|name| JsonAuthor {
                             name: clean_text(name),
+                        })
+                        .collect(),
+                    tags: item.categories.iter().map(|c| xml_safe(c)).collect(),
+                    attachments: item
+                        .enclosures
+                        .iter()
+                        .map(|e| JsonAttachment {
+                            url: e.url.clone(),
+                            mime_type: e.mime_type.clone(),
+                            size_in_bytes: e.length,
                         })
                         .collect(),
                     date_published: rfc3339(date),
@@ -442,7 +575,125 @@ mod tests {
             content: None,
             author: None,
             image: None,
+            categories: Vec::new(),
+            enclosures: Vec::new(),
         }
+    }
+
+    /// An item with an image, an author, two categories and two enclosures.
+    fn item_with_media() -> FeedItem {
+        FeedItem {
+            author: Some("Li & Wang".into()),
+            image: Some("https://example.org/t.jpg?w=1&h=2".into()),
+            categories: vec!["Labour & rights".into(), "中国".into()],
+            enclosures: vec![
+                crate::item::Enclosure {
+                    url: "https://example.org/r.pdf?a=1&b=2".into(),
+                    mime_type: "application/pdf".into(),
+                    length: None,
+                },
+                crate::item::Enclosure {
+                    url: "https://example.org/r.mp3".into(),
+                    mime_type: "audio/mpeg".into(),
+                    length: Some(1234),
+                },
+            ],
+            ..hostile_item()
+        }
+    }
+
+    #[test]
+    fn images_authors_categories_and_enclosures_in_every_format() {
+        let items = [item_with_media()];
+        let bytes = render(Format::Rss, &meta(), &items).unwrap();
+        let channel = rss::Channel::read_from(&bytes[..]).unwrap();
+        let item = &channel.items[0];
+        let names: Vec<&str> = item.categories.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Labour & rights", "中国"]);
+        let enclosure = item.enclosure.as_ref().unwrap();
+        assert_eq!(
+            (enclosure.url.as_str(), enclosure.length.as_str()),
+            ("https://example.org/r.pdf?a=1&b=2", "0")
+        );
+        assert_eq!(enclosure.mime_type, "application/pdf");
+        let creators = &item.dublin_core_ext.as_ref().unwrap().creators;
+        assert_eq!(creators, &["Li & Wang"]);
+        let media = &item.extensions["media"];
+        assert_eq!(
+            media["thumbnail"][0].attrs["url"],
+            "https://example.org/t.jpg?w=1&h=2"
+        );
+        let second = &media["content"][0].attrs;
+        assert_eq!(
+            (second["url"].as_str(), second["type"].as_str()),
+            ("https://example.org/r.mp3", "audio/mpeg")
+        );
+        assert_eq!(second["fileSize"], "1234");
+
+        let bytes = render(Format::Atom, &meta(), &items).unwrap();
+        let feed = atom::Feed::read_from(&bytes[..]).unwrap();
+        let entry = &feed.entries[0];
+        let terms: Vec<&str> = entry.categories.iter().map(|c| c.term.as_str()).collect();
+        assert_eq!(terms, ["Labour & rights", "中国"]);
+        let enclosures: Vec<(&str, Option<&str>, Option<&str>)> = entry
+            .links
+            .iter()
+            .filter(|l| l.rel == "enclosure")
+            .map(|l| (l.href.as_str(), l.mime_type.as_deref(), l.length.as_deref()))
+            .collect();
+        assert_eq!(
+            enclosures,
+            [
+                (
+                    "https://example.org/r.pdf?a=1&b=2",
+                    Some("application/pdf"),
+                    None
+                ),
+                (
+                    "https://example.org/r.mp3",
+                    Some("audio/mpeg"),
+                    Some("1234")
+                ),
+            ]
+        );
+        assert_eq!(entry.authors[0].name, "Li & Wang");
+        let thumbnail = &entry.extensions["media"]["thumbnail"][0];
+        assert_eq!(thumbnail.attrs["url"], "https://example.org/t.jpg?w=1&h=2");
+
+        let bytes = render(Format::Json, &meta(), &items).unwrap();
+        let feed: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let item = &feed["items"][0];
+        assert_eq!(item["tags"], serde_json::json!(["Labour & rights", "中国"]));
+        assert_eq!(item["image"], "https://example.org/t.jpg?w=1&h=2");
+        assert_eq!(
+            item["attachments"],
+            serde_json::json!([
+                {"url": "https://example.org/r.pdf?a=1&b=2", "mime_type": "application/pdf"},
+                {"url": "https://example.org/r.mp3", "mime_type": "audio/mpeg", "size_in_bytes": 1234}
+            ])
+        );
+        assert_eq!(item["authors"][0]["name"], "Li & Wang");
+    }
+
+    #[test]
+    fn an_atom_entry_without_summary_or_content_has_its_title_as_summary() {
+        let item = FeedItem {
+            summary: None,
+            title: "Only a title".into(),
+            ..hostile_item()
+        };
+        let bytes = render(Format::Atom, &meta(), std::slice::from_ref(&item)).unwrap();
+        let feed = atom::Feed::read_from(&bytes[..]).unwrap();
+        let summary = feed.entries[0].summary.as_ref().map(|s| s.value.as_str());
+        assert_eq!(summary, Some("Only a title"));
+        // With content, the content is the entry's text: no summary is made up.
+        let item = FeedItem {
+            content: Some("<p>Full text</p>".into()),
+            ..item
+        };
+        let bytes = render(Format::Atom, &meta(), &[item]).unwrap();
+        let feed = atom::Feed::read_from(&bytes[..]).unwrap();
+        assert_eq!(feed.entries[0].summary, None);
     }
 
     #[test]

@@ -374,6 +374,21 @@ impl FeedSpec {
                 json.embedded.as_ref().map_or("", |e| e.css.as_str())
             ));
         }
+        // Only feeds with item images, authors, categories or enclosures add to it.
+        let more = [&selectors.image, &selectors.author, &selectors.category]
+            .into_iter()
+            .map(optional)
+            .chain(selectors.enclosure.as_ref().map(|e| {
+                format!(
+                    "{}#{}",
+                    field(&e.field),
+                    e.mime_type.as_deref().unwrap_or("")
+                )
+            }))
+            .collect::<Vec<_>>();
+        if more.iter().any(|f| !f.is_empty()) {
+            text.push(format!("fields:{}", more.join("\u{1f}")));
+        }
         let text = text.join("\u{1e}");
         // Only rendered feeds add to the text: the fingerprints of the others stay as stored.
         let text = match &self.render {
@@ -489,6 +504,27 @@ pub struct Selectors {
     pub date: Option<FieldSelector>,
     /// Item summary, if the page shows one.
     pub summary: Option<FieldSelector>,
+    /// The item's image: the `src` of an `<img>` (or the named attribute), linked, never
+    /// fetched.
+    pub image: Option<FieldSelector>,
+    /// The item's author.
+    pub author: Option<FieldSelector>,
+    /// The item's categories: every element the selector matches in the item (every value
+    /// its JSONPath selects).
+    pub category: Option<FieldSelector>,
+    /// The item's enclosures (a PDF, a recording): every link the selector matches.
+    pub enclosure: Option<EnclosureSelector>,
+}
+
+/// `selectors.enclosure`: where an item's enclosures are, and their media type when the
+/// extension does not say it.
+#[derive(Debug, Clone)]
+pub struct EnclosureSelector {
+    /// The links (`href` unless another attribute is named).
+    pub field: FieldSelector,
+    /// `type = "application/pdf"`: the media type of every enclosure, instead of the one
+    /// their extension gives.
+    pub mime_type: Option<String>,
 }
 
 /// Where one field of an item is found: an element under the item (or the item itself), and

@@ -163,6 +163,7 @@ pub(crate) fn report(
     if spec.selectors.summary.is_some() {
         let _ = writeln!(out, "summary: {}/{matched}", counts.summary);
     }
+    more_fields(&mut out, spec, items);
     if !items.warnings.is_empty() {
         let _ = writeln!(out, "\nproblems:");
         for warning in &items.warnings {
@@ -173,6 +174,45 @@ pub(crate) fn report(
         let _ = writeln!(out, "\na run would fail: {}", chain(problem));
     }
     out
+}
+
+/// What a field gives of an item, as text.
+type Values<'a> = &'a dyn Fn(&pressfeed::PageItem) -> Vec<String>;
+
+/// How many items have an image, an author, categories and enclosures, for the fields the
+/// feed reads, with the first item's values that have them as an example.
+fn more_fields(out: &mut String, spec: &FeedSpec, items: &PageItems) {
+    let selectors = &spec.selectors;
+    let read = items.items.len();
+    let fields: [(&str, bool, Values<'_>); 4] = [
+        ("image", selectors.image.is_some(), &|i| {
+            i.image.iter().cloned().collect()
+        }),
+        ("author", selectors.author.is_some(), &|i| {
+            i.author.iter().cloned().collect()
+        }),
+        ("category", selectors.category.is_some(), &|i| {
+            i.categories.clone()
+        }),
+        ("enclosure", selectors.enclosure.is_some(), &|i| {
+            i.enclosures
+                .iter()
+                .map(|e| format!("{} ({})", e.url, e.mime_type))
+                .collect()
+        }),
+    ];
+    for (name, configured, values) in fields {
+        if !configured {
+            continue;
+        }
+        let found: Vec<Vec<String>> = items.items.iter().map(values).collect();
+        let with = found.iter().filter(|v| !v.is_empty()).count();
+        let _ = write!(out, "{name}: {with}/{read} items");
+        if let Some(first) = found.iter().find(|v| !v.is_empty()) {
+            let _ = write!(out, ", such as: {}", first.join(" | "));
+        }
+        out.push('\n');
+    }
 }
 
 #[cfg(test)]
@@ -190,12 +230,8 @@ mod tests {
             summary: Some(summary.to_string()),
             date: chrono::DateTime::parse_from_rfc3339("2024-05-06T00:00:00+08:00").ok(),
             date_inferred: position == 2,
-            content: None,
-            author: None,
-            image: None,
-            detail_done: false,
-            detail_failed: false,
             position,
+            ..PageItem::default()
         }
     }
 

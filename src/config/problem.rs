@@ -97,6 +97,10 @@ pub enum Problem {
     },
     /// A key of HTML fields (`attr`, `before`, `from`) in a JSON feed's field.
     NotForJson(&'static str),
+    /// `type` on a field other than `selectors.enclosure`.
+    TypeOnlyForEnclosure,
+    /// An enclosure's `type` that is no media type (`type/subtype`).
+    BadMediaType(String),
     /// `embedded` on a feed that does not read JSON.
     EmbeddedNeedsJson,
     /// A `from` other than `link` or `title`.
@@ -151,6 +155,13 @@ impl Problem {
             Problem::BadJsonPath { path, reason } => {
                 write!(f, "\"{path}\" is not a valid JSONPath: {reason}")
             }
+            Problem::TypeOnlyForEnclosure => f.write_str(
+                "`type` is the media type of enclosures: it belongs to `selectors.enclosure`",
+            ),
+            Problem::BadMediaType(value) => write!(
+                f,
+                "\"{value}\" is not a media type: write it as type/subtype, such as \"application/pdf\""
+            ),
             Problem::NotForJson(key) => write!(
                 f,
                 "`{key}` is for HTML pages; a JSON feed reads each field by its JSONPath (`selector`) and older pages by `pattern`"
@@ -279,6 +290,8 @@ impl fmt::Display for Problem {
             | Problem::EmptyJsonPath
             | Problem::BadJsonPath { .. }
             | Problem::NotForJson(_)
+            | Problem::TypeOnlyForEnclosure
+            | Problem::BadMediaType(_)
             | Problem::EmbeddedNeedsJson
             | Problem::BadFrom(_)
             | Problem::FieldPlaces

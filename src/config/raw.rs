@@ -141,6 +141,10 @@ pub(super) struct RawSelectors {
     pub(super) link: Spanned<RawField>,
     pub(super) date: Option<Spanned<RawField>>,
     pub(super) summary: Option<Spanned<RawField>>,
+    pub(super) image: Option<Spanned<RawField>>,
+    pub(super) author: Option<Spanned<RawField>>,
+    pub(super) category: Option<Spanned<RawField>>,
+    pub(super) enclosure: Option<Spanned<RawField>>,
 }
 
 /// `[feed.detail]` as written.
@@ -172,6 +176,8 @@ pub(super) struct RawField {
     pub(super) regex: Option<String>,
     pub(super) before: Option<String>,
     pub(super) from: Option<String>,
+    /// `type`: an enclosure's media type.
+    pub(super) mime_type: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +188,8 @@ pub(super) struct RawFieldTable {
     pub(super) regex: Option<String>,
     pub(super) before: Option<String>,
     pub(super) from: Option<String>,
+    #[serde(rename = "type")]
+    pub(super) mime_type: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for RawField {
@@ -201,6 +209,7 @@ impl<'de> Deserialize<'de> for RawField {
                     regex: None,
                     before: None,
                     from: None,
+                    mime_type: None,
                 })
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawField, A::Error> {
@@ -212,6 +221,7 @@ impl<'de> Deserialize<'de> for RawField {
                     regex: table.regex,
                     before: table.before,
                     from: table.from,
+                    mime_type: table.mime_type,
                 })
             }
         }

@@ -8,7 +8,9 @@ use toml::Spanned;
 
 use super::raw::{RawDetail, RawField, RawSelectors};
 use super::{ConfigError, Ctx, Problem};
-use crate::spec::{DetailSelectors, FieldSelector, ItemSelector, Scope, Selectors};
+use crate::spec::{
+    DetailSelectors, EnclosureSelector, FieldSelector, ItemSelector, Scope, Selectors,
+};
 
 /// The listing's selectors: CSS selectors, or JSONPaths when the feed reads JSON (`json`).
 pub(super) fn compile(
@@ -31,7 +33,38 @@ pub(super) fn compile(
         link: ctx.field(&raw.link, "selectors.link", Some("href"))?,
         date: optional(&raw.date, "selectors.date")?,
         summary: optional(&raw.summary, "selectors.summary")?,
+        image: optional(&raw.image, "selectors.image")?,
+        author: optional(&raw.author, "selectors.author")?,
+        category: optional(&raw.category, "selectors.category")?,
+        enclosure: enclosure(ctx, raw, |f| {
+            ctx.field(f, "selectors.enclosure", Some("href"))
+        })?,
     })
+}
+
+/// `selectors.enclosure`, its field compiled by `field`, with its `type`.
+fn enclosure(
+    ctx: Ctx<'_>,
+    raw: &RawSelectors,
+    field: impl Fn(&Spanned<RawField>) -> Result<FieldSelector, ConfigError>,
+) -> Result<Option<EnclosureSelector>, ConfigError> {
+    let Some(raw) = &raw.enclosure else {
+        return Ok(None);
+    };
+    let mime_type = match raw.get_ref().mime_type.as_deref().map(str::trim) {
+        Some(value) => match value.parse::<mime::Mime>() {
+            Ok(parsed) if !value.contains('*') => Some(parsed.essence_str().to_string()),
+            _ => {
+                let problem = Problem::BadMediaType(value.to_string());
+                return ctx.invalid(raw.span(), "selectors.enclosure", problem);
+            }
+        },
+        None => None,
+    };
+    Ok(Some(EnclosureSelector {
+        field: field(raw)?,
+        mime_type,
+    }))
 }
 
 /// The JSONPaths of a JSON feed: `item` from the document's root, the fields from the item's.
@@ -51,6 +84,10 @@ fn compile_json(
         link: ctx.json_field(&raw.link, "selectors.link")?,
         date: optional(&raw.date, "selectors.date")?,
         summary: optional(&raw.summary, "selectors.summary")?,
+        image: optional(&raw.image, "selectors.image")?,
+        author: optional(&raw.author, "selectors.author")?,
+        category: optional(&raw.category, "selectors.category")?,
+        enclosure: enclosure(ctx, raw, |f| ctx.json_field(f, "selectors.enclosure"))?,
     })
 }
 
@@ -77,6 +114,7 @@ impl Ctx<'_> {
         name: &'static str,
     ) -> Result<FieldSelector, ConfigError> {
         let value = raw.get_ref();
+        self.type_only_for_enclosure(raw, name)?;
         for (key, given) in [
             ("attr", value.attr.is_some()),
             ("before", value.before.is_some()),
@@ -149,6 +187,7 @@ impl Ctx<'_> {
         default_attr: Option<&str>,
     ) -> Result<FieldSelector, ConfigError> {
         let value = raw.get_ref();
+        self.type_only_for_enclosure(raw, name)?;
         let (scope, css) = match (&value.selector, &value.before, value.from.as_deref()) {
             (selector, None, None) => {
                 let css = selector.as_deref().unwrap_or("").trim();
@@ -203,6 +242,18 @@ impl Ctx<'_> {
             path: None,
             regex,
         })
+    }
+
+    /// Fails when a field other than `selectors.enclosure` has a `type`.
+    fn type_only_for_enclosure(
+        &self,
+        raw: &Spanned<RawField>,
+        name: &'static str,
+    ) -> Result<(), ConfigError> {
+        if raw.get_ref().mime_type.is_some() && name != "selectors.enclosure" {
+            return self.invalid(raw.span(), name, Problem::TypeOnlyForEnclosure);
+        }
+        Ok(())
     }
 
     /// A CSS selector, compiled.

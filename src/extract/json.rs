@@ -114,6 +114,55 @@ fn text(
     }
 }
 
+/// Every value `field`'s path selects in `item` (an array's values, for a path to the array),
+/// as text cleaned by `clean` and cut by its regex, each once; an object is noted in `wrong`.
+fn all(
+    item: &Value,
+    field: &FieldSelector,
+    name: &'static str,
+    wrong: &mut Vec<WrongType>,
+    clean: impl Fn(&str) -> String,
+) -> Vec<String> {
+    let Some(path) = &field.path else {
+        return Vec::new();
+    };
+    let mut values: Vec<String> = Vec::new();
+    let mut push = |value: &Value| {
+        let text = match value {
+            Value::String(text) => clean(text),
+            Value::Number(number) => number.to_string(),
+            Value::Bool(flag) => flag.to_string(),
+            Value::Null => return,
+            Value::Array(_) | Value::Object(_) => {
+                wrong.push(WrongType {
+                    field: name,
+                    path: field.css.clone(),
+                    found: if value.is_array() {
+                        "an array"
+                    } else {
+                        "an object"
+                    },
+                });
+                return;
+            }
+        };
+        if let Some(text) = Some(text)
+            .filter(|t| !t.is_empty())
+            .and_then(|t| field.cut(t))
+            && !values.contains(&text)
+        {
+            values.push(text);
+        }
+    };
+    for value in path.query(item).all() {
+        match value {
+            Value::Array(inner) => inner.iter().for_each(&mut push),
+            other => push(other),
+        }
+    }
+    values
+}
+
 impl JsonItems {
     /// Date candidates of item `index`: a number is a Unix time (seconds, or milliseconds
     /// above 10^11), given as RFC 3339.
@@ -163,12 +212,38 @@ impl JsonItems {
                 }
             })
         });
+        let image = selectors
+            .image
+            .as_ref()
+            .and_then(|field| text(item, field, "image", &mut wrong, |t| t.trim().to_string()));
+        let author = selectors
+            .author
+            .as_ref()
+            .and_then(|field| text(item, field, "author", &mut wrong, plain_text));
+        let categories = selectors
+            .category
+            .as_ref()
+            .map(|field| all(item, field, "category", &mut wrong, plain_text))
+            .unwrap_or_default();
+        let enclosures = selectors
+            .enclosure
+            .as_ref()
+            .map(|e| {
+                all(item, &e.field, "enclosure", &mut wrong, |t| {
+                    t.trim().to_string()
+                })
+            })
+            .unwrap_or_default();
         RawItem {
             position,
             title,
             link,
             dates,
             summary,
+            image,
+            author,
+            categories,
+            enclosures,
             wrong_types: wrong,
         }
     }

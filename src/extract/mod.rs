@@ -32,6 +32,14 @@ pub struct RawItem {
     pub dates: Vec<String>,
     /// Summary: plain text, or the element's inner HTML when the feed publishes HTML.
     pub summary: Option<String>,
+    /// Image address as written (may be relative), if found.
+    pub image: Option<String>,
+    /// Author text, if found.
+    pub author: Option<String>,
+    /// Category texts, in page order, each once.
+    pub categories: Vec<String>,
+    /// Enclosure links as written (may be relative), in page order.
+    pub enclosures: Vec<String>,
     /// JSON fields whose value is not text (an array or an object): each is left out.
     pub wrong_types: Vec<WrongType>,
 }
@@ -142,6 +150,10 @@ impl Before {
             Some(&selectors.link),
             selectors.date.as_ref(),
             selectors.summary.as_ref(),
+            selectors.image.as_ref(),
+            selectors.author.as_ref(),
+            selectors.category.as_ref(),
+            selectors.enclosure.as_ref().map(|e| &e.field),
         ]
         .into_iter()
         .flatten()
@@ -372,8 +384,86 @@ impl ListingPage {
                 };
                 text.and_then(|t| f.cut(t))
             }),
+            image: selectors
+                .image
+                .as_ref()
+                .and_then(|f| self.image(element, f, spec)),
+            author: selectors
+                .author
+                .as_ref()
+                .and_then(|f| self.text(element, f, spec)),
+            categories: selectors
+                .category
+                .as_ref()
+                .map(|f| self.all(element, f, spec, |e| text_value(e, f)))
+                .unwrap_or_default(),
+            enclosures: selectors
+                .enclosure
+                .as_ref()
+                .map(|e| self.all(element, &e.field, spec, |l| link_of(l, &e.field)))
+                .unwrap_or_default(),
             wrong_types: Vec::new(),
         }
+    }
+
+    /// The text of `field` for `item` (its attribute's when it names one), cut by its regex.
+    fn text(&self, item: ElementRef<'_>, field: &FieldSelector, spec: &FeedSpec) -> Option<String> {
+        if matches!(field.scope, Scope::Link | Scope::Title) {
+            return self
+                .item_value(item, field.scope, spec)
+                .and_then(|t| field.cut(t));
+        }
+        let element = self.place(item, field, spec)?;
+        text_value(element, field).and_then(|t| field.cut(t))
+    }
+
+    /// The image of `field` for `item`: the named attribute, else the `src` of the element
+    /// when it is an `<img>` or of the first `<img>` in it (a lazy-loaded image's
+    /// `data-src`), cut by its regex.
+    fn image(
+        &self,
+        item: ElementRef<'_>,
+        field: &FieldSelector,
+        spec: &FeedSpec,
+    ) -> Option<String> {
+        let element = self.place(item, field, spec)?;
+        let value = match &field.attr {
+            Some(attr) => attr_text(element, attr),
+            None => std::iter::once(element)
+                .chain(element.descendent_elements())
+                .filter(|e| e.value().name() == "img")
+                .find_map(image_src),
+        };
+        value.and_then(|v| field.cut(v))
+    }
+
+    /// What `read` gives of every element `field` matches in `item` (of the one element it
+    /// finds around it, when outside), cut by its regex, each value once.
+    fn all(
+        &self,
+        item: ElementRef<'_>,
+        field: &FieldSelector,
+        spec: &FeedSpec,
+        read: impl Fn(ElementRef<'_>) -> Option<String>,
+    ) -> Vec<String> {
+        let elements: Vec<ElementRef<'_>> = match (&field.scope, &field.selector) {
+            (Scope::Item, Some(selector)) => item.select(selector).collect(),
+            (Scope::Link | Scope::Title, _) => {
+                return self.text(item, field, spec).into_iter().collect();
+            }
+            _ => self.place(item, field, spec).into_iter().collect(),
+        };
+        let mut values: Vec<String> = Vec::new();
+        for value in elements
+            .into_iter()
+            .filter_map(read)
+            .filter_map(|v| field.cut(v))
+        {
+            if !values.contains(&value) {
+                values.push(value);
+            }
+        }
+        values
     }
 
     /// For each field whose selector matches more than one element in some items: the field's
@@ -532,6 +622,25 @@ pub(crate) fn field_element<'a>(
         Some(selector) => item.select(selector).next(),
         None => Some(item),
     }
+}
+
+/// An element's text, or its attribute's when `field` names one.
+fn text_value(element: ElementRef<'_>, field: &FieldSelector) -> Option<String> {
+    match &field.attr {
+        Some(attr) => attr_text(element, attr),
+        None => non_empty(text_of(element)),
+    }
+}
+
+/// An `<img>`'s address: `src`, or where lazy loading keeps it (`data-src` and the like) when
+/// `src` is empty or a `data:` placeholder.
+fn image_src(img: ElementRef<'_>) -> Option<String> {
+    ["src", "data-src", "data-lazy-src", "data-original"]
+        .into_iter()
+        .filter_map(|attr| img.value().attr(attr))
+        .map(str::trim)
+        .find(|src| !src.is_empty() && !src.starts_with("data:"))
+        .map(str::to_string)
 }
 
 fn non_empty(text: String) -> Option<String> {

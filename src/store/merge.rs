@@ -66,11 +66,29 @@ pub(super) struct ItemRow {
     detail_failures: u32,
     /// When its own page is tried again after failing.
     detail_retry_at: Option<String>,
+    /// Categories, a JSON array of strings.
+    categories: Option<String>,
+    /// Enclosures, a JSON array of [`crate::item::Enclosure`]s.
+    enclosures: Option<String>,
 }
 
 const ITEM_COLUMNS: &str = "id, title, link, summary, date, date_unix, dated_by_page, first_seen,
     last_seen, updated, hash, position, content, author, image, detail_done, detail_failures,
-    detail_retry_at";
+    detail_retry_at, categories, enclosures";
+
+/// `values` as the JSON array a column keeps; `None` when there are none.
+fn json_column<T: serde::Serialize>(values: &[T]) -> Option<String> {
+    (!values.is_empty())
+        .then(|| serde_json::to_string(values).ok())
+        .flatten()
+}
+
+/// The values of a JSON array column (none when `NULL` or unreadable).
+fn from_json_column<T: serde::de::DeserializeOwned>(column: Option<&str>) -> Vec<T> {
+    column
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default()
+}
 
 impl ItemRow {
     fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
@@ -93,6 +111,8 @@ impl ItemRow {
             detail_done: row.get(15)?,
             detail_failures: row.get(16)?,
             detail_retry_at: row.get(17)?,
+            categories: row.get(18)?,
+            enclosures: row.get(19)?,
         })
     }
 
@@ -109,6 +129,7 @@ impl ItemRow {
                 ),
                 (&row.hash, &row.content, &row.author, &row.image),
                 (row.detail_done, row.detail_failures, &row.detail_retry_at),
+                (&row.categories, &row.enclosures),
             )
         }
         content(self) == content(known)
@@ -126,6 +147,8 @@ impl ItemRow {
             content: self.content.clone(),
             author: self.author.clone(),
             image: self.image.clone(),
+            categories: from_json_column(self.categories.as_deref()),
+            enclosures: from_json_column(self.enclosures.as_deref()),
         }
     }
 }
@@ -323,6 +346,8 @@ fn merged_row(
         detail_done: item.detail_done || known.is_some_and(|k| k.detail_done),
         detail_failures,
         detail_retry_at,
+        categories: json_column(&item.categories),
+        enclosures: json_column(&item.enclosures),
     }
 }
 
@@ -454,7 +479,7 @@ pub(super) fn apply(
     let mut write = tx.prepare_cached(&format!(
         "INSERT OR REPLACE INTO items (feed, {ITEM_COLUMNS})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19)"
+                 ?18, ?19, ?20, ?21)"
     ))?;
     let mut seen = tx.prepare_cached(
         "UPDATE items SET last_seen = ?3, position = ?4 WHERE feed = ?1 AND id = ?2",
@@ -485,6 +510,8 @@ pub(super) fn apply(
                     row.detail_done,
                     row.detail_failures,
                     row.detail_retry_at,
+                    row.categories,
+                    row.enclosures,
                 ])?;
             }
         }
@@ -556,9 +583,7 @@ pub(super) fn published_outline(
             summary: None,
             date: parse_date(&date),
             updated: updated.as_deref().and_then(parse_date),
-            content: None,
-            author: None,
-            image: None,
+            ..FeedItem::default()
         })
     })?;
     rows.collect()

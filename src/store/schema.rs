@@ -1,7 +1,7 @@
 //! The state file's schema, as an append-only list of migrations.
 
 /// The schema version this binary writes; older files are migrated forward to it.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Schema steps: entry `n` takes a file from version `n` to `n + 1`. Version 2 keeps the
 /// feed's configuration fingerprint with the page's validators; version 3 what items' own
@@ -12,7 +12,8 @@ pub const SCHEMA_VERSION: i64 = 7;
 /// how many items, and when its window next changes) and the discovery files' print, so a
 /// run over an unchanged page parses, renders and reads back nothing; version 7 when each feed
 /// was last in the configuration, with its `keep_days` then, so the files of a feed removed
-/// from it are removed that many days later.
+/// from it are removed that many days later; version 8 items' categories and enclosures (JSON
+/// arrays, `NULL` when none).
 pub(super) const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE feeds (
@@ -87,5 +88,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
         last_seen TEXT NOT NULL,
         keep_days INTEGER NOT NULL
     ) WITHOUT ROWID;
+",
+    "
+    ALTER TABLE items ADD COLUMN categories TEXT;
+    ALTER TABLE items ADD COLUMN enclosures TEXT;
 ",
 ];

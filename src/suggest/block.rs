@@ -92,6 +92,12 @@ pub fn feed_block(
     if let Some(summary) = &suggestion.summary {
         let _ = writeln!(out, "selectors.summary = {}", quote(summary));
     }
+    if let Some(image) = &suggestion.image {
+        let _ = writeln!(out, "selectors.image = {}", quote(image));
+    }
+    if let Some(category) = &suggestion.category {
+        let _ = writeln!(out, "selectors.category = {}", quote(category));
+    }
     out
 }
 

@@ -201,7 +201,7 @@ pub(super) fn linked<'a>(item: ElementRef<'a>, link: ElementRef<'a>) -> Option<L
 }
 
 /// A field read from inside each item by `css`, as a feed reads it.
-fn field(css: &str, attr: Option<&str>) -> Option<FieldSelector> {
+pub(super) fn field(css: &str, attr: Option<&str>) -> Option<FieldSelector> {
     let selector = if css.is_empty() {
         None
     } else {
@@ -218,7 +218,7 @@ fn field(css: &str, attr: Option<&str>) -> Option<FieldSelector> {
 }
 
 /// The first of `candidates` (in order) that reads the most items right, by `right`.
-fn best_by<'c>(
+pub(super) fn best_by<'c>(
     candidates: impl IntoIterator<Item = &'c String>,
     right: impl Fn(&str) -> usize,
 ) -> Option<(String, usize)> {
@@ -233,7 +233,7 @@ fn best_by<'c>(
 }
 
 /// Candidate selectors for the element `target` inside `item`, most telling first.
-fn selectors_for(item: ElementRef<'_>, target: ElementRef<'_>) -> Vec<String> {
+pub(super) fn selectors_for(item: ElementRef<'_>, target: ElementRef<'_>) -> Vec<String> {
     let tag = target.value().name();
     let mut out = Vec::new();
     let parent = target.parent().and_then(ElementRef::wrap);

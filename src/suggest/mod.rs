@@ -26,6 +26,7 @@ mod block;
 mod embedded;
 mod fields;
 mod groups;
+mod media;
 mod page;
 
 pub use block::{feed_block, toml_string};
@@ -57,6 +58,10 @@ pub struct Suggestion {
     pub future_dates: bool,
     /// The summary, relative to the item.
     pub summary: Option<String>,
+    /// The image, relative to the item, when most items have one.
+    pub image: Option<String>,
+    /// The category labels, relative to the item, when most items have one.
+    pub category: Option<String>,
     /// Elements the item selector matches.
     pub items: usize,
     /// How good the group looked (higher is better).
@@ -238,6 +243,8 @@ fn judge(document: &Html, group: &Group, now: DateTime<Utc>, day_first: bool) ->
         _ => None,
     };
     let summary = summary_selector(&links, date_css);
+    let image = media::image_selector(&links);
+    let category = media::category_selector(&links);
     let n = links.len() as f64;
     let mut score = n * title_weight(&links);
     score *= 0.5 + 0.5 * (title_hits as f64 / n);
@@ -302,6 +309,8 @@ fn judge(document: &Html, group: &Group, now: DateTime<Utc>, day_first: bool) ->
             date_format: guess.format,
             future_dates: guess.future,
             summary,
+            image,
+            category,
             items: fit.hits + fit.extra,
             score,
         },

@@ -244,6 +244,7 @@ pub fn render(data: &[u8]) {
     let items: Vec<FeedItem> = (0..item_count)
         .map(|_| {
             let flags = input.u8();
+            let more = input.u8();
             let link = input.url(Some(&page_url));
             let id = if flags & 1 != 0 {
                 // A linkless item's id, as `item::build_items` makes it.
@@ -262,6 +263,14 @@ pub fn render(data: &[u8]) {
                 content: (flags & 32 != 0).then(|| input.text()),
                 author: (flags & 64 != 0).then(|| input.text()),
                 image: (flags & 128 != 0).then(|| input.url(Some(&page_url))),
+                categories: (0..more & 3).map(|_| input.text()).collect(),
+                enclosures: (0..(more >> 2) & 3)
+                    .map(|_| pressfeed::Enclosure {
+                        url: input.url(Some(&page_url)),
+                        mime_type: "application/pdf".to_string(),
+                        length: (more & 16 != 0).then(|| u64::from(input.u16())),
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -314,6 +323,12 @@ fn check_feeds(meta: &FeedMeta, items: &[FeedItem], max_items: usize, exact: boo
         );
     }
     let title = |item: &FeedItem| strip_forbidden_chars(&item.title).into_owned();
+    let categories = |item: &FeedItem| -> Vec<String> {
+        item.categories
+            .iter()
+            .map(|c| strip_forbidden_chars(c).into_owned())
+            .collect()
+    };
     for format in Format::ALL {
         let bytes = pressfeed::render(format, meta, items)
             .unwrap_or_else(|err| panic!("{format:?} does not render: {err:#?}"));
@@ -331,7 +346,13 @@ fn check_feeds(meta: &FeedMeta, items: &[FeedItem], max_items: usize, exact: boo
                     assert_eq!(guid, Some(&*item.id), "RSS guid\n{text}");
                     if exact {
                         assert_eq!(read.title, Some(title(item)), "RSS title\n{text}");
+                        let names: Vec<&str> =
+                            read.categories.iter().map(|c| c.name.as_str()).collect();
+                        assert_eq!(names, categories(item), "RSS categories\n{text}");
                     }
+                    let enclosure = read.enclosure.as_ref().map(|e| e.url.as_str());
+                    let first = item.enclosures.first().map(|e| e.url.as_str());
+                    assert_eq!(enclosure, first, "RSS enclosure\n{text}");
                 }
             }
             Format::Atom => {
@@ -345,7 +366,18 @@ fn check_feeds(meta: &FeedMeta, items: &[FeedItem], max_items: usize, exact: boo
                     assert_eq!(href, Some(&*item.link), "Atom link\n{text}");
                     if exact {
                         assert_eq!(read.title.value, title(item), "Atom title\n{text}");
+                        let terms: Vec<&str> =
+                            read.categories.iter().map(|c| c.term.as_str()).collect();
+                        assert_eq!(terms, categories(item), "Atom categories\n{text}");
                     }
+                    let enclosures: Vec<&str> = read
+                        .links
+                        .iter()
+                        .filter(|l| l.rel == "enclosure")
+                        .map(|l| l.href.as_str())
+                        .collect();
+                    let given: Vec<&str> = item.enclosures.iter().map(|e| e.url.as_str()).collect();
+                    assert_eq!(enclosures, given, "Atom enclosures\n{text}");
                 }
             }
             Format::Json => {
@@ -359,6 +391,11 @@ fn check_feeds(meta: &FeedMeta, items: &[FeedItem], max_items: usize, exact: boo
                     assert_eq!(read["id"].as_str(), Some(&*item.id), "JSON id\n{text}");
                     assert_eq!(read["url"].as_str(), Some(&*item.link), "JSON url\n{text}");
                     if exact {
+                        let tags: Vec<&str> = read["tags"]
+                            .as_array()
+                            .map(|tags| tags.iter().filter_map(|t| t.as_str()).collect())
+                            .unwrap_or_default();
+                        assert_eq!(tags, categories(item), "JSON tags\n{text}");
                         let read = read["title"].as_str().map(str::to_string);
                         assert_eq!(read, Some(title(item)), "JSON title\n{text}");
                     }

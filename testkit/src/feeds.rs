@@ -40,6 +40,8 @@ pub fn arrange(
             content: item.content,
             author: item.author,
             image: item.image,
+            categories: item.categories,
+            enclosures: item.enclosures,
         })
         .collect();
     items.sort_by_key(|item| std::cmp::Reverse(item.date));

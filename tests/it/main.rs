@@ -22,4 +22,5 @@ mod readme;
 mod regressions;
 mod serve;
 mod serve_reload;
+mod shape;
 mod suggest;

@@ -371,6 +371,8 @@ fn item(page_url: String, html_summaries: bool) -> impl Strategy<Value = FeedIte
                     content,
                     author,
                     image,
+                    categories: Vec::new(),
+                    enclosures: Vec::new(),
                 }
             },
         )
@@ -764,9 +766,15 @@ fn check_atom(
             child_text(*node, Some(ATOM_NS), "title"),
             Some(xml_read(&item.title))
         );
+        // An entry without summary or content has its title as summary.
+        let summary = match (&item.summary, &item.content) {
+            (Some(summary), _) => Some(summary.as_str()),
+            (None, None) => Some(item.title.as_str()),
+            (None, Some(_)) => None,
+        };
         prop_assert_eq!(
             child_text(*node, Some(ATOM_NS), "summary"),
-            item.summary.as_deref().map(xml_read)
+            summary.map(xml_read)
         );
         prop_assert_eq!(
             child_text(*node, Some(ATOM_NS), "content"),
@@ -820,9 +828,15 @@ fn check_atom(
             .map(|l| (l.rel.as_str(), l.href.as_str()))
             .collect();
         prop_assert_eq!(links, vec![("alternate", item.link.as_str())]);
+        // Without summary or content, the title is the summary, as text.
+        let summary = match (&item.summary, &item.content) {
+            (Some(summary), _) => Some((summary.clone(), summary_type)),
+            (None, None) => Some((item.title.clone(), TextType::Text)),
+            (None, Some(_)) => None,
+        };
         prop_assert_eq!(
             entry.summary.as_ref().map(|s| (s.value.clone(), s.r#type)),
-            item.summary.clone().map(|s| (s, summary_type))
+            summary
         );
         prop_assert_eq!(
             entry.content.as_ref().map(|c| c.content_type.as_deref()),
@@ -924,6 +938,8 @@ fn as_feed_items(items: &[pressfeed::PageItem]) -> Vec<FeedItem> {
             content: item.content.clone(),
             author: item.author.clone(),
             image: item.image.clone(),
+            categories: item.categories.clone(),
+            enclosures: item.enclosures.clone(),
         })
         .collect()
 }
@@ -1141,6 +1157,8 @@ fn one_megabyte_hostile_fields_round_trip() {
         content: None,
         author: Some(title.chars().take(1000).collect()),
         image: None,
+        categories: Vec::new(),
+        enclosures: Vec::new(),
     };
     // Plain summaries (RSS escapes them), then HTML summaries beside 1 MB of content; the
     // feed's own title and description hold every piece too.
