@@ -92,6 +92,7 @@ fn extract_render(
         page_digest: "",
         keep_summaries: false,
         future_dates: false,
+        filter: None,
     };
     let plan = store
         .plan(&spec.id, Some(&page), spec.window(), false, now)

@@ -75,6 +75,18 @@ pub struct FeedItem {
     pub enclosures: Vec<Enclosure>,
 }
 
+impl PageItem {
+    /// What `[feed.filter]` matches of the item.
+    pub fn filter_view(&self) -> crate::spec::FilterItem<'_> {
+        crate::spec::FilterItem {
+            title: &self.title,
+            summary: self.summary.as_deref(),
+            link: &self.link,
+            categories: &self.categories,
+        }
+    }
+}
+
 /// A file an item links to as its attachment (a PDF, a recording): an RSS `enclosure`, an
 /// Atom `link rel="enclosure"`, a JSON Feed attachment.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -288,6 +288,120 @@ pub struct FeedSpec {
     pub on_change: Option<Hook>,
     /// Whether the page is read as served or as a browser renders it (`render`).
     pub render: Render,
+    /// `[feed.filter]`: which items the feed keeps, if not all.
+    pub filter: Option<Filter>,
+}
+
+/// `[feed.filter]`: items kept or dropped by patterns (case-insensitive regexes) matched
+/// against some of their fields.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// When any, an item is kept only when one of them matches.
+    pub include: Vec<regex::Regex>,
+    /// An item one of them matches is dropped.
+    pub exclude: Vec<regex::Regex>,
+    /// The fields matched, never empty.
+    pub fields: Vec<FilterField>,
+}
+
+/// A field `[feed.filter]` patterns are matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FilterField {
+    /// The title.
+    Title,
+    /// The summary (its HTML in a feed that publishes HTML).
+    Summary,
+    /// The absolute link.
+    Link,
+    /// Each category.
+    Category,
+}
+
+impl FilterField {
+    /// The fields matched when `fields` is not given.
+    pub const DEFAULT: [FilterField; 3] = [
+        FilterField::Title,
+        FilterField::Summary,
+        FilterField::Category,
+    ];
+
+    /// Its name in the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            FilterField::Title => "title",
+            FilterField::Summary => "summary",
+            FilterField::Link => "link",
+            FilterField::Category => "category",
+        }
+    }
+}
+
+/// What a filter is shown of an item.
+#[derive(Debug, Clone, Copy)]
+pub struct FilterItem<'a> {
+    /// The title.
+    pub title: &'a str,
+    /// The summary, if any.
+    pub summary: Option<&'a str>,
+    /// The link.
+    pub link: &'a str,
+    /// The categories.
+    pub categories: &'a [String],
+}
+
+impl Filter {
+    /// Why `item` is dropped (`exclude "sport" matched the title`), or `None` when it is kept.
+    pub fn drops(&self, item: FilterItem<'_>) -> Option<String> {
+        let texts = |field: FilterField| -> Vec<&str> {
+            match field {
+                FilterField::Title => vec![item.title],
+                FilterField::Summary => item.summary.into_iter().collect(),
+                FilterField::Link => vec![item.link],
+                FilterField::Category => item.categories.iter().map(String::as_str).collect(),
+            }
+        };
+        let first_match = |patterns: &[regex::Regex]| -> Option<(String, FilterField)> {
+            self.fields.iter().find_map(|&field| {
+                let texts = texts(field);
+                patterns
+                    .iter()
+                    .find(|p| texts.iter().any(|t| p.is_match(t)))
+                    .map(|p| (p.as_str().to_string(), field))
+            })
+        };
+        if let Some((pattern, field)) = first_match(&self.exclude) {
+            return Some(format!(
+                "exclude \"{pattern}\" matched the {}",
+                field.name()
+            ));
+        }
+        if !self.include.is_empty() && first_match(&self.include).is_none() {
+            let fields: Vec<&str> = self.fields.iter().map(|f| f.name()).collect();
+            return Some(format!(
+                "no include pattern matched its {}",
+                fields.join(", ")
+            ));
+        }
+        None
+    }
+
+    /// The filter as text, for the feed's fingerprint.
+    fn fingerprint(&self) -> String {
+        let patterns = |list: &[regex::Regex]| {
+            list.iter()
+                .map(regex::Regex::as_str)
+                .collect::<Vec<_>>()
+                .join("\u{1f}")
+        };
+        let fields: Vec<&str> = self.fields.iter().map(|f| f.name()).collect();
+        format!(
+            "filter:{}\u{1d}{}\u{1d}{}",
+            patterns(&self.include),
+            patterns(&self.exclude),
+            fields.join(",")
+        )
+    }
 }
 
 /// How a feed's page is turned into the HTML its items are read from.
@@ -388,6 +502,9 @@ impl FeedSpec {
             .collect::<Vec<_>>();
         if more.iter().any(|f| !f.is_empty()) {
             text.push(format!("fields:{}", more.join("\u{1f}")));
+        }
+        if let Some(filter) = &self.filter {
+            text.push(filter.fingerprint());
         }
         let text = text.join("\u{1e}");
         // Only rendered feeds add to the text: the fingerprints of the others stay as stored.

@@ -164,6 +164,23 @@ pub(crate) fn report(
         let _ = writeln!(out, "summary: {}/{matched}", counts.summary);
     }
     more_fields(&mut out, spec, items);
+    if let Some(filter) = &spec.filter {
+        let dropped: Vec<(&pressfeed::PageItem, String)> = items
+            .items
+            .iter()
+            .filter_map(|item| Some((item, filter.drops(item.filter_view())?)))
+            .collect();
+        let read = items.items.len();
+        let _ = writeln!(out, "filter: {} of {read} items kept", read - dropped.len());
+        for (item, why) in dropped {
+            let _ = writeln!(
+                out,
+                "  #{} \"{}\": dropped: {why}",
+                item.position,
+                item.title.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
     if !items.warnings.is_empty() {
         let _ = writeln!(out, "\nproblems:");
         for warning in &items.warnings {

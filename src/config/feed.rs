@@ -12,7 +12,7 @@ use super::defaults::{
 };
 use super::location::Document;
 use super::raw::{RawFeed, RawPageFormat};
-use super::{Bounds, ConfigError, Ctx, Problem, fetch, pagination, selectors};
+use super::{Bounds, ConfigError, Ctx, Problem, fetch, filter, pagination, selectors};
 use crate::dates::DateFormat;
 use crate::spec::{
     Embedded, FeedSpec, FetchSettings, Format, JsonFormat, PageFormat, Render, Source,
@@ -61,24 +61,9 @@ pub(super) fn compile(
         Some(spanned) => source(ctx, spanned, defaults.base_dir)?,
     };
     let language = language(ctx, raw.language.as_ref())?;
-    let timezone = match &raw.timezone {
-        Some(tz) => tz.get_ref().trim().parse::<Tz>().or_else(|_| {
-            ctx.invalid(
-                tz.span(),
-                "timezone",
-                Problem::BadTimezone(tz.get_ref().clone()),
-            )
-        })?,
-        None => Tz::UTC,
-    };
+    let timezone = timezone(ctx, raw.timezone.as_ref())?;
     let date_formats = date_formats(ctx, &raw.date_formats)?;
-    let max_items = match &raw.max_items {
-        Some(n) => match usize::try_from(*n.get_ref()) {
-            Ok(v) if v > 0 => v,
-            _ => return ctx.invalid(n.span(), "max_items", Problem::NotPositive(*n.get_ref())),
-        },
-        None => DEFAULT_MAX_ITEMS,
-    };
+    let max_items = max_items(ctx, raw.max_items.as_ref())?;
     let format = page_format(ctx, &raw)?;
     let selectors = selectors::compile(ctx, &raw.selectors, raw.format == RawPageFormat::Json)?;
     let fetch = fetch::for_feed(ctx, &raw, defaults.fetch)?;
@@ -96,14 +81,16 @@ pub(super) fn compile(
         Some(formats) => ctx.formats(formats, "formats")?,
         None => defaults.formats.to_vec(),
     };
-    let pagination = match &raw.pagination {
-        Some(raw) => Some(pagination::compile(ctx, raw)?),
-        None => None,
-    };
-    let detail = match &raw.detail {
-        Some(detail) => Some(selectors::detail(ctx, detail)?),
-        None => None,
-    };
+    let pagination = raw
+        .pagination
+        .as_ref()
+        .map(|raw| pagination::compile(ctx, raw))
+        .transpose()?;
+    let detail = raw
+        .detail
+        .as_ref()
+        .map(|detail| selectors::detail(ctx, detail))
+        .transpose()?;
     let min_item_share = match &raw.min_item_share {
         Some(share) if (0.0..=1.0).contains(share.get_ref()) => *share.get_ref(),
         Some(share) => {
@@ -129,6 +116,11 @@ pub(super) fn compile(
     let own_hosts = own_hosts(&page_url, &source);
     let on_change = ctx.hook(raw.on_change.as_ref(), "on_change")?;
     let render = render(ctx, raw.render.as_ref(), raw.wait_for.as_ref())?;
+    let filter = raw
+        .filter
+        .as_ref()
+        .map(|f| filter::compile(ctx, f))
+        .transpose()?;
     Ok(FeedSpec {
         description,
         id,
@@ -154,7 +146,33 @@ pub(super) fn compile(
         detail,
         on_change,
         render,
+        filter,
     })
+}
+
+/// `timezone`: an IANA zone (default UTC).
+fn timezone(ctx: Ctx<'_>, raw: Option<&Spanned<String>>) -> Result<Tz, ConfigError> {
+    match raw {
+        Some(tz) => tz.get_ref().trim().parse::<Tz>().or_else(|_| {
+            ctx.invalid(
+                tz.span(),
+                "timezone",
+                Problem::BadTimezone(tz.get_ref().clone()),
+            )
+        }),
+        None => Ok(Tz::UTC),
+    }
+}
+
+/// `max_items`: a positive count (default [`DEFAULT_MAX_ITEMS`]).
+fn max_items(ctx: Ctx<'_>, raw: Option<&Spanned<i64>>) -> Result<usize, ConfigError> {
+    match raw {
+        Some(n) => match usize::try_from(*n.get_ref()) {
+            Ok(v) if v > 0 => Ok(v),
+            _ => ctx.invalid(n.span(), "max_items", Problem::NotPositive(*n.get_ref())),
+        },
+        None => Ok(DEFAULT_MAX_ITEMS),
+    }
 }
 
 /// `render` and `wait_for`: the page as served, or as headless Chromium renders it (only in a

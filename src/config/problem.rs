@@ -99,6 +99,8 @@ pub enum Problem {
     NotForJson(&'static str),
     /// `type` on a field other than `selectors.enclosure`.
     TypeOnlyForEnclosure,
+    /// `filter.fields = []`.
+    NoFilterFields,
     /// An enclosure's `type` that is no media type (`type/subtype`).
     BadMediaType(String),
     /// `embedded` on a feed that does not read JSON.
@@ -155,6 +157,9 @@ impl Problem {
             Problem::BadJsonPath { path, reason } => {
                 write!(f, "\"{path}\" is not a valid JSONPath: {reason}")
             }
+            Problem::NoFilterFields => f.write_str(
+                "names no field: list some of \"title\", \"summary\", \"link\", \"category\" (or leave it out for title, summary and category)",
+            ),
             Problem::TypeOnlyForEnclosure => f.write_str(
                 "`type` is the media type of enclosures: it belongs to `selectors.enclosure`",
             ),
@@ -291,6 +296,7 @@ impl fmt::Display for Problem {
             | Problem::BadJsonPath { .. }
             | Problem::NotForJson(_)
             | Problem::TypeOnlyForEnclosure
+            | Problem::NoFilterFields
             | Problem::BadMediaType(_)
             | Problem::EmbeddedNeedsJson
             | Problem::BadFrom(_)

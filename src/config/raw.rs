@@ -131,6 +131,18 @@ pub(super) struct RawFeed {
     pub(super) render: Option<Spanned<String>>,
     pub(super) wait_for: Option<Spanned<String>>,
     pub(super) selectors: RawSelectors,
+    pub(super) filter: Option<Spanned<RawFilter>>,
+}
+
+/// `[feed.filter]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFilter {
+    #[serde(default)]
+    pub(super) include: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) exclude: Vec<Spanned<String>>,
+    pub(super) fields: Option<Spanned<Vec<crate::spec::FilterField>>>,
 }
 
 #[derive(Deserialize)]

@@ -243,6 +243,13 @@ async fn read_older_page(
     .await
 }
 
+/// Whether `spec`'s filter drops `item` as the listing gives it.
+fn dropped(spec: &FeedSpec, item: &crate::item::PageItem) -> bool {
+    spec.filter
+        .as_ref()
+        .is_some_and(|filter| filter.drops(item.filter_view()).is_some())
+}
+
 /// Reads the own pages of items that need it (new to the history, or not read yet) when the
 /// feed has `[feed.detail]`, with the fetcher's politeness and at most
 /// [`FeedSpec::detail_budget`] a run. A page that cannot be read leaves its item as the listing
@@ -277,8 +284,9 @@ pub(super) async fn read_item_pages(
     };
     let mut budget = spec.detail_budget();
     for (item, needed) in items.items.iter_mut().zip(needed) {
-        // Items without a link of their own link to the listing: nothing more to read.
-        if !needed || item.id != item.link || budget == 0 {
+        // Items without a link of their own link to the listing: nothing more to read; nor
+        // are the pages of items the filter drops.
+        if !needed || item.id != item.link || budget == 0 || dropped(spec, item) {
             continue;
         }
         let Ok(url) = Url::parse(&item.link) else {

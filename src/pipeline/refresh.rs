@@ -259,6 +259,7 @@ fn publish_and_commit(
         page_digest: digest,
         keep_summaries: spec.detail.as_ref().is_some_and(|d| d.summary.is_some()),
         future_dates: spec.future_dates,
+        filter: spec.filter.as_ref(),
     });
     let plan = history.blocking().plan(
         &spec.id,

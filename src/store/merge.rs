@@ -12,7 +12,7 @@ use super::{parse_date, timestamp};
 use crate::digest::content_hash;
 use crate::fetch::Validators;
 use crate::item::{FUTURE_SLACK, FeedItem, PageItem, is_future, shared_link_id};
-use crate::spec::Window;
+use crate::spec::{Filter, FilterItem, Window};
 
 /// What merging a page into the history did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,6 +38,8 @@ pub struct PageRead<'a> {
     pub keep_summaries: bool,
     /// Whether dates after the run's time are the page's word (`future_dates`).
     pub future_dates: bool,
+    /// `[feed.filter]`, when the feed has one.
+    pub filter: Option<&'a Filter>,
 }
 
 /// One row of the `items` table.
@@ -70,11 +72,13 @@ pub(super) struct ItemRow {
     categories: Option<String>,
     /// Enclosures, a JSON array of [`crate::item::Enclosure`]s.
     enclosures: Option<String>,
+    /// Why a filter dropped it (never published while it is in the history); `None`: kept.
+    filtered: Option<String>,
 }
 
 const ITEM_COLUMNS: &str = "id, title, link, summary, date, date_unix, dated_by_page, first_seen,
     last_seen, updated, hash, position, content, author, image, detail_done, detail_failures,
-    detail_retry_at, categories, enclosures";
+    detail_retry_at, categories, enclosures, filtered";
 
 /// `values` as the JSON array a column keeps; `None` when there are none.
 fn json_column<T: serde::Serialize>(values: &[T]) -> Option<String> {
@@ -113,6 +117,7 @@ impl ItemRow {
             detail_retry_at: row.get(17)?,
             categories: row.get(18)?,
             enclosures: row.get(19)?,
+            filtered: row.get(20)?,
         })
     }
 
@@ -129,7 +134,7 @@ impl ItemRow {
                 ),
                 (&row.hash, &row.content, &row.author, &row.image),
                 (row.detail_done, row.detail_failures, &row.detail_retry_at),
-                (&row.categories, &row.enclosures),
+                (&row.categories, &row.enclosures, &row.filtered),
             )
         }
         content(self) == content(known)
@@ -290,13 +295,23 @@ fn merged_row(
             .flatten()
     });
     let hash = content_hash(&item.title, summary.as_deref());
+    // Once dropped by a filter, always dropped while the history holds it: a changed filter
+    // does not bring it back as a new item (`reset` forgets it).
+    let filtered = known.and_then(|k| k.filtered.clone()).or_else(|| {
+        page.filter?.drops(FilterItem {
+            title: &item.title,
+            summary: summary.as_deref(),
+            link: &item.link,
+            categories: &item.categories,
+        })
+    });
     // A date far ahead is no publication date (extraction warned of it).
     let page_date = item
         .date
         .filter(|date| page.future_dates || !is_future(*date, now));
     let (date, updated) = match known {
         None => {
-            merge.new_items += 1;
+            merge.new_items += u64::from(filtered.is_none());
             (page_date.unwrap_or_else(|| now.fixed_offset()), None)
         }
         Some(known) => {
@@ -348,6 +363,7 @@ fn merged_row(
         detail_retry_at,
         categories: json_column(&item.categories),
         enclosures: json_column(&item.enclosures),
+        filtered,
     }
 }
 
@@ -427,6 +443,7 @@ pub(super) fn plan(
         .collect();
     let mut eligible: Vec<&ItemRow> = rows
         .values()
+        .filter(|row| row.filtered.is_none())
         .filter(|row| row.last_seen >= cutoff || on_last_page(row))
         .collect();
     let window_floor = eligible
@@ -479,7 +496,7 @@ pub(super) fn apply(
     let mut write = tx.prepare_cached(&format!(
         "INSERT OR REPLACE INTO items (feed, {ITEM_COLUMNS})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21)"
+                 ?18, ?19, ?20, ?21, ?22)"
     ))?;
     let mut seen = tx.prepare_cached(
         "UPDATE items SET last_seen = ?3, position = ?4 WHERE feed = ?1 AND id = ?2",
@@ -512,6 +529,7 @@ pub(super) fn apply(
                     row.detail_retry_at,
                     row.categories,
                     row.enclosures,
+                    row.filtered,
                 ])?;
             }
         }
@@ -567,7 +585,7 @@ pub(super) fn published_outline(
     let cutoff = timestamp(now - TimeDelta::days(i64::from(window.keep_days)));
     let mut query = conn.prepare_cached(
         "SELECT id, title, link, date, updated FROM items
-         WHERE feed = ?1 AND (last_seen >= ?2
+         WHERE feed = ?1 AND filtered IS NULL AND (last_seen >= ?2
             OR last_seen >= (SELECT last_page_seen FROM feeds WHERE id = ?1))
          ORDER BY date_unix DESC, position ASC, id ASC
          LIMIT ?3",

@@ -300,6 +300,7 @@ impl Store {
         self.conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM items WHERE feed = ?1 AND detail_done = 0
+                    AND filtered IS NULL
                     AND (detail_retry_at IS NULL OR detail_retry_at <= ?2)
                     AND last_seen >= coalesce((SELECT last_page_seen FROM feeds WHERE id = ?1), ''))",
                 params![feed, timestamp(now)],
@@ -430,7 +431,7 @@ impl Store {
     }
 
     /// Which of `ids` still need their own page read at `now`: not in the history, or not read
-    /// yet and not waiting out a failure's pause.
+    /// yet, not waiting out a failure's pause, and not dropped by a filter.
     pub fn needs_detail(
         &self,
         feed: &str,
@@ -441,7 +442,8 @@ impl Store {
         let mut query = self
             .conn
             .prepare_cached(
-                "SELECT detail_done, detail_retry_at FROM items WHERE feed = ?1 AND id = ?2",
+                "SELECT detail_done OR filtered IS NOT NULL, detail_retry_at FROM items
+                 WHERE feed = ?1 AND id = ?2",
             )
             .map_err(|e| self.sqlite(e))?;
         ids.iter()

@@ -1,7 +1,7 @@
 //! The state file's schema, as an append-only list of migrations.
 
 /// The schema version this binary writes; older files are migrated forward to it.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Schema steps: entry `n` takes a file from version `n` to `n + 1`. Version 2 keeps the
 /// feed's configuration fingerprint with the page's validators; version 3 what items' own
@@ -13,7 +13,8 @@ pub const SCHEMA_VERSION: i64 = 8;
 /// run over an unchanged page parses, renders and reads back nothing; version 7 when each feed
 /// was last in the configuration, with its `keep_days` then, so the files of a feed removed
 /// from it are removed that many days later; version 8 items' categories and enclosures (JSON
-/// arrays, `NULL` when none).
+/// arrays, `NULL` when none); version 9 why a filter dropped an item (`NULL`: kept), which
+/// sticks while the history holds it.
 pub(super) const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE feeds (
@@ -92,5 +93,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE items ADD COLUMN categories TEXT;
     ALTER TABLE items ADD COLUMN enclosures TEXT;
+",
+    "
+    ALTER TABLE items ADD COLUMN filtered TEXT;
 ",
 ];

@@ -70,6 +70,17 @@ impl Site {
         self.dir.path().join("public").join(file)
     }
 
+    /// `pressfeed check press`'s output; it must succeed.
+    fn check(&self) -> String {
+        let check = pressfeed()
+            .arg("--config")
+            .arg(self.config())
+            .args(["check", "press"])
+            .assert()
+            .success();
+        String::from_utf8_lossy(&check.get_output().stdout).into_owned()
+    }
+
     fn run(&self) -> assert_cmd::assert::Assert {
         pressfeed()
             .arg("--config")
@@ -199,13 +210,7 @@ fn images_categories_enclosures_and_authors_in_all_three_formats() {
     assert!(json["items"][2].get("attachments").is_none());
 
     // `check` counts each field and shows the first values found.
-    let check = pressfeed()
-        .arg("--config")
-        .arg(site.config())
-        .args(["check", "press"])
-        .assert()
-        .success();
-    let out = String::from_utf8_lossy(&check.get_output().stdout).into_owned();
+    let out = site.check();
     for line in [
         "image: 2/3 items, such as: https://press.example.org/img/a.jpg\n",
         "author: 1/3 items, such as: Li Wei\n",
@@ -364,4 +369,152 @@ fn suggest_proposes_the_image_and_the_categories() {
         !text.contains("selectors.category") && !text.contains("selectors.image"),
         "{text}"
     );
+}
+
+/// A listing of notices on several topics, with category labels.
+const NOTICES: &str = r#"<html><body><ul>
+<li class="n"><a href="/n/1">China raises minimum wages</a> <span class="tag">Wages</span></li>
+<li class="n"><a href="/n/2">Vacancy: programme officer</a> <span class="tag">Jobs</span></li>
+<li class="n"><a href="/n/3">Mongolia ratifies the convention</a> <span class="tag">Standards</span></li>
+<li class="n"><a href="/n/4">CHINA and the ILO sign a programme</a> <span class="tag">Cooperation</span></li>
+<li class="n"><a href="/n/5">Tender notice: printing services</a> <span class="tag">Procurement</span></li>
+</ul></body></html>"#;
+
+/// `[feed.selectors]` of [`NOTICES`], then `filter` (a `[feed.filter]` table, or nothing).
+fn notices(filter: &str) -> String {
+    format!(
+        "[feed.selectors]\nitem = \"li.n\"\ntitle = \"a\"\nlink = \"a\"\ncategory = \"span.tag\"\n{filter}"
+    )
+}
+
+fn titles(site: &Site) -> Vec<String> {
+    parse_rss(&site.out("press.rss"))
+        .items
+        .iter()
+        .map(|i| i.title.clone().unwrap())
+        .collect()
+}
+
+fn sorted(mut titles: Vec<String>) -> Vec<String> {
+    titles.sort();
+    titles
+}
+
+#[test]
+fn filters_include_exclude_and_both() {
+    for (filter, kept) in [
+        // Case-insensitive: "china" keeps "CHINA and the ILO…".
+        (
+            "[feed.filter]\ninclude = [\"china\"]\n",
+            vec![
+                "CHINA and the ILO sign a programme",
+                "China raises minimum wages",
+            ],
+        ),
+        (
+            "[feed.filter]\nexclude = [\"^vacancy\", \"tender\"]\n",
+            vec![
+                "CHINA and the ILO sign a programme",
+                "China raises minimum wages",
+                "Mongolia ratifies the convention",
+            ],
+        ),
+        (
+            "[feed.filter]\ninclude = [\"china|mongolia\"]\nexclude = [\"wages\"]\n",
+            vec![
+                "CHINA and the ILO sign a programme",
+                "Mongolia ratifies the convention",
+            ],
+        ),
+        // Only the categories matched.
+        (
+            "[feed.filter]\ninclude = [\"^(standards|wages)$\"]\nfields = [\"category\"]\n",
+            vec![
+                "China raises minimum wages",
+                "Mongolia ratifies the convention",
+            ],
+        ),
+    ] {
+        let site = Site::new(NOTICES, &notices(filter));
+        let run = site.run();
+        let err = stderr(&run);
+        run.success();
+        assert_eq!(sorted(titles(&site)), kept, "{filter}\n{err}");
+    }
+}
+
+#[test]
+fn a_filtered_item_stays_filtered_when_the_filter_changes_until_reset() {
+    let site = Site::new(
+        NOTICES,
+        &notices("[feed.filter]\nexclude = [\"vacancy\"]\n"),
+    );
+    site.run().success();
+    assert_eq!(titles(&site).len(), 4);
+    assert!(!titles(&site).iter().any(|t| t.starts_with("Vacancy")));
+    // `check` names the rule that dropped the item.
+    let out = site.check();
+    assert!(
+        out.contains("filter: 4 of 5 items kept\n")
+            && out.contains(
+                "  #2 \"Vacancy: programme officer\": dropped: exclude \"vacancy\" matched the title\n"
+            ),
+        "{out}"
+    );
+
+    // The filter changes: the vacancy is no longer excluded, the tender is.
+    let config = std::fs::read_to_string(site.config())
+        .unwrap()
+        .replace("exclude = [\"vacancy\"]", "exclude = [\"tender\"]");
+    std::fs::write(site.config(), config).unwrap();
+    let run = site.run();
+    let err = stderr(&run);
+    run.success();
+    let now = sorted(titles(&site));
+    assert_eq!(
+        now,
+        [
+            "CHINA and the ILO sign a programme",
+            "China raises minimum wages",
+            "Mongolia ratifies the convention"
+        ],
+        "the vacancy stays filtered, the tender is newly dropped\n{err}"
+    );
+
+    // `reset` forgets the history: the vacancy comes back, judged by today's filter.
+    pressfeed()
+        .arg("--config")
+        .arg(site.config())
+        .args(["reset", "press"])
+        .assert()
+        .success();
+    site.run().success();
+    assert_eq!(titles(&site).len(), 4);
+    assert!(titles(&site).iter().any(|t| t.starts_with("Vacancy")));
+    assert!(!titles(&site).iter().any(|t| t.starts_with("Tender")));
+}
+
+#[test]
+fn a_bad_filter_pattern_or_no_fields_is_a_config_error() {
+    for (filter, words) in [
+        (
+            "[feed.filter]\nexclude = [\"ok\", \"(unclosed\"]\n",
+            "field \"filter.exclude\"",
+        ),
+        ("[feed.filter]\nfields = []\n", "field \"filter.fields\""),
+        (
+            "[feed.filter]\nfields = [\"body\"]\n",
+            "unknown variant `body`",
+        ),
+    ] {
+        let site = Site::new(NOTICES, &notices(filter));
+        let run = site.run();
+        let err = stderr(&run);
+        run.code(2);
+        assert!(
+            err.contains("feed \"press\"") || err.contains("config.toml"),
+            "{err}"
+        );
+        assert!(err.contains(words), "{words} in {err}");
+    }
 }
