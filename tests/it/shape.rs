@@ -6,31 +6,9 @@ use std::path::{Path, PathBuf};
 
 use pressfeed_testkit::{parse_atom, parse_rss, pressfeed, stderr};
 
-/// A press office's listing: thumbnails (one lazy-loaded), category labels, PDF and Word
-/// attachments, bylines.
-const LISTING: &str = r#"<!doctype html><html><head><meta charset="utf-8"><title>Press</title></head><body>
-<ul class="releases">
-  <li class="release">
-    <img class="thumb" src="/img/a.jpg" alt="">
-    <h3><a href="/news/a">Minimum wages rise in three provinces</a></h3>
-    <time datetime="2026-11-20">20 November 2026</time>
-    <span class="tag">Wages</span><span class="tag">China</span><span class="tag">wages</span>
-    <a class="file" href="/files/a.pdf">Full release (PDF)</a>
-    <a class="file" href="/files/a-annex.docx">Annex</a>
-    <span class="by">Li Wei</span>
-  </li>
-  <li class="release">
-    <img class="thumb" src="data:image/gif;base64,R0lGOD" data-src="https://cdn.example.net/b.png" alt="">
-    <h3><a href="/news/b">Social protection week opens</a></h3>
-    <time datetime="2026-11-10">10 November 2026</time>
-    <span class="tag">Social protection</span>
-    <a class="file" href="/files/b.pdf">PDF</a>
-  </li>
-  <li class="release">
-    <h3><a href="/news/c">Skills forum in Ulaanbaatar</a></h3>
-    <time datetime="2026-11-01">1 November 2026</time>
-  </li>
-</ul></body></html>"#;
+/// A press office's listing (`fixtures/shape/`, which CI runs through feedcheck): thumbnails
+/// (one lazy-loaded), category labels, PDF and Word attachments, bylines.
+const LISTING: &str = include_str!("../../fixtures/shape/listing.html");
 
 const SELECTORS: &str = r#"
 [feed.selectors]
@@ -372,13 +350,7 @@ fn suggest_proposes_the_image_and_the_categories() {
 }
 
 /// A listing of notices on several topics, with category labels.
-const NOTICES: &str = r#"<html><body><ul>
-<li class="n"><a href="/n/1">China raises minimum wages</a> <span class="tag">Wages</span></li>
-<li class="n"><a href="/n/2">Vacancy: programme officer</a> <span class="tag">Jobs</span></li>
-<li class="n"><a href="/n/3">Mongolia ratifies the convention</a> <span class="tag">Standards</span></li>
-<li class="n"><a href="/n/4">CHINA and the ILO sign a programme</a> <span class="tag">Cooperation</span></li>
-<li class="n"><a href="/n/5">Tender notice: printing services</a> <span class="tag">Procurement</span></li>
-</ul></body></html>"#;
+const NOTICES: &str = include_str!("../../fixtures/shape/notices.html");
 
 /// `[feed.selectors]` of [`NOTICES`], then `filter` (a `[feed.filter]` table, or nothing).
 fn notices(filter: &str) -> String {
