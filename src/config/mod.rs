@@ -9,6 +9,7 @@ pub(crate) mod defaults;
 mod duration;
 mod feed;
 mod fetch;
+mod listing;
 mod location;
 mod output;
 mod pagination;
