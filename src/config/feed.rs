@@ -55,10 +55,7 @@ pub(super) fn compile(
     if title.is_empty() {
         return ctx.invalid(raw.title.span(), "title", Problem::Empty);
     }
-    let listing::Listings {
-        first: page_url,
-        more: more_listings,
-    } = listing::compile(ctx, &raw)?;
+    let (page_url, more_listings) = listing::compile(ctx, &raw)?;
     let source = match &raw.source {
         None => Source::Http(page_url.clone()),
         Some(spanned) => source(ctx, spanned, defaults.base_dir)?,
@@ -129,7 +126,6 @@ pub(super) fn compile(
         .map(|d| d.trim().to_string())
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| title.clone());
-    let own_hosts = own_hosts(&page_url, &more_listings, &source);
     let on_change = ctx.hook(raw.on_change.as_ref(), "on_change")?;
     let render = render(ctx, raw.render.as_ref(), raw.wait_for.as_ref())?;
     Ok(FeedSpec {
@@ -137,7 +133,7 @@ pub(super) fn compile(
         id,
         title,
         language,
-        own_hosts,
+        own_hosts: own_hosts(&page_url, &more_listings, &source),
         page_url,
         more_listings,
         source,

@@ -11,6 +11,66 @@ use super::defaults::MAX_LISTINGS;
 use super::raw::RawFeed;
 use super::{ConfigError, Ctx, Problem};
 
+/// What can be wrong with `url` as a list, or with what it cannot go with.
+#[derive(Debug, Clone)]
+pub enum ListingProblem {
+    /// `url = []`.
+    NoUrls,
+    /// A list longer than the most allowed (its length).
+    TooManyUrls(usize),
+    /// An entry that is not a usable address.
+    UrlEntry {
+        /// Its 1-based position in the list.
+        position: usize,
+        /// What is wrong with it.
+        problem: Box<Problem>,
+    },
+    /// An entry that an earlier one already names.
+    DuplicateUrl {
+        /// Its 1-based position in the list.
+        position: usize,
+        /// The earlier entry's position.
+        first: usize,
+        /// The address.
+        value: String,
+    },
+    /// `source` on a feed with several `url`s.
+    SourceWithUrls,
+    /// `[feed.pagination]` on a feed with several `url`s.
+    PaginationWithUrls,
+}
+
+impl fmt::Display for ListingProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ListingProblem::NoUrls => f.write_str(
+                "is an empty list: give the listing page's address, or a list of listing pages",
+            ),
+            ListingProblem::TooManyUrls(count) => write!(
+                f,
+                "lists {count} pages; a feed reads at most {MAX_LISTINGS}"
+            ),
+            ListingProblem::UrlEntry { position, problem } => {
+                write!(f, "entry {position}: {problem}")
+            }
+            ListingProblem::DuplicateUrl {
+                position,
+                first,
+                value,
+            } => write!(
+                f,
+                "entry {position} (\"{value}\") is entry {first} again: list each page once"
+            ),
+            ListingProblem::SourceWithUrls => f.write_str(
+                "stands for one page, and `url` lists several: remove `source` (each listing page is fetched from its own address)",
+            ),
+            ListingProblem::PaginationWithUrls => f.write_str(
+                "follows the older pages of one listing, and `url` lists several: list the older pages in `url` instead",
+            ),
+        }
+    }
+}
+
 /// `url` as written: one address, or a list of them.
 pub(super) enum RawUrls {
     /// `url = "https://…"`.
@@ -45,32 +105,29 @@ impl<'de> Deserialize<'de> for RawUrls {
     }
 }
 
-/// The feed's listing pages: the first is its public address (the feed's `link`), the others
-/// are read after it and their items merged.
-pub(super) struct Listings {
-    /// The first page.
-    pub(super) first: Url,
-    /// The pages after it (empty for a single `url`).
-    pub(super) more: Vec<Url>,
-}
-
-/// Compiles `url`, and refuses what a list of pages cannot go with: `source` (it stands for
+/// Compiles `url` into the feed's listing pages: the first, its public address (the feed's
+/// `link`), and those read after it, their items merged (none for a single `url`). And refuses what a list of pages cannot go with: `source` (it stands for
 /// one page) and `[feed.pagination]` (older pages are listed in `url` instead).
-pub(super) fn compile(ctx: Ctx<'_>, raw: &RawFeed) -> Result<Listings, ConfigError> {
+pub(super) fn compile(ctx: Ctx<'_>, raw: &RawFeed) -> Result<(Url, Vec<Url>), ConfigError> {
     let entries = match raw.url.get_ref() {
         RawUrls::One(text) => {
-            return Ok(Listings {
-                first: page_url(ctx, text, raw.url.span())?,
-                more: Vec::new(),
-            });
+            return Ok((page_url(ctx, text, raw.url.span())?, Vec::new()));
         }
         RawUrls::Many(entries) => entries,
     };
     if entries.is_empty() {
-        return ctx.invalid(raw.url.span(), "url", Problem::NoUrls);
+        return ctx.invalid(
+            raw.url.span(),
+            "url",
+            Problem::Listing(ListingProblem::NoUrls),
+        );
     }
     if entries.len() > MAX_LISTINGS {
-        return ctx.invalid(raw.url.span(), "url", Problem::TooManyUrls(entries.len()));
+        return ctx.invalid(
+            raw.url.span(),
+            "url",
+            Problem::Listing(ListingProblem::TooManyUrls(entries.len())),
+        );
     }
     let mut urls: Vec<Url> = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
@@ -79,10 +136,10 @@ pub(super) fn compile(ctx: Ctx<'_>, raw: &RawFeed) -> Result<Listings, ConfigErr
             ConfigError::Invalid { problem, .. } => ctx.invalid(
                 entry.span(),
                 "url",
-                Problem::UrlEntry {
+                Problem::Listing(ListingProblem::UrlEntry {
                     position,
                     problem: Box::new(problem),
-                },
+                }),
             ),
             other => Err(other),
         })?;
@@ -90,31 +147,40 @@ pub(super) fn compile(ctx: Ctx<'_>, raw: &RawFeed) -> Result<Listings, ConfigErr
             return ctx.invalid(
                 entry.span(),
                 "url",
-                Problem::DuplicateUrl {
+                Problem::Listing(ListingProblem::DuplicateUrl {
                     position,
                     first: first + 1,
                     value: url.to_string(),
-                },
+                }),
             );
         }
         urls.push(url);
     }
     if entries.len() > 1 {
         if let Some(source) = &raw.source {
-            return ctx.invalid(source.span(), "source", Problem::SourceWithUrls);
+            return ctx.invalid(
+                source.span(),
+                "source",
+                Problem::Listing(ListingProblem::SourceWithUrls),
+            );
         }
         if let Some(pagination) = &raw.pagination {
-            return ctx.invalid(pagination.span(), "pagination", Problem::PaginationWithUrls);
+            return ctx.invalid(
+                pagination.span(),
+                "pagination",
+                Problem::Listing(ListingProblem::PaginationWithUrls),
+            );
         }
     }
     let mut urls = urls.into_iter();
     let Some(first) = urls.next() else {
-        return ctx.invalid(raw.url.span(), "url", Problem::NoUrls);
+        return ctx.invalid(
+            raw.url.span(),
+            "url",
+            Problem::Listing(ListingProblem::NoUrls),
+        );
     };
-    Ok(Listings {
-        first,
-        more: urls.collect(),
-    })
+    Ok((first, urls.collect()))
 }
 
 /// One listing address: http(s), with a host.

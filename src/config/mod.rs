@@ -27,6 +27,7 @@ use toml::Spanned;
 use crate::spec::{Config, FeedSpec, Origin};
 
 pub use duration::parse_duration;
+pub use listing::ListingProblem;
 pub use location::Location;
 use location::{Document, shown_path};
 pub use places::{ConfigSource, DefaultPlaces, Environment, FoundConfig, NoConfig};

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::defaults::{DAY_SECONDS, MAX_ID_CHARS, MAX_LISTINGS};
+use super::defaults::{DAY_SECONDS, MAX_ID_CHARS};
 
 /// What is wrong with a well-formed value.
 #[derive(Debug, Clone)]
@@ -25,30 +25,8 @@ pub enum Problem {
     },
     /// An address, but not http(s) with a host.
     NotHttpUrl(String),
-    /// `url = []`.
-    NoUrls,
-    /// A `url` list longer than the most allowed (its length).
-    TooManyUrls(usize),
-    /// An entry of a `url` list that is not a usable address.
-    UrlEntry {
-        /// Its 1-based position in the list.
-        position: usize,
-        /// What is wrong with it.
-        problem: Box<Problem>,
-    },
-    /// An entry of a `url` list that an earlier one already names.
-    DuplicateUrl {
-        /// Its 1-based position in the list.
-        position: usize,
-        /// The earlier entry's position.
-        first: usize,
-        /// The address.
-        value: String,
-    },
-    /// `source` on a feed with several `url`s.
-    SourceWithUrls,
-    /// `[feed.pagination]` on a feed with several `url`s.
-    PaginationWithUrls,
+    /// A mistake of `url` as a list, or of what a list cannot go with.
+    Listing(super::listing::ListingProblem),
     /// A `file:` source that names no file.
     BadFileUrl(String),
     /// A whole number outside its range.
@@ -212,37 +190,6 @@ impl Problem {
     }
 }
 
-impl Problem {
-    /// The messages of `url` lists and of what they cannot go with.
-    fn fmt_listings(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Problem::NoUrls => f.write_str(
-                "is an empty list: give the listing page's address, or a list of listing pages",
-            ),
-            Problem::TooManyUrls(count) => write!(
-                f,
-                "lists {count} pages; a feed reads at most {MAX_LISTINGS}"
-            ),
-            Problem::UrlEntry { position, problem } => write!(f, "entry {position}: {problem}"),
-            Problem::DuplicateUrl {
-                position,
-                first,
-                value,
-            } => write!(
-                f,
-                "entry {position} (\"{value}\") is entry {first} again: list each page once"
-            ),
-            Problem::SourceWithUrls => f.write_str(
-                "stands for one page, and `url` lists several: remove `source` (each listing page is fetched from its own address)",
-            ),
-            Problem::PaginationWithUrls => f.write_str(
-                "follows the older pages of one listing, and `url` lists several: list the older pages in `url` instead",
-            ),
-            _ => Ok(()),
-        }
-    }
-}
-
 /// Why a `contact` is refused.
 const NOT_A_CONTACT: &str = "is neither a web address (https://example.org/about) nor a mail \
                              address (mailto:you@example.org): site operators reach you through it";
@@ -368,12 +315,7 @@ impl fmt::Display for Problem {
             Problem::BadRender(_) | Problem::BrowserNotBuilt | Problem::WaitForNeedsBrowser => {
                 self.fmt_render(f)
             }
-            Problem::NoUrls
-            | Problem::TooManyUrls(_)
-            | Problem::UrlEntry { .. }
-            | Problem::DuplicateUrl { .. }
-            | Problem::SourceWithUrls
-            | Problem::PaginationWithUrls => self.fmt_listings(f),
+            Problem::Listing(problem) => problem.fmt(f),
         }
     }
 }
