@@ -89,6 +89,16 @@ pub enum FeedErrorKind {
         "its new files were published, but the history could not record the run; the next run brings the history up to date"
     )]
     NotRecorded(#[source] StoreError),
+    /// One of its listing pages (`url` as a list) could not be read for items, or failed a
+    /// check: which page, and why.
+    #[error("listing page {url}")]
+    Listing {
+        /// The page.
+        url: url::Url,
+        /// What went wrong on it.
+        #[source]
+        source: Box<FeedErrorKind>,
+    },
     /// A bug: its refresh panicked.
     #[error("internal error (a bug: please report it); files and history are kept")]
     Panicked,

@@ -50,8 +50,8 @@ pub use config::defaults::{
     DEFAULT_USER_AGENT,
 };
 pub use config::{
-    ConfigError, ConfigSource, DefaultPlaces, Environment, FoundConfig, Location, NoConfig,
-    Problem, parse_duration,
+    ConfigError, ConfigSource, DefaultPlaces, Environment, FoundConfig, ListingProblem, Location,
+    NoConfig, Problem, parse_duration,
 };
 pub use dates::{
     DateError, DateFormat, PLAUSIBLE_YEARS, PageDate, Unparsed, matches_format, parse_date_as_of,

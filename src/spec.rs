@@ -248,7 +248,10 @@ pub struct FeedSpec {
     pub language: Option<String>,
     /// Public address of the listing page: resolves relative links and is the feed's `link`.
     pub page_url: Url,
-    /// The listing's own hosts (of `url`, and of an http(s) `source`), lower case: pages there
+    /// The listing pages after the first when `url` lists several: each is read as the first
+    /// is, and their items merged after its own (empty for a single `url`).
+    pub more_listings: Vec<Url>,
+    /// The listing's own hosts (of each `url`, and of an http(s) `source`), lower case: pages there
     /// are fetched without the egress policy's address check.
     pub own_hosts: Vec<String>,
     /// Where the page's bytes come from.
@@ -423,6 +426,11 @@ impl FeedSpec {
         format!("{}.{}", self.id, format.extension())
     }
 
+    /// The listing pages the feed reads, in order: `page_url`, then `more_listings`.
+    pub fn listings(&self) -> impl Iterator<Item = &Url> {
+        std::iter::once(&self.page_url).chain(&self.more_listings)
+    }
+
     /// Which items of the history the feed publishes.
     pub fn window(&self) -> Window {
         Window {
@@ -481,6 +489,11 @@ impl FeedSpec {
                 })
                 .unwrap_or_default(),
         ];
+        // Only feeds of several listing pages add them: other fingerprints stay those stored.
+        if !self.more_listings.is_empty() {
+            let more: Vec<&str> = self.more_listings.iter().map(Url::as_str).collect();
+            text.push(format!("listings:{}", more.join(" ")));
+        }
         // Only JSON feeds add to it: the fingerprints of HTML feeds stay those stored.
         if let PageFormat::Json(json) = &self.format {
             text.push(format!(

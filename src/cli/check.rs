@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use chrono::Utc;
-use pressfeed::{Config, FeedError, FeedSpec, PageItems, Preview, chain};
+use pressfeed::{Config, FeedError, FeedSpec, PageItems, Preview, Tried, chain};
 
 use super::exit::{self, Outcome};
 use super::shorten;
@@ -20,6 +20,7 @@ pub(crate) fn check(config: &Config, id: &str) -> anyhow::Result<Outcome> {
         problem,
         ambiguous,
         older,
+        more_listings,
         detail,
     } = match read {
         Ok(preview) => preview,
@@ -53,6 +54,10 @@ pub(crate) fn check(config: &Config, id: &str) -> anyhow::Result<Outcome> {
             ),
         };
     }
+    let listing_failed = more_listings.iter().any(|page| page.outcome.is_err());
+    if !more_listings.is_empty() {
+        listings_report(&mut out, spec, &items, &more_listings);
+    }
     if let Some(detail) = &detail {
         let _ = writeln!(out, "\nitem pages: the first item's is {}", detail.url);
         match &detail.outcome {
@@ -70,11 +75,38 @@ pub(crate) fn check(config: &Config, id: &str) -> anyhow::Result<Outcome> {
         }
     }
     super::print(&out)?;
-    Ok(if problem.is_some() {
+    Ok(if problem.is_some() || listing_failed {
         Outcome::FeedFailed
     } else {
         Outcome::Success
     })
+}
+
+/// The listing pages of a feed whose `url` lists several: how many items each gives (the
+/// table shows the first's), or why a run would fail on it.
+fn listings_report(out: &mut String, spec: &FeedSpec, first: &PageItems, more: &[Tried<usize>]) {
+    let _ = writeln!(
+        out,
+        "\nlisting pages: {} (their items are merged, each once)",
+        more.len() + 1
+    );
+    let _ = writeln!(
+        out,
+        "  1. {}: {} items (the table above)",
+        spec.page_url,
+        first.items.len()
+    );
+    for (number, page) in (2..).zip(more) {
+        let _ = match &page.outcome {
+            Ok(count) => writeln!(out, "  {number}. {}: {count} items", page.url),
+            Err(err) => writeln!(
+                out,
+                "  {number}. {}: a run would fail: {}",
+                page.url,
+                chain(err)
+            ),
+        };
+    }
 }
 
 /// The columns of the items table: number and date keep their width; title, link and summary

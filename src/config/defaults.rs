@@ -20,6 +20,8 @@ pub const DEFAULT_USER_AGENT: &str = concat!("pressfeed/", env!("CARGO_PKG_VERSI
 pub(crate) const DEFAULT_OUTPUT_DIR: &str = "public";
 /// The state file's name, beside the config file.
 pub(crate) const STATE_FILE_NAME: &str = "pressfeed-state.sqlite";
+/// Most listing pages one feed reads (`url` as a list).
+pub(crate) const MAX_LISTINGS: usize = 20;
 /// The longest feed id (it names files; file systems limit names to 255 bytes).
 pub(crate) const MAX_ID_CHARS: usize = 100;
 

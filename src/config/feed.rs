@@ -12,7 +12,7 @@ use super::defaults::{
 };
 use super::location::Document;
 use super::raw::{RawFeed, RawPageFormat};
-use super::{Bounds, ConfigError, Ctx, Problem, fetch, filter, pagination, selectors};
+use super::{Bounds, ConfigError, Ctx, Problem, fetch, filter, listing, pagination, selectors};
 use crate::dates::DateFormat;
 use crate::spec::{
     Embedded, FeedSpec, FetchSettings, Format, JsonFormat, PageFormat, Render, Source,
@@ -55,7 +55,7 @@ pub(super) fn compile(
     if title.is_empty() {
         return ctx.invalid(raw.title.span(), "title", Problem::Empty);
     }
-    let page_url = page_url(ctx, &raw.url)?;
+    let (page_url, more_listings) = listing::compile(ctx, &raw)?;
     let source = match &raw.source {
         None => Source::Http(page_url.clone()),
         Some(spanned) => source(ctx, spanned, defaults.base_dir)?,
@@ -113,7 +113,6 @@ pub(super) fn compile(
         .map(|d| d.trim().to_string())
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| title.clone());
-    let own_hosts = own_hosts(&page_url, &source);
     let on_change = ctx.hook(raw.on_change.as_ref(), "on_change")?;
     let render = render(ctx, raw.render.as_ref(), raw.wait_for.as_ref())?;
     let filter = raw
@@ -126,8 +125,9 @@ pub(super) fn compile(
         id,
         title,
         language,
-        own_hosts,
+        own_hosts: own_hosts(&page_url, &more_listings, &source),
         page_url,
+        more_listings,
         source,
         format,
         author,
@@ -246,36 +246,20 @@ fn page_format(ctx: Ctx<'_>, raw: &RawFeed) -> Result<PageFormat, ConfigError> {
     Ok(PageFormat::Json(JsonFormat { embedded }))
 }
 
-/// The hosts of the listing as typed: of `url`, and of an http(s) `source`.
-fn own_hosts(page_url: &Url, source: &Source) -> Vec<String> {
-    let mut hosts: Vec<String> = page_url
-        .host_str()
-        .map(str::to_ascii_lowercase)
-        .into_iter()
-        .collect();
-    if let Source::Http(url) = source
-        && let Some(host) = url.host_str().map(str::to_ascii_lowercase)
-        && !hosts.contains(&host)
-    {
-        hosts.push(host);
+/// The hosts of the listing as typed: of each `url`, and of an http(s) `source`.
+fn own_hosts(page_url: &Url, more_listings: &[Url], source: &Source) -> Vec<String> {
+    let source = match source {
+        Source::Http(url) => Some(url),
+        Source::File(_) => None,
+    };
+    let mut hosts: Vec<String> = Vec::new();
+    let typed = std::iter::once(page_url).chain(more_listings).chain(source);
+    for host in typed.filter_map(|url| url.host_str().map(str::to_ascii_lowercase)) {
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
     }
     hosts
-}
-
-fn page_url(ctx: Ctx<'_>, raw: &Spanned<String>) -> Result<Url, ConfigError> {
-    let text = raw.get_ref().trim();
-    match Url::parse(text) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
-        Ok(_) => ctx.invalid(raw.span(), "url", Problem::NotHttpUrl(text.to_string())),
-        Err(error) => ctx.invalid(
-            raw.span(),
-            "url",
-            Problem::InvalidUrl {
-                value: text.to_string(),
-                error,
-            },
-        ),
-    }
 }
 
 /// `source`: an http(s) address, a `file:` URL, or a path from the config file's folder.

@@ -10,6 +10,7 @@ mod duration;
 mod feed;
 mod fetch;
 mod filter;
+mod listing;
 mod location;
 mod output;
 mod pagination;
@@ -27,6 +28,7 @@ use toml::Spanned;
 use crate::spec::{Config, FeedSpec, Origin};
 
 pub use duration::parse_duration;
+pub use listing::ListingProblem;
 pub use location::Location;
 use location::{Document, shown_path};
 pub use places::{ConfigSource, DefaultPlaces, Environment, FoundConfig, NoConfig};

@@ -25,6 +25,8 @@ pub enum Problem {
     },
     /// An address, but not http(s) with a host.
     NotHttpUrl(String),
+    /// A mistake of `url` as a list, or of what a list cannot go with.
+    Listing(super::listing::ListingProblem),
     /// A `file:` source that names no file.
     BadFileUrl(String),
     /// A whole number outside its range.
@@ -332,6 +334,7 @@ impl fmt::Display for Problem {
             Problem::BadRender(_) | Problem::BrowserNotBuilt | Problem::WaitForNeedsBrowser => {
                 self.fmt_render(f)
             }
+            Problem::Listing(problem) => problem.fmt(f),
         }
     }
 }

@@ -102,7 +102,7 @@ pub(super) struct RawFeed {
     pub(super) title: Spanned<String>,
     pub(super) description: Option<String>,
     pub(super) language: Option<Spanned<String>>,
-    pub(super) url: Spanned<String>,
+    pub(super) url: Spanned<super::listing::RawUrls>,
     pub(super) source: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) format: RawPageFormat,

@@ -116,6 +116,20 @@ impl<'a> Request<'a> {
         }
     }
 
+    /// The listing page at `url`, one of `spec`'s listing pages when `url` lists several (read
+    /// as the operator typed it, as the first is), conditional on `validators`.
+    pub fn listed(spec: &'a FeedSpec, url: &'a Url, validators: &'a Validators) -> Self {
+        Request {
+            feed: &spec.id,
+            field: Field::Url,
+            target: Target::Http(url),
+            settings: &spec.fetch,
+            validators,
+            typed: true,
+            own_hosts: &spec.own_hosts,
+        }
+    }
+
     /// Another page for `spec` at `url` (an older listing page, an item's own page), read
     /// whole; `field` is the configuration that led to it.
     pub fn page(spec: &'a FeedSpec, url: &'a Url, field: Field) -> Self {

@@ -32,6 +32,9 @@ pub struct Preview {
     pub ambiguous: Vec<(&'static str, usize)>,
     /// With `[feed.pagination]`: the second page, and how many items it has.
     pub older: Option<Tried<usize>>,
+    /// With several `url`s: the listing pages after the first (whose items are `items`), and
+    /// how many usable items each gives, or why a run would fail on it.
+    pub more_listings: Vec<Tried<usize>>,
     /// With `[feed.detail]`: the first item's own page, and what each selector found there.
     pub detail: Option<Tried<DetailFound>>,
 }
@@ -89,6 +92,7 @@ pub async fn preview(
                 items,
                 problem,
                 older: None,
+                more_listings: Vec::new(),
                 detail: None,
             },
             next,
@@ -98,6 +102,11 @@ pub async fn preview(
     if let Some(url) = next {
         let outcome = try_older_page(&fetcher, spec, &url).await;
         preview.older = Some(Tried { url, outcome });
+    }
+    for url in &spec.more_listings {
+        let outcome = try_more_listing(&fetcher, spec, url, (run.reference, now)).await;
+        let url = url.clone();
+        preview.more_listings.push(Tried { url, outcome });
     }
     let first_link = preview
         .items
@@ -127,6 +136,32 @@ async fn try_older_page(fetcher: &Fetcher, spec: &FeedSpec, url: &Url) -> Result
         Ok(page.len())
     })
     .await
+}
+
+/// Fetches a listing page of `spec` after the first (`url` as a list) and counts the usable
+/// items it gives; fails as a run would on it alone.
+async fn try_more_listing(
+    fetcher: &Fetcher,
+    spec: &FeedSpec,
+    url: &Url,
+    (given, now): (Option<DateTime<Utc>>, DateTime<Utc>),
+) -> Result<usize, FeedError> {
+    let validators = crate::fetch::Validators::default();
+    let request = Request::listed(spec, url, &validators);
+    let body = fetcher
+        .get_body(&request)
+        .await
+        .map_err(|e| FeedError::new(&spec.id, Some(Field::Url), e))?;
+    let page_spec = FeedSpec {
+        page_url: url.clone(),
+        ..spec.clone()
+    };
+    let read = blocking(&spec.id, move || {
+        let reference = super::reference_time(given, &body, now);
+        super::read_page(&page_spec, body, None, reference).map(|read| read.items.items.len())
+    })
+    .await;
+    read.map_err(|err| super::listings::on_page(err, url))
 }
 
 /// Fetches the item page at `url` and reads `fields` from it: each field's name and what it

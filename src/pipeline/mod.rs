@@ -7,6 +7,7 @@
 //! [`mod@prune`] the feeds gone from the configuration.
 
 mod inspect;
+mod listings;
 mod prune;
 mod read;
 mod refresh;

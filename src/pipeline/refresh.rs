@@ -11,18 +11,18 @@ use chrono::{DateTime, Utc};
 use futures::FutureExt as _;
 
 use super::read::{ListingRead, add_older_pages, read_item_pages, read_listing};
-use super::{Deadline, FeedReport, PageOutcome};
+use super::{CutShort, Deadline, FeedReport, PageOutcome};
 use crate::checks::CheckError;
 use crate::digest::{page_digest, settings_print};
 use crate::error::{FeedError, FeedErrorKind};
 use crate::faults::pause_point;
-use crate::fetch::{Fetched, Fetcher, Request};
+use crate::fetch::{Fetched, Fetcher, Request, Validators};
 use crate::item::FeedItem;
 use crate::output::{Staged, WriteOutcome, put_in_place};
 use crate::render::{FeedMeta, render_to};
 use crate::site::Outline;
 use crate::spec::{FeedSpec, Format, OutputSettings, Render};
-use crate::store::{History, Outcome, PageRead, Publication, RunRecord, StoreError};
+use crate::store::{GoodRun, History, Outcome, PageRead, Publication, RunRecord, StoreError};
 
 /// What every feed of a run shares.
 pub(super) struct RunContext<'a> {
@@ -85,51 +85,26 @@ async fn try_refresh(
         .map_err(|_| FeedError::panicked(&spec.id))?;
     let (validators, last_run, publication, details_due) =
         known.map_err(|e: StoreError| FeedError::new(&spec.id, None, e))?;
-    let deadline = Deadline::for_feed(spec, run.deadline);
-    let request = Request::listing(spec, &validators);
-    let fetched = deadline
-        .within(load_listing(spec, run.fetcher, &request))
-        .await
-        .ok_or_else(|| {
-            FeedError::new(
-                &spec.id,
-                None,
-                FeedErrorKind::OutOfTime {
-                    budget: deadline.budget,
-                    stage: "while loading its page",
-                },
-            )
-        })?
-        .map_err(|e| FeedError::new(&spec.id, Some(request.field), e))?;
-    let mut cut_short = None;
-    let (read, page) = match fetched {
-        Fetched::NotModified => (None, PageOutcome::NotModified),
-        Fetched::Page(body) => {
-            let digest = page_digest(body.url.as_str(), body.http_charset.as_deref(), &body.bytes);
-            // The same bytes read the same way give the same items: as good as a 304, unless
-            // a backfill reads older pages or items' own pages are due, which only a read page
-            // leads to.
-            let same_page = !run.backfill
-                && !details_due
-                && publication.as_ref().is_some_and(|p| {
-                    p.print == print && p.page_digest.as_deref() == Some(digest.as_str())
-                });
-            if same_page {
-                (None, PageOutcome::Unchanged)
-            } else {
-                let reference = super::reference_time(run.reference, &body, now);
-                let mut read = read_listing(spec, body, last_run, reference).await?;
-                if last_run.is_none() || run.backfill {
-                    let (fetcher, read) = (run.fetcher, &mut read);
-                    cut_short = add_older_pages(spec, fetcher, read, reference, deadline).await;
-                }
-                let items = &mut read.items;
-                let detail = read_item_pages(spec, run.fetcher, run.history, items, now, deadline);
-                cut_short = cut_short.or(detail.await);
-                (Some((read, digest)), PageOutcome::Read)
-            }
-        }
+    let known = Known {
+        validators,
+        last_run,
+        publication,
+        details_due,
+        print,
     };
+    let deadline = Deadline::for_feed(spec, run.deadline);
+    let Loaded {
+        read,
+        page,
+        cut_short,
+    } = if spec.more_listings.is_empty() {
+        load_one(spec, run, &known, now, deadline).await?
+    } else {
+        super::listings::load_all(spec, run, &known, now, deadline).await?
+    };
+    let Known {
+        publication, print, ..
+    } = known;
     if read.is_none()
         && let Some(publication) = publication
             .as_ref()
@@ -154,8 +129,108 @@ async fn try_refresh(
     Ok(report)
 }
 
+/// What the history knows of a feed before its refresh.
+pub(super) struct Known {
+    /// The validators kept for its page(s), under its current fingerprint.
+    pub(super) validators: Validators,
+    /// What the last run that read its page(s) found.
+    pub(super) last_run: Option<GoodRun>,
+    /// What it last published.
+    pub(super) publication: Option<Publication>,
+    /// Whether items' own pages are due.
+    pub(super) details_due: bool,
+    /// The print of what its files are rendered from (see [`settings_print`]).
+    pub(super) print: String,
+}
+
+impl Known {
+    /// Whether pages read with `digest` give what was last published: the same bytes read
+    /// the same way give the same items, as good as a 304, unless a backfill reads older
+    /// pages or items' own pages are due, which only a read page leads to.
+    pub(super) fn same_page(&self, backfill: bool, digest: &str) -> bool {
+        !backfill
+            && !self.details_due
+            && self
+                .publication
+                .as_ref()
+                .is_some_and(|p| p.print == self.print && p.page_digest.as_deref() == Some(digest))
+    }
+}
+
+/// What loading a feed's listing gave: the pages read (with their digest), or why they were
+/// not read, and whether a time budget cut the reading short.
+pub(super) struct Loaded {
+    /// The listing read and checked, with the digest of its bytes; `None` when unchanged.
+    pub(super) read: Option<(ListingRead, String)>,
+    /// What became of the listing.
+    pub(super) page: PageOutcome,
+    /// Whether a time budget cut the reading of older or item pages short.
+    pub(super) cut_short: Option<CutShort>,
+}
+
+/// The out-of-time error of a feed whose listing was still loading.
+pub(super) fn out_of_time_loading(spec: &FeedSpec, deadline: Deadline) -> FeedError {
+    FeedError::new(
+        &spec.id,
+        None,
+        FeedErrorKind::OutOfTime {
+            budget: deadline.budget,
+            stage: "while loading its page",
+        },
+    )
+}
+
+/// Loads a feed's one listing page (conditionally), and unless it is unchanged reads and
+/// checks it, then its older pages and items' own pages.
+async fn load_one(
+    spec: &FeedSpec,
+    run: &RunContext<'_>,
+    known: &Known,
+    now: DateTime<Utc>,
+    deadline: Deadline,
+) -> Result<Loaded, FeedError> {
+    let request = Request::listing(spec, &known.validators);
+    let fetched = deadline
+        .within(load_listing(spec, run.fetcher, &request))
+        .await
+        .ok_or_else(|| out_of_time_loading(spec, deadline))?
+        .map_err(|e| FeedError::new(&spec.id, Some(request.field), e))?;
+    let body = match fetched {
+        Fetched::NotModified => {
+            return Ok(Loaded {
+                read: None,
+                page: PageOutcome::NotModified,
+                cut_short: None,
+            });
+        }
+        Fetched::Page(body) => body,
+    };
+    let digest = page_digest(body.url.as_str(), body.http_charset.as_deref(), &body.bytes);
+    if known.same_page(run.backfill, &digest) {
+        return Ok(Loaded {
+            read: None,
+            page: PageOutcome::Unchanged,
+            cut_short: None,
+        });
+    }
+    let reference = super::reference_time(run.reference, &body, now);
+    let mut read = read_listing(spec, body, known.last_run, reference).await?;
+    let mut cut_short = None;
+    if known.last_run.is_none() || run.backfill {
+        cut_short = add_older_pages(spec, run.fetcher, &mut read, reference, deadline).await;
+    }
+    let items = &mut read.items;
+    let detail = read_item_pages(spec, run.fetcher, run.history, items, now, deadline);
+    cut_short = cut_short.or(detail.await);
+    Ok(Loaded {
+        read: Some((read, digest)),
+        page: PageOutcome::Read,
+        cut_short,
+    })
+}
+
 /// The listing page: fetched (conditionally), or rendered in the run's browser.
-async fn load_listing(
+pub(super) async fn load_listing(
     spec: &FeedSpec,
     fetcher: &Fetcher,
     request: &Request<'_>,

@@ -16,6 +16,7 @@ mod fetch;
 mod history;
 mod hostile;
 mod json;
+mod listings;
 mod operate;
 mod properties;
 mod readme;
