@@ -12,7 +12,7 @@ use super::defaults::{
 };
 use super::location::Document;
 use super::raw::{RawFeed, RawPageFormat};
-use super::{Bounds, ConfigError, Ctx, Problem, fetch, pagination, selectors};
+use super::{Bounds, ConfigError, Ctx, Problem, fetch, pagination, request, selectors};
 use crate::dates::DateFormat;
 use crate::spec::{
     Embedded, FeedSpec, FetchSettings, Format, JsonFormat, PageFormat, Render, Source,
@@ -104,17 +104,7 @@ pub(super) fn compile(
         Some(detail) => Some(selectors::detail(ctx, detail)?),
         None => None,
     };
-    let min_item_share = match &raw.min_item_share {
-        Some(share) if (0.0..=1.0).contains(share.get_ref()) => *share.get_ref(),
-        Some(share) => {
-            return ctx.invalid(
-                share.span(),
-                "min_item_share",
-                Problem::NotShare(*share.get_ref()),
-            );
-        }
-        None => DEFAULT_MIN_ITEM_SHARE,
-    };
+    let min_item_share = min_item_share(ctx, raw.min_item_share.as_ref())?;
     let author = raw
         .author
         .map(|a| a.trim().to_string())
@@ -129,6 +119,7 @@ pub(super) fn compile(
     let own_hosts = own_hosts(&page_url, &source);
     let on_change = ctx.hook(raw.on_change.as_ref(), "on_change")?;
     let render = render(ctx, raw.render.as_ref(), raw.wait_for.as_ref())?;
+    let request = request::compile(ctx, raw.request.as_ref())?;
     Ok(FeedSpec {
         description,
         id,
@@ -154,7 +145,21 @@ pub(super) fn compile(
         detail,
         on_change,
         render,
+        request,
     })
+}
+
+/// `min_item_share`: a share from 0.0 to 1.0.
+fn min_item_share(ctx: Ctx<'_>, raw: Option<&Spanned<f64>>) -> Result<f64, ConfigError> {
+    match raw {
+        Some(share) if (0.0..=1.0).contains(share.get_ref()) => Ok(*share.get_ref()),
+        Some(share) => ctx.invalid(
+            share.span(),
+            "min_item_share",
+            Problem::NotShare(*share.get_ref()),
+        ),
+        None => Ok(DEFAULT_MIN_ITEM_SHARE),
+    }
 }
 
 /// `render` and `wait_for`: the page as served, or as headless Chromium renders it (only in a

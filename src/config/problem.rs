@@ -133,6 +133,8 @@ pub enum Problem {
     BrowserNotBuilt,
     /// `wait_for` on a feed that is not rendered.
     WaitForNeedsBrowser,
+    /// A mistake in `[feed.request]`.
+    Request(super::request::RequestProblem),
 }
 
 impl Problem {
@@ -313,6 +315,7 @@ impl fmt::Display for Problem {
             Problem::BadRender(_) | Problem::BrowserNotBuilt | Problem::WaitForNeedsBrowser => {
                 self.fmt_render(f)
             }
+            Problem::Request(problem) => problem.fmt(f),
         }
     }
 }
