@@ -51,7 +51,7 @@ pub use config::defaults::{
 };
 pub use config::{
     ConfigError, ConfigSource, DefaultPlaces, Environment, FoundConfig, ListingProblem, Location,
-    NoConfig, Problem, parse_duration,
+    NoConfig, Problem, RequestProblem, parse_duration,
 };
 pub use dates::{
     DateError, DateFormat, PLAUSIBLE_YEARS, PageDate, Unparsed, matches_format, parse_date_as_of,
@@ -65,8 +65,8 @@ pub use extract::{
 };
 pub use fetch::charset::Decoded;
 pub use fetch::{
-    Body, ClientError, FetchError, Fetched, Fetcher, Internal, PageAnswer, Refusal, Request,
-    RetryPolicy, Target, Unanswered, Validators,
+    Body, ClientError, FeedHeaders, FetchError, Fetched, Fetcher, Internal, PageAnswer, Refusal,
+    Request, RetryPolicy, Target, Unanswered, Validators,
 };
 pub use item::{
     Enclosure, FeedItem, FieldCounts, ItemField, ItemWarning, PageItem, PageItems, SkipReason,
@@ -84,7 +84,8 @@ pub use site::{FeedEntry, INDEX, OPML, index_html, opml};
 pub use spec::{
     AllowList, Config, DetailSelectors, Embedded, FeedSpec, FetchSettings, Field, FieldSelector,
     Format, Hook, ItemSelector, JsonFormat, NextPage, Origin, OutputSettings, PageFormat,
-    Pagination, Render, RunSettings, Scope, Selectors, Source, SummaryFormat, Window,
+    Pagination, Render, RequestHeaders, RunSettings, Scope, Selectors, Source, SummaryFormat,
+    Window,
 };
 pub use store::{
     FeedStatus, GoodRun, History, Merge, Orphan, Outcome, PageRead, Plan, Publication, RunRecord,

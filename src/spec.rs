@@ -293,6 +293,8 @@ pub struct FeedSpec {
     pub render: Render,
     /// `[feed.filter]`: which items the feed keeps, if not all.
     pub filter: Option<Filter>,
+    /// Headers and cookies the feed's requests carry (`[feed.request]`).
+    pub request: RequestHeaders,
 }
 
 /// `[feed.filter]`: items kept or dropped by patterns (case-insensitive regexes) matched
@@ -404,6 +406,78 @@ impl Filter {
             patterns(&self.exclude),
             fields.join(",")
         )
+    }
+}
+
+/// `[feed.request]`: headers and cookies sent to the listing's own origins and item pages'
+/// origins (the fetcher decides where). Its `Debug` names them and gives their sizes, never
+/// their values (a spec may be logged; a cookie may be a secret).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RequestHeaders {
+    headers: Vec<(String, String)>,
+    cookies: Vec<(String, String)>,
+}
+
+impl RequestHeaders {
+    /// Headers (name as written, value) and cookies (name, value), both checked already: no
+    /// `Cookie` among the headers, names and values that can be sent.
+    pub fn new(headers: Vec<(String, String)>, cookies: Vec<(String, String)>) -> Self {
+        RequestHeaders { headers, cookies }
+    }
+
+    /// Whether there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.headers.is_empty() && self.cookies.is_empty()
+    }
+
+    /// The headers, in file order, then `Cookie` with every cookie (`a=b; c=d`).
+    pub fn lines(&self) -> Vec<(&str, String)> {
+        let mut lines: Vec<(&str, String)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.clone()))
+            .collect();
+        if !self.cookies.is_empty() {
+            lines.push(("Cookie", self.cookie()));
+        }
+        lines
+    }
+
+    /// The cookies as one `Cookie` header value, `a=b; c=d` (empty without cookies).
+    pub fn cookie(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The names of the headers sent, `Cookie` included, for log lines.
+    pub fn names(&self) -> String {
+        let names: Vec<&str> = self.lines().into_iter().map(|(name, _)| name).collect();
+        names.join(", ")
+    }
+}
+
+impl fmt::Debug for RequestHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// A value shown by its size only.
+        struct Redacted(usize);
+        impl fmt::Debug for Redacted {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "<redacted, {} bytes>", self.0)
+            }
+        }
+        let redacted = |pairs: &[(String, String)]| {
+            pairs
+                .iter()
+                .map(|(name, value)| (name.clone(), Redacted(value.len())))
+                .collect::<Vec<_>>()
+        };
+        f.debug_struct("RequestHeaders")
+            .field("headers", &redacted(&self.headers))
+            .field("cookies", &redacted(&self.cookies))
+            .finish()
     }
 }
 
@@ -526,6 +600,15 @@ impl FeedSpec {
             Render::Browser { wait_for } => {
                 format!("{text}\u{1e}browser:{}", wait_for.as_deref().unwrap_or(""))
             }
+        };
+        // Headers may change what is served (`Accept-Language`): only feeds with some add to
+        // the text, so the others' fingerprints stay as stored.
+        let text = if self.request.is_empty() {
+            text
+        } else {
+            let lines = self.request.lines();
+            let lines: Vec<String> = lines.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+            format!("{text}\u{1e}request:{}", lines.join("\u{1f}"))
         };
         // The NUL after the text keeps the digest of fingerprints stored before it was
         // computed here (state files keep them).

@@ -12,7 +12,9 @@ use super::defaults::{
 };
 use super::location::Document;
 use super::raw::{RawFeed, RawPageFormat};
-use super::{Bounds, ConfigError, Ctx, Problem, fetch, filter, listing, pagination, selectors};
+use super::{
+    Bounds, ConfigError, Ctx, Problem, fetch, filter, listing, pagination, request, selectors,
+};
 use crate::dates::DateFormat;
 use crate::spec::{
     Embedded, FeedSpec, FetchSettings, Format, JsonFormat, PageFormat, Render, Source,
@@ -91,17 +93,7 @@ pub(super) fn compile(
         .as_ref()
         .map(|detail| selectors::detail(ctx, detail))
         .transpose()?;
-    let min_item_share = match &raw.min_item_share {
-        Some(share) if (0.0..=1.0).contains(share.get_ref()) => *share.get_ref(),
-        Some(share) => {
-            return ctx.invalid(
-                share.span(),
-                "min_item_share",
-                Problem::NotShare(*share.get_ref()),
-            );
-        }
-        None => DEFAULT_MIN_ITEM_SHARE,
-    };
+    let min_item_share = min_item_share(ctx, raw.min_item_share.as_ref())?;
     let author = raw
         .author
         .map(|a| a.trim().to_string())
@@ -120,6 +112,7 @@ pub(super) fn compile(
         .as_ref()
         .map(|f| filter::compile(ctx, f))
         .transpose()?;
+    let request = request::compile(ctx, raw.request.as_ref())?;
     Ok(FeedSpec {
         description,
         id,
@@ -147,6 +140,7 @@ pub(super) fn compile(
         on_change,
         render,
         filter,
+        request,
     })
 }
 
@@ -172,6 +166,19 @@ fn max_items(ctx: Ctx<'_>, raw: Option<&Spanned<i64>>) -> Result<usize, ConfigEr
             _ => ctx.invalid(n.span(), "max_items", Problem::NotPositive(*n.get_ref())),
         },
         None => Ok(DEFAULT_MAX_ITEMS),
+    }
+}
+
+/// `min_item_share`: a share from 0.0 to 1.0.
+fn min_item_share(ctx: Ctx<'_>, raw: Option<&Spanned<f64>>) -> Result<f64, ConfigError> {
+    match raw {
+        Some(share) if (0.0..=1.0).contains(share.get_ref()) => Ok(*share.get_ref()),
+        Some(share) => ctx.invalid(
+            share.span(),
+            "min_item_share",
+            Problem::NotShare(*share.get_ref()),
+        ),
+        None => Ok(DEFAULT_MIN_ITEM_SHARE),
     }
 }
 

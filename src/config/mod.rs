@@ -1,9 +1,10 @@
 //! Loading and validating `config.toml`: turns text into a compiled [`Config`] once, at start.
 //!
 //! One file per table: [`output`] (`[output]`), [`fetch`] (`[fetch]` and the per-feed
-//! overrides), [`feed`] (`[[feed]]`), [`selectors`] (`[feed.selectors]`, `[feed.detail]`) and
-//! [`pagination`] (`[feed.pagination]`). Every default and range is in [`defaults`]. Every
-//! error names the file, the line and column, the feed and the field.
+//! overrides), [`feed`] (`[[feed]]`), [`selectors`] (`[feed.selectors]`, `[feed.detail]`),
+//! [`pagination`] (`[feed.pagination]`) and [`request`] (`[feed.request]`). Every default and
+//! range is in [`defaults`]. Every error names the file, the line and column, the feed and the
+//! field.
 
 pub(crate) mod defaults;
 mod duration;
@@ -17,6 +18,7 @@ mod pagination;
 pub(crate) mod places;
 mod problem;
 mod raw;
+mod request;
 mod selectors;
 
 use std::fmt;
@@ -34,6 +36,7 @@ use location::{Document, shown_path};
 pub use places::{ConfigSource, DefaultPlaces, Environment, FoundConfig, NoConfig};
 pub use problem::Problem;
 use raw::RawConfig;
+pub use request::RequestProblem;
 
 /// What can go wrong loading a configuration.
 #[derive(Debug, thiserror::Error)]

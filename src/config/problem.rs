@@ -141,6 +141,8 @@ pub enum Problem {
     BrowserNotBuilt,
     /// `wait_for` on a feed that is not rendered.
     WaitForNeedsBrowser,
+    /// A mistake in `[feed.request]`.
+    Request(super::request::RequestProblem),
 }
 
 impl Problem {
@@ -307,6 +309,24 @@ impl fmt::Display for Problem {
             Problem::PaginationNeedsOne | Problem::PaginationNeedsStep | Problem::BadPattern(_) => {
                 self.fmt_pagination(f)
             }
+            Problem::StateInOutput { .. } => self.fmt_state(f),
+            Problem::BadAllowEntry(entry) => write!(
+                f,
+                "\"{entry}\" is not a host name, an address or an address range such as \"10.0.0.0/8\""
+            ),
+            Problem::BadRender(_) | Problem::BrowserNotBuilt | Problem::WaitForNeedsBrowser => {
+                self.fmt_render(f)
+            }
+            Problem::Listing(problem) => problem.fmt(f),
+            Problem::Request(problem) => problem.fmt(f),
+        }
+    }
+}
+
+impl Problem {
+    /// A state file inside the published folder.
+    fn fmt_state(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Problem::StateInOutput {
                 state,
                 dir,
@@ -327,14 +347,7 @@ impl fmt::Display for Problem {
                 state.display(),
                 dir.display()
             ),
-            Problem::BadAllowEntry(entry) => write!(
-                f,
-                "\"{entry}\" is not a host name, an address or an address range such as \"10.0.0.0/8\""
-            ),
-            Problem::BadRender(_) | Problem::BrowserNotBuilt | Problem::WaitForNeedsBrowser => {
-                self.fmt_render(f)
-            }
-            Problem::Listing(problem) => problem.fmt(f),
+            _ => Ok(()),
         }
     }
 }

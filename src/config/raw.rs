@@ -1,6 +1,7 @@
 //! The configuration as written: serde shapes of `config.toml`, before any check. Unknown keys
 //! are errors (`deny_unknown_fields`); values keep their spans for messages.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -132,6 +133,7 @@ pub(super) struct RawFeed {
     pub(super) wait_for: Option<Spanned<String>>,
     pub(super) selectors: RawSelectors,
     pub(super) filter: Option<Spanned<RawFilter>>,
+    pub(super) request: Option<RawRequest>,
 }
 
 /// `[feed.filter]` as written.
@@ -143,6 +145,16 @@ pub(super) struct RawFilter {
     #[serde(default)]
     pub(super) exclude: Vec<Spanned<String>>,
     pub(super) fields: Option<Spanned<Vec<crate::spec::FilterField>>>,
+}
+
+/// `[feed.request]` as written: headers and cookies, each a table of name to value.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRequest {
+    #[serde(default)]
+    pub(super) headers: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub(super) cookies: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 #[derive(Deserialize)]

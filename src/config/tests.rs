@@ -302,7 +302,7 @@ fn unknown_key_names_file_line_feed_and_key() {
     let text = GOOD.replace("timezone = ", "time_zone = ");
     assert_eq!(
         err(&text).lines().next().unwrap(),
-        "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `format`, `embedded`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `encoding`, `keep_days`, `min_item_share`, `future_dates`, `user_agent`, `connect_timeout`, `timeout`, `max_body_bytes`, `feed_timeout`, `robots_txt`, `formats`, `pagination`, `detail`, `on_change`, `render`, `wait_for`, `selectors`, `filter`"
+        "conf/pf.toml:11:1: feed \"demo\": field \"time_zone\": unknown field `time_zone`, expected one of `id`, `title`, `description`, `language`, `url`, `source`, `format`, `embedded`, `author`, `timezone`, `date_formats`, `max_items`, `summary_format`, `encoding`, `keep_days`, `min_item_share`, `future_dates`, `user_agent`, `connect_timeout`, `timeout`, `max_body_bytes`, `feed_timeout`, `robots_txt`, `formats`, `pagination`, `detail`, `on_change`, `render`, `wait_for`, `selectors`, `filter`, `request`"
     );
 }
 

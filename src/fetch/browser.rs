@@ -16,8 +16,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chromiumoxide::cdp::browser_protocol::fetch::{
-    ContinueRequestParams, EnableParams, EventRequestPaused, FailRequestParams, RequestPattern,
-    RequestStage,
+    ContinueRequestParams, EnableParams, EventRequestPaused, FailRequestParams, HeaderEntry,
+    RequestPattern, RequestStage,
 };
 use chromiumoxide::cdp::browser_protocol::network::{
     ErrorReason, EventResponseReceived, GetResponseBodyParams, RequestId, ResourceType,
@@ -349,7 +349,8 @@ impl Fetcher {
         let id = event.request_id.clone();
         let (answered, sent) = match self.judge(request, page_url, event).await {
             Verdict::Continue => {
-                let sent = page.execute(ContinueRequestParams::new(id)).await;
+                let params = continued(request, event);
+                let sent = page.execute(params).await;
                 (Answered::Continued, sent.err())
             }
             Verdict::Block(why) => {
@@ -441,6 +442,62 @@ impl Fetcher {
         }
         Verdict::Continue
     }
+}
+
+/// How the paused request `event` goes on: as the page made it, or, when it goes to one of
+/// `request`'s `[feed.request]` origins, with those headers put in (a header the page set is
+/// replaced; its cookies come first in `Cookie`).
+fn continued(request: &Request<'_>, event: &EventRequestPaused) -> ContinueRequestParams {
+    let mut params = ContinueRequestParams::new(event.request_id.clone());
+    let Some(feed_headers) = request.headers else {
+        return params;
+    };
+    let Some(url) = Url::parse(&event.request.url).ok() else {
+        return params;
+    };
+    if !feed_headers.reach(&url) {
+        tracing::debug!(
+            "feed \"{}\": the page's {url}: another origin, sent without [feed.request] headers",
+            request.feed
+        );
+        return params;
+    }
+    let ours = feed_headers.text_lines();
+    let mut entries: Vec<HeaderEntry> = Vec::new();
+    let mut page_cookie = None;
+    if let Some(page_headers) = event.request.headers.inner().as_object() {
+        for (name, value) in page_headers {
+            let Some(value) = value.as_str() else {
+                continue;
+            };
+            if name.eq_ignore_ascii_case("cookie") {
+                page_cookie = Some(value.to_string());
+            } else if !ours.iter().any(|(own, _)| own.eq_ignore_ascii_case(name)) {
+                entries.push(HeaderEntry::new(name.clone(), value));
+            }
+        }
+    }
+    for (name, value) in ours {
+        let value = match (name.eq_ignore_ascii_case("cookie"), page_cookie.take()) {
+            (true, Some(page)) => format!("{page}; {value}"),
+            (false, page) => {
+                page_cookie = page;
+                value
+            }
+            (true, None) => value,
+        };
+        entries.push(HeaderEntry::new(name, value));
+    }
+    if let Some(page) = page_cookie {
+        entries.push(HeaderEntry::new("Cookie", page));
+    }
+    tracing::trace!(
+        "feed \"{}\": the page's {url}: sent with [feed.request] {}",
+        request.feed,
+        feed_headers.names()
+    );
+    params.headers = Some(entries);
+    params
 }
 
 /// Fails as a fetched page would when the main frame's document answered other than 2xx (the

@@ -13,6 +13,7 @@ mod browser;
 pub(crate) mod charset;
 mod egress;
 mod error;
+mod headers;
 mod retry;
 mod robots;
 
@@ -33,6 +34,7 @@ use url::Url;
 use egress::{Egress, Route, refusal_of};
 pub use egress::{Internal, Refusal};
 pub use error::{ClientError, FetchError, Unanswered};
+pub use headers::FeedHeaders;
 pub use retry::RetryPolicy;
 pub(crate) use retry::parse_retry_after;
 use robots::RobotsCache;
@@ -83,6 +85,8 @@ pub struct Request<'a> {
     pub typed: bool,
     /// The feed's own hosts, which content may lead to whatever their addresses.
     pub own_hosts: &'a [String],
+    /// The feed's `[feed.request]` headers and cookies, and the origins they go to.
+    pub headers: Option<FeedHeaders<'a>>,
 }
 
 /// No validators: an unconditional request.
@@ -113,6 +117,7 @@ impl<'a> Request<'a> {
             validators,
             typed: true,
             own_hosts: &spec.own_hosts,
+            headers: FeedHeaders::of(spec, None),
         }
     }
 
@@ -127,6 +132,8 @@ impl<'a> Request<'a> {
             validators,
             typed: true,
             own_hosts: &spec.own_hosts,
+            // Each listed page's origin gets them, as the first's does.
+            headers: FeedHeaders::of(spec, Some(url)),
         }
     }
 
@@ -141,6 +148,8 @@ impl<'a> Request<'a> {
             validators: &NO_VALIDATORS,
             typed: false,
             own_hosts: &spec.own_hosts,
+            // An item page's own origin gets them too.
+            headers: FeedHeaders::of(spec, (field == Field::Detail).then_some(url)),
         }
     }
 
@@ -157,6 +166,7 @@ impl<'a> Request<'a> {
             validators: &NO_VALIDATORS,
             typed: true,
             own_hosts: &[],
+            headers: None,
         }
     }
 }
@@ -448,6 +458,7 @@ impl Fetcher {
             // Again under the gate: a request just ahead may have been asked to wait.
             self.refuse_if_paused(&url)?;
             let label = format!("feed \"{}\": {url}", request.feed);
+            let extra = feed_headers(request, &url, &label);
             let last = self
                 .with_retries(
                     &label,
@@ -459,6 +470,9 @@ impl Fetcher {
                             .get(url.clone())
                             .timeout(settings.timeout)
                             .header(USER_AGENT, &settings.user_agent);
+                        for (name, value) in &extra {
+                            builder = builder.header(name, value);
+                        }
                         if let Some(etag) = &request.validators.etag {
                             builder = builder.header(IF_NONE_MATCH, etag);
                         }
@@ -579,6 +593,25 @@ impl Fetcher {
             );
             tokio::time::sleep(pause).await;
         }
+    }
+}
+
+/// The `[feed.request]` headers hop `url` of `request` carries: all of them on their origins,
+/// none elsewhere. Only their names are logged (`label` names the feed and the hop).
+fn feed_headers(
+    request: &Request<'_>,
+    url: &Url,
+    label: &str,
+) -> Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)> {
+    let Some(headers) = request.headers else {
+        return Vec::new();
+    };
+    if headers.reach(url) {
+        tracing::trace!("{label}: sent with [feed.request] {}", headers.names());
+        headers.lines()
+    } else {
+        tracing::debug!("{label}: another origin, sent without [feed.request] headers");
+        Vec::new()
     }
 }
 

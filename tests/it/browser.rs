@@ -502,3 +502,56 @@ date = "$.date"
     assert_eq!(rendered[0].0, "Rendered first");
     assert!(survivors(&site.tmp(), Duration::from_secs(5)).is_empty());
 }
+
+#[test]
+fn a_rendered_page_sends_the_feed_headers_to_its_own_origin_only() {
+    if !have_chromium() {
+        return;
+    }
+    // Another port: another origin, which the page's script also reads.
+    let other = TestServer::start();
+    other.route(
+        "/elsewhere",
+        vec![Reply::html("{}").content_type("application/json")],
+    );
+    let server = spa(&format!(
+        "fetch('{}').catch(() => {{}});",
+        other.url("/elsewhere")
+    ));
+    let keys = "[feed.request]\n\
+                headers = { \"Accept-Language\" = \"zh-CN,zh;q=0.9\", \"X-Token\" = \"tok-51a9\" }\n\
+                cookies = { consent = \"yes-7c2e\" }\n";
+    let site = Site::new(&feed("hdr", &server.url("/app"), keys));
+    let run = site
+        .cmd()
+        .env("PRESSFEED_LOG", "pressfeed=trace")
+        .assert()
+        .success();
+    assert_eq!(site.rss("hdr").items.len(), 3);
+    let header = |request: &pressfeed_testkit::server::Logged, name: &str| {
+        request.headers.get(name).cloned().unwrap_or_default()
+    };
+    // The document and the script's own request, on the listing's origin, carry them.
+    for path in ["/app", "/api/items"] {
+        let requests = server.requests(path);
+        assert_eq!(requests.len(), 1, "{path}");
+        let request = &requests[0];
+        assert_eq!(
+            header(request, "accept-language"),
+            "zh-CN,zh;q=0.9",
+            "{path}"
+        );
+        assert_eq!(header(request, "x-token"), "tok-51a9", "{path}");
+        assert_eq!(header(request, "cookie"), "consent=yes-7c2e", "{path}");
+    }
+    // The request to the other origin goes as Chromium makes it.
+    let elsewhere = other.requests("/elsewhere");
+    assert_eq!(elsewhere.len(), 1);
+    assert_ne!(header(&elsewhere[0], "accept-language"), "zh-CN,zh;q=0.9");
+    assert!(!elsewhere[0].headers.contains_key("x-token"));
+    assert!(!elsewhere[0].headers.contains_key("cookie"));
+    let log = stderr(&run);
+    for value in ["zh-CN,zh", "tok-51a9", "yes-7c2e"] {
+        assert!(!log.contains(value), "{value} in the log:\n{log}");
+    }
+}

@@ -8,7 +8,7 @@ use pressfeed_testkit::server::{Reply, TestServer};
 use pressfeed_testkit::{HttpSite, parse_rss, stderr};
 
 /// A listing of `ul.news > li` items, each a link to one of `links`, with a date.
-fn listing(links: &[&str], next: Option<&str>) -> String {
+pub(crate) fn listing(links: &[&str], next: Option<&str>) -> String {
     let mut html = String::from("<html><body><ul class=\"news\">");
     for (i, link) in links.iter().enumerate() {
         html.push_str(&format!(
@@ -26,7 +26,7 @@ fn listing(links: &[&str], next: Option<&str>) -> String {
 
 /// The shipped feed reading `url`, with `ul.news > li` items, `fetch` in `[fetch]` and
 /// `tables` (say `[feed.detail]`) before the selectors.
-fn site(url: &str, fetch: &str, tables: &str) -> HttpSite {
+pub(crate) fn site(url: &str, fetch: &str, tables: &str) -> HttpSite {
     let site = HttpSite::new(url, fetch, "");
     let text = std::fs::read_to_string(&site.config).unwrap();
     let text = text

@@ -21,6 +21,7 @@ mod operate;
 mod properties;
 mod readme;
 mod regressions;
+mod request;
 mod serve;
 mod serve_reload;
 mod shape;
