@@ -37,6 +37,7 @@ mod notify;
 mod output;
 mod pipeline;
 mod render;
+mod rewrite;
 mod serve;
 mod site;
 mod spec;
@@ -86,6 +87,7 @@ pub use spec::{
     Format, Hook, ItemSelector, JsonFormat, NextPage, Origin, OutputSettings, PageFormat,
     Pagination, Render, RunSettings, Scope, Selectors, Source, SummaryFormat, Window,
 };
+pub use spec::{Replace, Template, TemplatePart};
 pub use store::{
     FeedStatus, GoodRun, History, Merge, Orphan, Outcome, PageRead, Plan, Publication, RunRecord,
     SCHEMA_VERSION, StateLock, Store, StoreError,

@@ -172,6 +172,9 @@ pub(super) struct RawField {
     pub(super) regex: Option<String>,
     pub(super) before: Option<String>,
     pub(super) from: Option<String>,
+    /// `replace = [["pattern", "replacement"], …]`: each pair checked when compiled.
+    pub(super) replace: Option<Vec<Spanned<toml::Value>>>,
+    pub(super) template: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +185,9 @@ pub(super) struct RawFieldTable {
     pub(super) regex: Option<String>,
     pub(super) before: Option<String>,
     pub(super) from: Option<String>,
+    /// `replace = [["pattern", "replacement"], …]`: each pair checked when compiled.
+    pub(super) replace: Option<Vec<Spanned<toml::Value>>>,
+    pub(super) template: Option<Spanned<String>>,
 }
 
 impl<'de> Deserialize<'de> for RawField {
@@ -201,6 +207,8 @@ impl<'de> Deserialize<'de> for RawField {
                     regex: None,
                     before: None,
                     from: None,
+                    replace: None,
+                    template: None,
                 })
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawField, A::Error> {
@@ -212,6 +220,8 @@ impl<'de> Deserialize<'de> for RawField {
                     regex: table.regex,
                     before: table.before,
                     from: table.from,
+                    replace: table.replace,
+                    template: table.template,
                 })
             }
         }

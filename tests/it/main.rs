@@ -20,6 +20,7 @@ mod operate;
 mod properties;
 mod readme;
 mod regressions;
+mod rewrites;
 mod serve;
 mod serve_reload;
 mod suggest;
