@@ -43,46 +43,44 @@ fn rewritten(selectors: &str, mut raw: RawItem) -> (RawItem, Vec<Emptied>) {
     (raw, emptied)
 }
 
-const PRESS: &str = r#"item = "li"
-title = { selector = "a", replace = [["^Press release:\\s*", ""], ["\\s*\\[PDF\\]$", ""]] }
-link = "a"
-"#;
+/// Selectors whose title has `pairs` as its `replace`.
+fn title_replace(pairs: &str) -> String {
+    format!("item = \"li\"\ntitle = {{ selector = \"a\", replace = {pairs} }}\nlink = \"a\"")
+}
+
+const PRESS: &str = r#"[["^Press release:\\s*", ""], ["\\s*\\[PDF\\]$", ""]]"#;
 
 #[test]
 fn replaces_apply_in_order_to_the_value() {
-    let (raw, emptied) = rewritten(PRESS, item("Press release: New office opens [PDF]", None));
+    let (raw, emptied) = rewritten(
+        &title_replace(PRESS),
+        item("Press release: New office opens [PDF]", None),
+    );
     assert_eq!(raw.title.as_deref(), Some("New office opens"));
     assert!(emptied.is_empty());
     // Titles the patterns do not match stay as they are.
-    let (raw, _) = rewritten(PRESS, item("Annual report", None));
+    let (raw, _) = rewritten(&title_replace(PRESS), item("Annual report", None));
     assert_eq!(raw.title.as_deref(), Some("Annual report"));
     // In order: the second pair sees what the first made.
-    let chained = r#"item = "li"
-title = { selector = "a", replace = [["cat", "dog"], ["dog", "bird"]] }
-link = "a"
-"#;
-    let (raw, _) = rewritten(chained, item("cat and dog", None));
+    let chained = title_replace(r#"[["cat", "dog"], ["dog", "bird"]]"#);
+    let (raw, _) = rewritten(&chained, item("cat and dog", None));
     assert_eq!(raw.title.as_deref(), Some("bird and bird"));
 }
 
 #[test]
 fn replacements_name_groups_and_patterns_may_ignore_case() {
-    let selectors = r#"item = "li"
-title = { selector = "a", replace = [["(?i)^(?<kind>speech|statement) by (\\w+):\\s*(.*)$", "$3 (${kind}, $2)"]] }
-link = "a"
-"#;
-    let (raw, _) = rewritten(selectors, item("SPEECH by Director: Decent work", None));
+    let selectors = title_replace(
+        r#"[["(?i)^(?<kind>speech|statement) by (\\w+):\\s*(.*)$", "$3 (${kind}, $2)"]]"#,
+    );
+    let (raw, _) = rewritten(&selectors, item("SPEECH by Director: Decent work", None));
     assert_eq!(raw.title.as_deref(), Some("Decent work (SPEECH, Director)"));
 }
 
 #[test]
 fn unicode_prefixes_and_emoji_are_replaced() {
-    let selectors = r#"item = "li"
-title = { selector = "a", replace = [["^新闻稿[：:]\\s*", ""], ["\\s*🔥+$", ""], ["📰", "🗞️"]] }
-link = "a"
-"#;
+    let selectors = title_replace(r#"[["^新闻稿[：:]\\s*", ""], ["\\s*🔥+$", ""], ["📰", "🗞️"]]"#);
     let (raw, emptied) = rewritten(
-        selectors,
+        &selectors,
         item("新闻稿：国际劳工组织 📰 发布报告 🔥🔥", None),
     );
     assert_eq!(raw.title.as_deref(), Some("国际劳工组织 🗞️ 发布报告"));

@@ -35,11 +35,22 @@ struct Site {
 impl Site {
     /// A site whose feed has `keys` added and `selectors` as its `[feed.selectors]`.
     fn new(page: &str, keys: &str, selectors: &str) -> Site {
+        Site::with_config(page, &config_text(keys, selectors))
+    }
+
+    /// A site with `page` as `page.html` and `text` as its config.
+    fn with_config(page: &str, text: &str) -> Site {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("page.html"), page).unwrap();
         let config = dir.path().join("config.toml");
-        std::fs::write(&config, config_text(keys, selectors)).unwrap();
+        std::fs::write(&config, text).unwrap();
         Site { dir, config }
+    }
+
+    /// Runs with `-v`, asserting that no item was warned about.
+    fn run_clean(&self) {
+        let err = stderr(&self.cmd(&["run", "-v"]).assert().success());
+        assert!(!err.contains("warning"), "{err}");
     }
 
     fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
@@ -54,12 +65,17 @@ impl Site {
 
     /// The titles of the RSS feed, in page order (the page is newest first).
     fn titles(&self) -> Vec<String> {
-        self.rss()
-            .items
-            .iter()
-            .map(|i| i.title.clone().unwrap())
-            .collect()
+        titles(&self.dir.path().join("public"))
     }
+}
+
+/// The titles of `news.rss` in `out`.
+fn titles(out: &Path) -> Vec<String> {
+    parse_rss(&out.join("news.rss"))
+        .items
+        .iter()
+        .map(|i| i.title.clone().unwrap())
+        .collect()
 }
 
 fn config_text(keys: &str, selectors: &str) -> String {
@@ -80,8 +96,7 @@ date = "time"
 #[test]
 fn prefixes_and_suffixes_are_removed_from_titles() {
     let site = Site::new(PAGE, "", PRESS);
-    let err = stderr(&site.cmd(&["run", "-v"]).assert().success());
-    assert!(!err.contains("warning"), "{err}");
+    site.run_clean();
     assert_eq!(
         site.titles(),
         [
@@ -110,8 +125,7 @@ date = { selector = "time", replace = [["^(\\d{4})-(\\d{2})-(\\d{2})$", "$3/$2/$
 summary = { selector = "span.kind", template = "{summary} of {date} — {link}" }
 "#;
     let site = Site::new(PAGE, "date_formats = [\"%d/%m/%Y\"]", selectors);
-    let err = stderr(&site.cmd(&["run", "-v"]).assert().success());
-    assert!(!err.contains("warning"), "{err}");
+    site.run_clean();
     assert_eq!(
         site.titles(),
         [
@@ -256,39 +270,21 @@ fn an_unknown_template_field_is_a_config_error_listing_the_known_ones() {
 fn a_changed_rewrite_reads_an_unchanged_page_again() {
     let server = TestServer::start();
     server.route("/news", vec![Reply::html(PAGE).etag("\"v1\"")]);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    let write = |selectors: &str| {
-        let text = config_text("", selectors).replace(
+    let served = |selectors: &str| {
+        config_text("", selectors).replace(
             "url = \"https://example.org/news/\"\nsource = \"page.html\"",
             &format!("url = {:?}", server.url("/news")),
-        );
-        std::fs::write(&config, text).unwrap();
+        )
     };
-    let titles = |dir: &Path| -> Vec<String> {
-        parse_rss(&dir.join("public").join("news.rss"))
-            .items
-            .iter()
-            .map(|i| i.title.clone().unwrap())
-            .collect()
-    };
-    let run = || {
-        pressfeed()
-            .arg("--config")
-            .arg(&config)
-            .arg("run")
-            .assert()
-            .success();
-    };
-    write("item = \"ul.news li\"\ntitle = \"a\"\nlink = \"a\"");
-    run();
-    assert_eq!(
-        titles(dir.path())[1],
-        "Press release: Youth employment report"
+    let site = Site::with_config(
+        PAGE,
+        &served("item = \"ul.news li\"\ntitle = \"a\"\nlink = \"a\""),
     );
-    write(PRESS);
-    run();
-    assert_eq!(titles(dir.path())[1], "Youth employment report");
+    site.cmd(&["run"]).assert().success();
+    assert_eq!(site.titles()[1], "Press release: Youth employment report");
+    std::fs::write(&site.config, served(PRESS)).unwrap();
+    site.cmd(&["run"]).assert().success();
+    assert_eq!(site.titles()[1], "Youth employment report");
     // The second run asked for the whole page, not whether it changed.
     let requests = server.requests("/news");
     assert_eq!(requests.len(), 2, "{requests:?}");
@@ -297,51 +293,34 @@ fn a_changed_rewrite_reads_an_unchanged_page_again() {
         "{requests:?}"
     );
     // Unchanged config: a conditional request again.
-    run();
+    site.cmd(&["run"]).assert().success();
     let requests = server.requests("/news");
+    let last = requests.last().unwrap();
     assert_eq!(
-        requests
-            .last()
-            .unwrap()
-            .headers
-            .get("if-none-match")
-            .map(String::as_str),
+        last.headers.get("if-none-match").map(String::as_str),
         Some("\"v1\"")
     );
-    assert_eq!(titles(dir.path())[1], "Youth employment report");
+    assert_eq!(site.titles()[1], "Youth employment report");
 }
 
 #[test]
 fn the_documented_example_gives_the_documented_titles() {
-    let docs = std::fs::read_to_string(pressfeed_testkit::root().join("docs/configuration.md"))
-        .unwrap();
+    let docs =
+        std::fs::read_to_string(pressfeed_testkit::root().join("docs/configuration.md")).unwrap();
     let section = docs
         .split("## Rewrites and templates")
         .nth(1)
         .and_then(|rest| rest.split("```toml\n").nth(1))
         .and_then(|block| block.split("```").next())
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("page.html"), PAGE).unwrap();
-    let config = dir.path().join("config.toml");
     let text = section.replace(
         "url = \"https://example.org/news/\"\n",
         "url = \"https://example.org/news/\"\nsource = \"page.html\"\n",
     );
-    std::fs::write(&config, format!("[output]\ndir = \"public\"\n\n{text}")).unwrap();
-    pressfeed()
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .assert()
-        .success();
-    let titles: Vec<String> = parse_rss(&dir.path().join("public").join("news.rss"))
-        .items
-        .iter()
-        .map(|i| i.title.clone().unwrap())
-        .collect();
+    let site = Site::with_config(PAGE, &format!("[output]\ndir = \"public\"\n\n{text}"));
+    site.cmd(&["run"]).assert().success();
     assert_eq!(
-        titles,
+        site.titles(),
         [
             "Statement: New office opens in Beijing",
             "Report: Youth employment report",
