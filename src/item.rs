@@ -256,6 +256,24 @@ pub enum ItemWarning {
         /// Position of the item kept.
         first: usize,
     },
+    /// A field's `replace` or `template` left nothing but whitespace: the field keeps its
+    /// value from before that rewrite.
+    #[error(
+        "item {position}{}: field \"{field}\": its `{rewrite}` leaves nothing; the value from before it is kept",
+        describe(title, link)
+    )]
+    EmptyRewrite {
+        /// Position on the page.
+        position: usize,
+        /// The title, when there is one.
+        title: Option<String>,
+        /// The link as written, when there is one.
+        link: Option<String>,
+        /// The field: `title`, `link`, `date` or `summary`.
+        field: &'static str,
+        /// The rewrite: `replace` or `template`.
+        rewrite: &'static str,
+    },
 }
 
 fn describe(title: &Option<String>, link: &Option<String>) -> String {
@@ -344,6 +362,7 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
                 found: wrong.found,
             });
         }
+        rewrite(&mut raw, spec, base_url, &mut built.warnings);
         // Extraction returns clean, non-empty text.
         let title = raw.title.take();
         let link = raw.link.as_deref().map(|href| resolve_link(base_url, href));
@@ -474,6 +493,26 @@ fn enclosures(found: &[String], base: &Url, spec: &FeedSpec) -> Vec<Enclosure> {
     kept
 }
 
+/// Applies the feed's `replace` pairs and templates to `raw` (see [`crate::rewrite`]),
+/// warning of those that leave a field empty.
+fn rewrite(raw: &mut RawItem, spec: &FeedSpec, base: &Url, warnings: &mut Vec<ItemWarning>) {
+    let summary_html = spec.summary_format == SummaryFormat::Html
+        && spec
+            .selectors
+            .summary
+            .as_ref()
+            .is_some_and(|s| s.attr.is_none());
+    for emptied in crate::rewrite::rewrite_item(raw, &spec.selectors, base, summary_html) {
+        warnings.push(ItemWarning::EmptyRewrite {
+            position: raw.position,
+            title: raw.title.clone(),
+            link: raw.link.clone(),
+            field: emptied.field,
+            rewrite: emptied.rewrite.key(),
+        });
+    }
+}
+
 /// The warning for an item left out: `title` when it has one, else the title is at fault.
 fn skipped(
     raw: &RawItem,
@@ -542,7 +581,18 @@ fn summary_of(summary: Option<String>, spec: &FeedSpec, base: &Url) -> Option<St
 
 /// Completes `item` with what its own page gave: content (sanitised HTML, links and images
 /// made absolute), author, image, and the summary and date when the listing had none.
-pub fn apply_detail(item: &mut PageItem, detail: Detail, spec: &FeedSpec, now: DateTime<Utc>) {
+pub fn apply_detail(item: &mut PageItem, mut detail: Detail, spec: &FeedSpec, now: DateTime<Utc>) {
+    if let Some(fields) = &spec.detail {
+        for emptied in crate::rewrite::rewrite_detail(&mut detail, fields) {
+            tracing::warn!(
+                "feed \"{}\": item \"{}\": field \"{}\": its `{}` leaves nothing; the value from before it is kept",
+                spec.id,
+                item.title,
+                emptied.field,
+                emptied.rewrite.key()
+            );
+        }
+    }
     let base = detail.base_url;
     item.content = detail
         .content

@@ -37,6 +37,7 @@ mod notify;
 mod output;
 mod pipeline;
 mod render;
+mod rewrite;
 mod serve;
 mod site;
 mod spec;
@@ -87,6 +88,7 @@ pub use spec::{
     Pagination, Render, RequestHeaders, RunSettings, Scope, Selectors, Source, SummaryFormat,
     Window,
 };
+pub use spec::{Replace, Template, TemplatePart};
 pub use store::{
     FeedStatus, GoodRun, History, Merge, Orphan, Outcome, PageRead, Plan, Publication, RunRecord,
     SCHEMA_VERSION, StateLock, Store, StoreError,

@@ -525,10 +525,11 @@ impl FeedSpec {
     pub fn fingerprint(&self) -> String {
         let field = |f: &FieldSelector| {
             format!(
-                "{}@{}~{}",
+                "{}@{}~{}{}",
                 f.css,
                 f.attr.as_deref().unwrap_or(""),
-                f.regex.as_ref().map(regex::Regex::as_str).unwrap_or("")
+                f.regex.as_ref().map(regex::Regex::as_str).unwrap_or(""),
+                f.rewrite_print()
             )
         };
         let optional = |f: &Option<FieldSelector>| f.as_ref().map(field).unwrap_or_default();
@@ -759,6 +760,38 @@ pub struct FieldSelector {
     pub path: Option<serde_json_path::JsonPath>,
     /// Cuts the value out of the text: the first capture group, or the whole match.
     pub regex: Option<regex::Regex>,
+    /// `replace`: rewrites applied in order to the value found, after `regex`.
+    pub replace: Vec<Replace>,
+    /// `template`: the field built from the item's fields (titles and summaries only).
+    pub template: Option<Template>,
+}
+
+/// One `replace` pair: every match of `regex` is replaced by `replacement` (`$1`, `${name}`
+/// name its groups, as [`regex::Regex::replace_all`] reads them).
+#[derive(Debug, Clone)]
+pub struct Replace {
+    /// The pattern.
+    pub regex: regex::Regex,
+    /// What each match becomes.
+    pub replacement: String,
+}
+
+/// A `template`: text with `{field}` placeholders, compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// As written, for messages and the fingerprint.
+    pub text: String,
+    /// The text and placeholders, in order.
+    pub parts: Vec<TemplatePart>,
+}
+
+/// A piece of a [`Template`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplatePart {
+    /// Text written as is (`{{` and `}}` already read as braces).
+    Text(String),
+    /// A placeholder: the name of an item field (one of `crate::rewrite::TEMPLATE_FIELDS`).
+    Field(&'static str),
 }
 
 /// Where a field is looked for, relative to its item.
@@ -781,6 +814,23 @@ pub enum Scope {
 }
 
 impl FieldSelector {
+    /// The field's `replace` pairs and `template` as text for the feed's fingerprint; empty
+    /// without any, so fingerprints stored before rewrites existed stay as they were.
+    pub fn rewrite_print(&self) -> String {
+        let mut text = String::new();
+        for replace in &self.replace {
+            text.push_str("\u{1d}r:");
+            text.push_str(replace.regex.as_str());
+            text.push('\u{1c}');
+            text.push_str(&replace.replacement);
+        }
+        if let Some(template) = &self.template {
+            text.push_str("\u{1d}t:");
+            text.push_str(&template.text);
+        }
+        text
+    }
+
     /// `value` cut by the field's `regex` (unchanged without one): its first capture group,
     /// or its groups joined by `-` when it has several (`(\d{4})/(\d{2})(\d{2})` reads
     /// `2016-04-22` from `/2016/0422/`), or the whole match; `None` when it does not match or

@@ -19,8 +19,10 @@ pub(crate) mod places;
 mod problem;
 mod raw;
 mod request;
+mod rewrite;
 mod selectors;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
@@ -65,8 +67,9 @@ pub enum ConfigError {
     Invalid {
         /// Where the value is.
         location: Box<Location>,
-        /// The field, as a dotted path inside the feed (for example `selectors.title`).
-        field: &'static str,
+        /// The field, as a dotted path inside the feed (for example `selectors.title`, or
+        /// `selectors.title.replace[1]`).
+        field: Cow<'static, str>,
         /// What is wrong, quoting the value.
         problem: Problem,
     },
@@ -246,12 +249,12 @@ impl Ctx<'_> {
     fn invalid<T>(
         &self,
         span: Range<usize>,
-        field: &'static str,
+        field: impl Into<Cow<'static, str>>,
         problem: Problem,
     ) -> Result<T, ConfigError> {
         Err(ConfigError::Invalid {
             location: Box::new(self.doc.location(span.start, self.feed)),
-            field,
+            field: field.into(),
             problem,
         })
     }

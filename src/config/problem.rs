@@ -143,6 +143,17 @@ pub enum Problem {
     WaitForNeedsBrowser,
     /// A mistake in `[feed.request]`.
     Request(super::request::RequestProblem),
+    /// A `replace` entry that is not a pair of strings, `["pattern", "replacement"]`.
+    BadReplacePair,
+    /// A `template` that does not compile: an unknown placeholder, a lone brace.
+    BadTemplate {
+        /// The template.
+        template: String,
+        /// Why, naming the fields a template can use when it names another.
+        reason: String,
+    },
+    /// `template` on a field other than a title or a summary.
+    TemplateNotHere,
 }
 
 impl Problem {
@@ -317,6 +328,9 @@ impl fmt::Display for Problem {
             Problem::BadRender(_) | Problem::BrowserNotBuilt | Problem::WaitForNeedsBrowser => {
                 self.fmt_render(f)
             }
+            Problem::BadReplacePair | Problem::BadTemplate { .. } | Problem::TemplateNotHere => {
+                self.fmt_rewrite(f)
+            }
             Problem::Listing(problem) => problem.fmt(f),
             Problem::Request(problem) => problem.fmt(f),
         }
@@ -365,6 +379,24 @@ impl Problem {
             Problem::BadPattern(pattern) => write!(
                 f,
                 "\"{pattern}\" is not an http(s) URL with {{page}} or {{offset}} in it"
+            ),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+impl Problem {
+    /// The messages of `replace` and `template` mistakes.
+    fn fmt_rewrite(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::BadReplacePair => f.write_str(
+                "a replace is a pair of strings, [\"pattern\", \"replacement\"] (write [\"pattern\", \"\"] to remove what matches)",
+            ),
+            Problem::BadTemplate { template, reason } => {
+                write!(f, "template \"{template}\" is not valid: {reason}")
+            }
+            Problem::TemplateNotHere => f.write_str(
+                "a template builds titles and summaries only (selectors.title, selectors.summary); other fields take `replace`",
             ),
             other => write!(f, "{other:?}"),
         }

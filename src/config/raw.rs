@@ -202,6 +202,9 @@ pub(super) struct RawField {
     pub(super) from: Option<String>,
     /// `type`: an enclosure's media type.
     pub(super) mime_type: Option<String>,
+    /// `replace = [["pattern", "replacement"], …]`: each pair checked when compiled.
+    pub(super) replace: Option<Vec<Spanned<toml::Value>>>,
+    pub(super) template: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -214,6 +217,9 @@ pub(super) struct RawFieldTable {
     pub(super) from: Option<String>,
     #[serde(rename = "type")]
     pub(super) mime_type: Option<String>,
+    /// `replace = [["pattern", "replacement"], …]`: each pair checked when compiled.
+    pub(super) replace: Option<Vec<Spanned<toml::Value>>>,
+    pub(super) template: Option<Spanned<String>>,
 }
 
 impl<'de> Deserialize<'de> for RawField {
@@ -234,6 +240,8 @@ impl<'de> Deserialize<'de> for RawField {
                     before: None,
                     from: None,
                     mime_type: None,
+                    replace: None,
+                    template: None,
                 })
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawField, A::Error> {
@@ -246,6 +254,8 @@ impl<'de> Deserialize<'de> for RawField {
                     before: table.before,
                     from: table.from,
                     mime_type: table.mime_type,
+                    replace: table.replace,
+                    template: table.template,
                 })
             }
         }

@@ -126,6 +126,7 @@ impl Ctx<'_> {
         }
         let text = value.selector.as_deref().unwrap_or("").trim();
         let path = self.json_path(text, raw.span(), name)?;
+        let (replace, template) = self.rewrites(raw, name)?;
         Ok(FieldSelector {
             scope: Scope::Item,
             selector: None,
@@ -133,6 +134,8 @@ impl Ctx<'_> {
             attr: None,
             path: Some(path),
             regex: self.regex(raw, name)?,
+            replace,
+            template,
         })
     }
 
@@ -234,6 +237,7 @@ impl Ctx<'_> {
             None => default_attr.map(str::to_string),
         };
         let regex = self.regex(raw, name)?;
+        let (replace, template) = self.rewrites(raw, name)?;
         Ok(FieldSelector {
             scope,
             selector,
@@ -241,6 +245,8 @@ impl Ctx<'_> {
             attr,
             path: None,
             regex,
+            replace,
+            template,
         })
     }
 

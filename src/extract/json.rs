@@ -251,7 +251,7 @@ impl JsonItems {
 
 /// `text` without markup, entities decoded, whitespace collapsed: a title or summary that is
 /// HTML, read as text.
-fn plain_text(text: &str) -> String {
+pub(crate) fn plain_text(text: &str) -> String {
     if !text.contains(['<', '&']) {
         return clean_text(text);
     }

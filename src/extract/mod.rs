@@ -13,6 +13,7 @@ use url::Url;
 
 pub(crate) use html::document_base;
 pub use html::{MAX_DEPTH, TooDeep, parse_html};
+pub(crate) use json::plain_text;
 
 use crate::spec::{
     DetailSelectors, FeedSpec, Field, FieldSelector, ItemSelector, PageFormat, Scope, SummaryFormat,

@@ -178,7 +178,9 @@ async fn try_item_page(
         .await
         .map_err(|e| FeedError::new(&spec.id, Some(Field::Detail), e))?;
     let text = decode(spec, &body);
-    let detail = crate::extract::read_detail(&text, &body.url, fields);
+    let mut detail = crate::extract::read_detail(&text, &body.url, fields);
+    // As a run publishes them (a rewrite that leaves nothing keeps the value, as in a run).
+    crate::rewrite::rewrite_detail(&mut detail, fields);
     let mut found = Vec::new();
     if fields.content.is_some() {
         let content = detail.content.map(|html| {

@@ -102,7 +102,8 @@ pub fn read_items(page: &ListingPage, spec: &FeedSpec, now: DateTime<Utc>) -> Pa
     let mut date_found = 0;
     let mut order: Vec<(usize, Option<DateTime<FixedOffset>>)> = (0..page.len())
         .map(|index| {
-            let candidates = page.dates(index, spec);
+            let mut candidates = page.dates(index, spec);
+            crate::rewrite::replace_dates(&mut candidates, spec.selectors.date.as_ref());
             date_found += usize::from(!candidates.is_empty());
             let date = parse_dates(&candidates, spec, now).ok().flatten();
             (index, date.map(|d| d.date))

@@ -214,6 +214,8 @@ pub(super) fn field(css: &str, attr: Option<&str>) -> Option<FieldSelector> {
         attr: attr.map(str::to_string),
         path: None,
         regex: None,
+        replace: Vec::new(),
+        template: None,
     })
 }
 

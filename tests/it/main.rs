@@ -22,6 +22,7 @@ mod properties;
 mod readme;
 mod regressions;
 mod request;
+mod rewrites;
 mod serve;
 mod serve_reload;
 mod shape;

@@ -490,3 +490,38 @@ fn a_bad_filter_pattern_or_no_fields_is_a_config_error() {
         assert!(err.contains(words), "{words} in {err}");
     }
 }
+
+#[test]
+fn templates_and_replaces_reach_categories_and_authors() {
+    let selectors = SELECTORS
+        .replace(
+            "title = \"h3 a\"\n",
+            "title = { selector = \"h3 a\", template = \"{category}: {title} ({author})\" }\n",
+        )
+        .replace(
+            "category = \"span.tag\"\n",
+            "category = { selector = \"span.tag\", replace = [[\"^Social protection$\", \"Protection\"]] }\n",
+        );
+    let site = Site::new(LISTING, &selectors);
+    let run = site.run();
+    let err = stderr(&run);
+    run.success();
+    let json = json_feed(&site.out("press.json"));
+    let titles: Vec<&str> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    // A field the item lacks leaves no separator or empty brackets behind.
+    assert_eq!(
+        titles,
+        [
+            "Wages, China: Minimum wages rise in three provinces (Li Wei)",
+            "Protection: Social protection week opens",
+            "Skills forum in Ulaanbaatar"
+        ],
+        "{err}"
+    );
+    assert_eq!(json["items"][1]["tags"], serde_json::json!(["Protection"]));
+}
