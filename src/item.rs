@@ -362,6 +362,9 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
                 found: wrong.found,
             });
         }
+        // A linkless id is made from the title and date as found: a changed rewrite keeps it.
+        let found_title = raw.title.clone();
+        let found_date = raw.dates.first().cloned().unwrap_or_default();
         rewrite(&mut raw, spec, base_url, &mut built.warnings);
         // Extraction returns clean, non-empty text.
         let title = raw.title.take();
@@ -405,7 +408,7 @@ pub fn build_items(extraction: Extraction, spec: &FeedSpec, now: DateTime<Utc>) 
             }
         };
         let mut id = if linkless {
-            linkless_id(spec, &title, raw.dates.first().map_or("", String::as_str))
+            linkless_id(spec, found_title.as_deref().unwrap_or(&title), &found_date)
         } else {
             link.clone()
         };

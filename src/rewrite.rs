@@ -217,37 +217,62 @@ pub(crate) fn replace_dates(dates: &mut [String], field: Option<&FieldSelector>)
 /// `template` filled from `item`. HTML output (`html`, a summary the feed publishes as
 /// HTML) escapes text fields; text output reads an HTML summary (`summary_html`) as text.
 fn fill(template: &Template, item: &RawItem, base: &Url, html: bool, summary_html: bool) -> String {
-    let mut out = String::new();
+    // The literal text between placeholders, and each placeholder's value (`None`: the item
+    // lacks the field).
+    let mut literals: Vec<String> = vec![String::new()];
+    let mut values: Vec<Option<String>> = Vec::new();
     for part in &template.parts {
         match part {
-            TemplatePart::Text(text) => out.push_str(text),
-            TemplatePart::Field(name) => {
-                let Some((_, get)) = TEMPLATE_FIELDS.iter().find(|(n, _)| n == name) else {
-                    continue;
-                };
-                let Some(value) = get(item, base) else {
-                    continue;
-                };
-                let value_html = summary_html && *name == HTML_FIELD;
-                match (html, value_html) {
-                    (true, false) => out.push_str(&escape_html(&value)),
-                    (false, true) => out.push_str(&plain_text(&value)),
-                    _ => out.push_str(&value),
+            TemplatePart::Text(text) => {
+                if let Some(last) = literals.last_mut() {
+                    last.push_str(text);
                 }
+            }
+            TemplatePart::Field(name) => {
+                let value = TEMPLATE_FIELDS
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .and_then(|(_, get)| get(item, base))
+                    .map(|value| {
+                        let value_html = summary_html && *name == HTML_FIELD;
+                        match (html, value_html) {
+                            (true, false) => escape_html(&value),
+                            (false, true) => plain_text(&value),
+                            _ => value.into_owned(),
+                        }
+                    });
+                values.push(value.filter(|v| !v.trim().is_empty()));
+                literals.push(String::new());
             }
         }
     }
-    let filled = tidy(&out, html);
-    if html {
-        return filled;
+    // A field the item lacks takes the separators and brackets beside it along (": Title ()"
+    // becomes "Title"); the fields' own text is left as it is.
+    let before: &[char] = &[':', '-', '–', '—', '|', ',', '/', '·', '•', '(', '[', ' '];
+    let after: &[char] = &[':', '-', '–', '—', '|', ',', '/', '·', '•', ')', ']', ' '];
+    let mut out = String::new();
+    for (index, literal) in literals.iter().enumerate() {
+        let missing_before = index > 0 && values[index - 1].is_none();
+        let missing_after = values.get(index).is_some_and(Option::is_none);
+        let mut text = literal.as_str();
+        if missing_before {
+            text = text.trim_start_matches(after);
+        }
+        if missing_after {
+            text = text.trim_end_matches(before);
+        }
+        // Between two missing fields, or at an end beside one: nothing of it is wanted.
+        let at_start = index == 0 || out.trim().is_empty();
+        let at_end = index + 1 == literals.len();
+        if (missing_before && (missing_after || at_end)) || (missing_after && at_start) {
+            text = text.trim_matches(&[' '][..]);
+        }
+        out.push_str(text);
+        if let Some(Some(value)) = values.get(index) {
+            out.push_str(value);
+        }
     }
-    // A field the item lacks leaves its separators and brackets behind: ": Title ()".
-    let mut text = filled;
-    for empty in ["()", "[]"] {
-        text = text.replace(empty, "");
-    }
-    let separators: &[char] = &[':', '-', '–', '—', '|', ',', '/', '·', '•', ' '];
-    clean_text(text.trim_matches(separators))
+    tidy(&out, html)
 }
 
 /// Rewrites the fields of `item`, a listing entry as found: every field's `replace` pairs,

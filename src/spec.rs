@@ -356,6 +356,18 @@ pub struct FilterItem<'a> {
 }
 
 impl Filter {
+    /// Whether an `exclude` pattern drops `item` (what its own page adds cannot change that;
+    /// an `include` may yet match what it adds).
+    pub fn excludes(&self, item: FilterItem<'_>) -> bool {
+        Filter {
+            include: Vec::new(),
+            exclude: self.exclude.clone(),
+            fields: self.fields.clone(),
+        }
+        .drops(item)
+        .is_some()
+    }
+
     /// Why `item` is dropped (`exclude "sport" matched the title`), or `None` when it is kept.
     pub fn drops(&self, item: FilterItem<'_>) -> Option<String> {
         let texts = |field: FilterField| -> Vec<&str> {

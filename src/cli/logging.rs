@@ -24,9 +24,15 @@ pub(crate) fn init(cli: &Cli) {
     };
     // `run --report changes` says "works again" even at the default level under cron.
     let report = if cli.quiet { Level::ERROR } else { Level::INFO };
-    let filter = EnvFilter::try_from_env("PRESSFEED_LOG").unwrap_or_else(|_| {
+    let mut filter = EnvFilter::try_from_env("PRESSFEED_LOG").unwrap_or_else(|_| {
         EnvFilter::new(format!("pressfeed={level},pressfeed::report={report}"))
     });
+    // chromiumoxide traces every DevTools command whole, `[feed.request]` cookies among them:
+    // never below info unless asked for by name.
+    let named = std::env::var("PRESSFEED_LOG").is_ok_and(|v| v.contains("chromiumoxide"));
+    if !named && let Ok(directive) = "chromiumoxide=info".parse() {
+        filter = filter.add_directive(directive);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| LogLine(Vec::new()))

@@ -127,7 +127,11 @@ fn all(
         return Vec::new();
     };
     let mut values: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut push = |value: &Value| {
+        if values.len() >= super::MAX_VALUES {
+            return;
+        }
         let text = match value {
             Value::String(text) => clean(text),
             Value::Number(number) => number.to_string(),
@@ -149,7 +153,7 @@ fn all(
         if let Some(text) = Some(text)
             .filter(|t| !t.is_empty())
             .and_then(|t| field.cut(t))
-            && !values.contains(&text)
+            && seen.insert(text.clone())
         {
             values.push(text);
         }

@@ -20,6 +20,10 @@ use crate::spec::{
 };
 use crate::text::{clean_text, is_placeholder_link, is_read_more, text_of};
 
+/// Most values a field with several (categories, enclosures) reads per item; the feed keeps
+/// fewer.
+pub(crate) const MAX_VALUES: usize = 64;
+
 /// One item as found on the page, before cleaning and validation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawItem {
@@ -454,14 +458,18 @@ impl ListingPage {
             }
             _ => self.place(item, field, spec).into_iter().collect(),
         };
+        let mut seen = std::collections::HashSet::new();
         let mut values: Vec<String> = Vec::new();
         for value in elements
             .into_iter()
             .filter_map(read)
             .filter_map(|v| field.cut(v))
         {
-            if !values.contains(&value) {
+            if seen.insert(value.clone()) {
                 values.push(value);
+            }
+            if values.len() >= MAX_VALUES {
+                break;
             }
         }
         values

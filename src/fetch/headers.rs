@@ -3,8 +3,9 @@
 //! They go to the listing's own origins (of `url` and of an http(s) `source`) and, for an item
 //! page read by `[feed.detail]`, to that page's origin: scheme, host and port, an http origin
 //! on its default port also standing for its https form. A hop elsewhere (a redirect to
-//! another origin, an older page or an item page on another site, `robots.txt`, the WebSub
-//! hub) goes without them. Values are marked sensitive and never logged.
+//! another origin, an older page on another site, `robots.txt`, the WebSub hub) goes without
+//! them, and so does any plain-http hop of a listing read over https. Values are marked
+//! sensitive and never logged.
 
 use reqwest::header::{HeaderName, HeaderValue};
 use url::Url;
@@ -43,6 +44,10 @@ impl<'a> FeedHeaders<'a> {
 
     /// Whether a request to `url` carries the headers: it is on one of their origins.
     pub(super) fn reach(&self, url: &Url) -> bool {
+        // Never in clear text when the listing is read over https.
+        if url.scheme() == "http" && self.page_url.scheme() == "https" {
+            return false;
+        }
         [Some(self.page_url), self.source, self.item]
             .into_iter()
             .flatten()

@@ -244,11 +244,12 @@ async fn read_older_page(
     .await
 }
 
-/// Whether `spec`'s filter drops `item` as the listing gives it.
+/// Whether `spec`'s filter drops `item` whatever its own page adds: an `exclude` pattern
+/// matches what the listing gives (an `include` may match a summary the page adds).
 fn dropped(spec: &FeedSpec, item: &crate::item::PageItem) -> bool {
     spec.filter
         .as_ref()
-        .is_some_and(|filter| filter.drops(item.filter_view()).is_some())
+        .is_some_and(|filter| filter.excludes(item.filter_view()))
 }
 
 /// Reads the own pages of items that need it (new to the history, or not read yet) when the

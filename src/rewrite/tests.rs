@@ -326,3 +326,24 @@ fn dates_read_for_ordering_are_replaced() {
     assert!(!replace_dates(&mut dates, spec.selectors.date.as_ref()));
     assert_eq!(dates, ["2024-05-06"]);
 }
+
+#[test]
+fn a_missing_field_takes_only_its_own_separators_along() {
+    let selectors = "item = \"li\"\ntitle = { selector = \"a\", template = \"{category}: {title} ({author})\" }\nlink = \"a\"\ncategory = \"span\"\nauthor = \"em\"";
+    for (title, want) in [
+        ("-40°C expected tonight", "-40°C expected tonight"),
+        ("Calling main() safely", "Calling main() safely"),
+        ("— a quote, they said", "— a quote, they said"),
+    ] {
+        let (raw, _) = rewritten(selectors, item(title, None));
+        assert_eq!(raw.title.as_deref(), Some(want));
+    }
+    let mut both = item("Budget agreed", None);
+    both.categories = vec!["Finance".into(), "finance".into(), "Economy".into()];
+    both.author = Some("Li Wei".into());
+    let (raw, _) = rewritten(selectors, both);
+    assert_eq!(
+        raw.title.as_deref(),
+        Some("Finance, Economy: Budget agreed (Li Wei)")
+    );
+}

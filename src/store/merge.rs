@@ -3,7 +3,7 @@
 //! history is read once and written once per refresh, and nothing is written before the
 //! feed's files are published.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
@@ -342,6 +342,15 @@ fn merged_row(
     let kept = |new: &Option<String>, old: Option<&Option<String>>| {
         new.clone().or_else(|| old.cloned().flatten())
     };
+    // What an item's own page gave (read once) wins over the listing's on later runs.
+    let page_read_before = !item.detail_done && known.is_some_and(|k| k.detail_done);
+    let from_own_page = |new: &Option<String>, old: Option<&Option<String>>| {
+        if page_read_before {
+            old.cloned().flatten().or_else(|| new.clone())
+        } else {
+            kept(new, old)
+        }
+    };
     ItemRow {
         id: id.to_string(),
         title: item.title.clone(),
@@ -356,14 +365,39 @@ fn merged_row(
         hash,
         position: i64::try_from(item.position).unwrap_or(i64::MAX),
         content: kept(&item.content, known.map(|k| &k.content)),
-        author: kept(&item.author, known.map(|k| &k.author)),
-        image: kept(&item.image, known.map(|k| &k.image)),
+        author: from_own_page(&item.author, known.map(|k| &k.author)),
+        image: from_own_page(&item.image, known.map(|k| &k.image)),
         detail_done: item.detail_done || known.is_some_and(|k| k.detail_done),
         detail_failures,
         detail_retry_at,
         categories: json_column(&item.categories),
         enclosures: json_column(&item.enclosures),
         filtered,
+    }
+}
+
+/// Judges by `filter` the items not on the page now (`on_page`) and not dropped yet: a
+/// changed filter takes those it drops out of the feed too, as it does the page's.
+fn judge_left_items(
+    rows: &mut HashMap<String, ItemRow>,
+    changes: &mut HashMap<String, Change>,
+    filter: &Filter,
+    on_page: &HashSet<String>,
+) {
+    for row in rows.values_mut() {
+        if row.filtered.is_some() || on_page.contains(&row.id) {
+            continue;
+        }
+        let categories: Vec<String> = from_json_column(row.categories.as_deref());
+        row.filtered = filter.drops(FilterItem {
+            title: &row.title,
+            summary: row.summary.as_deref(),
+            link: &row.link,
+            categories: &categories,
+        });
+        if row.filtered.is_some() {
+            changes.insert(row.id.clone(), Change::Row);
+        }
     }
 }
 
@@ -411,8 +445,10 @@ pub(super) fn plan(
     let last_page_seen = match page {
         Some(page) => {
             let shared = known_shared_ids(&rows, page.items);
+            let mut on_page: HashSet<String> = HashSet::with_capacity(page.items.len());
             for (index, item) in page.items.iter().enumerate() {
                 let id = shared.get(&index).unwrap_or(&item.id);
+                on_page.insert(id.clone());
                 let known = rows.get(id.as_str());
                 let row = merged_row(item, id, known, page, now, &now_text, &mut merge);
                 let change = match known {
@@ -425,6 +461,9 @@ pub(super) fn plan(
                 };
                 changes.insert(id.clone(), change);
                 rows.insert(id.clone(), row);
+            }
+            if let Some(filter) = page.filter {
+                judge_left_items(&mut rows, &mut changes, filter, &on_page);
             }
             Some(now_text.clone())
         }

@@ -525,3 +525,144 @@ fn templates_and_replaces_reach_categories_and_authors() {
     );
     assert_eq!(json["items"][1]["tags"], serde_json::json!(["Protection"]));
 }
+
+#[test]
+fn a_changed_filter_takes_an_item_that_left_the_page_out_of_the_feed() {
+    let site = Site::new(NOTICES, &notices(""));
+    site.run().success();
+    assert_eq!(titles(&site).len(), 5);
+    // The Mongolia notice leaves the page (it stays in the feed for keep_days), and the
+    // filter now excludes it.
+    let page = NOTICES
+        .lines()
+        .filter(|l| !l.contains("Mongolia"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(site.dir.path().join("notices.html"), page).unwrap();
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(
+        site.config(),
+        config.replace("source = \"page.html\"", "source = \"notices.html\""),
+    )
+    .unwrap();
+    site.run().success();
+    assert_eq!(
+        titles(&site).len(),
+        5,
+        "kept for keep_days after leaving the page"
+    );
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(
+        site.config(),
+        format!("{config}[feed.filter]\nexclude = [\"mongolia\"]\n"),
+    )
+    .unwrap();
+    let run = site.run();
+    let err = stderr(&run);
+    run.success();
+    let now = titles(&site);
+    assert_eq!(now.len(), 4, "{now:?}\n{err}");
+    assert!(!now.iter().any(|t| t.contains("Mongolia")), "{now:?}");
+}
+
+#[test]
+fn an_include_filter_on_the_summary_items_pages_give_reads_those_pages() {
+    use pressfeed_testkit::server::{Reply, TestServer};
+    let server = TestServer::start();
+    server.route(
+        "/list",
+        vec![Reply::html(
+            "<ul><li><a href=\"/a\">Notice A</a></li><li><a href=\"/b\">Notice B</a></li></ul>",
+        )],
+    );
+    let page = |about: &str| {
+        Reply::html(format!(
+            "<html><head><meta name=\"description\" content=\"{about}\"></head><body></body></html>"
+        ))
+    };
+    server.route("/a", vec![page("New rules for workers in China")]);
+    server.route("/b", vec![page("A note on the weather")]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[output]\ndir = \"public\"\n[fetch]\nhost_delay = 0\n\n[[feed]]\nid = \"press\"\n\
+             title = \"Press\"\nurl = {:?}\n[feed.selectors]\nitem = \"li\"\ntitle = \"a\"\n\
+             link = \"a\"\n[feed.detail]\nsummary = {{ selector = \"meta[name=description]\", attr = \"content\" }}\n\
+             [feed.filter]\ninclude = [\"china\"]\n",
+            server.url("/list")
+        ),
+    )
+    .unwrap();
+    let run = pressfeed().arg("--config").arg(&config).arg("run").assert();
+    let err = stderr(&run);
+    run.success();
+    // Both pages read: the include can only be judged on what they give.
+    assert_eq!((server.count("/a"), server.count("/b")), (1, 1), "{err}");
+    let channel = parse_rss(&dir.path().join("public/press.rss"));
+    let titles: Vec<&str> = channel.items.iter().filter_map(|i| i.title()).collect();
+    assert_eq!(titles, ["Notice A"], "{err}");
+}
+
+#[test]
+fn the_image_of_an_items_own_page_stays_after_later_runs() {
+    use pressfeed_testkit::server::{Reply, TestServer};
+    let server = TestServer::start();
+    let listing = |extra: &str| {
+        Reply::html(format!(
+            "<ul><li><img src=\"/thumb-a.jpg\"><a href=\"/a\">Notice A</a></li>{extra}</ul>"
+        ))
+    };
+    server.route("/list", vec![listing("")]);
+    server.route(
+        "/a",
+        vec![Reply::html(
+            "<html><head><meta property=\"og:image\" content=\"/big-a.jpg\"></head></html>",
+        )],
+    );
+    server.route("/b", vec![Reply::html("<html></html>")]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[output]\ndir = \"public\"\nformats = [\"json\"]\n[fetch]\nhost_delay = 0\n\n\
+             [[feed]]\nid = \"press\"\ntitle = \"Press\"\nurl = {:?}\n[feed.selectors]\n\
+             item = \"li\"\ntitle = \"a\"\nlink = \"a\"\nimage = \"img\"\n[feed.detail]\n\
+             image = {{ selector = \"meta[property='og:image']\", attr = \"content\" }}\n",
+            server.url("/list")
+        ),
+    )
+    .unwrap();
+    let image_of_a = || {
+        let json = json_feed(&dir.path().join("public/press.json"));
+        json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["title"] == "Notice A")
+            .unwrap()["image"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let run = || {
+        pressfeed()
+            .arg("--config")
+            .arg(&config)
+            .arg("run")
+            .assert()
+            .success()
+    };
+    run();
+    assert_eq!(image_of_a(), server.url("/big-a.jpg"));
+    // The listing changes (a new item): A is merged again without its page being read.
+    server.route(
+        "/list",
+        vec![listing("<li><a href=\"/b\">Notice B</a></li>")],
+    );
+    run();
+    assert_eq!(server.count("/a"), 1);
+    assert_eq!(image_of_a(), server.url("/big-a.jpg"));
+}
