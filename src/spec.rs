@@ -359,41 +359,19 @@ impl Filter {
     /// Whether an `exclude` pattern drops `item` (what its own page adds cannot change that;
     /// an `include` may yet match what it adds).
     pub fn excludes(&self, item: FilterItem<'_>) -> bool {
-        Filter {
-            include: Vec::new(),
-            exclude: self.exclude.clone(),
-            fields: self.fields.clone(),
-        }
-        .drops(item)
-        .is_some()
+        self.first_match(&self.exclude, item).is_some()
     }
 
     /// Why `item` is dropped (`exclude "sport" matched the title`), or `None` when it is kept.
     pub fn drops(&self, item: FilterItem<'_>) -> Option<String> {
-        let texts = |field: FilterField| -> Vec<&str> {
-            match field {
-                FilterField::Title => vec![item.title],
-                FilterField::Summary => item.summary.into_iter().collect(),
-                FilterField::Link => vec![item.link],
-                FilterField::Category => item.categories.iter().map(String::as_str).collect(),
-            }
-        };
-        let first_match = |patterns: &[regex::Regex]| -> Option<(String, FilterField)> {
-            self.fields.iter().find_map(|&field| {
-                let texts = texts(field);
-                patterns
-                    .iter()
-                    .find(|p| texts.iter().any(|t| p.is_match(t)))
-                    .map(|p| (p.as_str().to_string(), field))
-            })
-        };
-        if let Some((pattern, field)) = first_match(&self.exclude) {
+        if let Some((pattern, field)) = self.first_match(&self.exclude, item) {
             return Some(format!(
-                "exclude \"{pattern}\" matched the {}",
+                "exclude \"{}\" matched the {}",
+                pattern.as_str(),
                 field.name()
             ));
         }
-        if !self.include.is_empty() && first_match(&self.include).is_none() {
+        if !self.include.is_empty() && self.first_match(&self.include, item).is_none() {
             let fields: Vec<&str> = self.fields.iter().map(|f| f.name()).collect();
             return Some(format!(
                 "no include pattern matched its {}",
@@ -401,6 +379,27 @@ impl Filter {
             ));
         }
         None
+    }
+
+    /// The first of `patterns` that matches one of `item`'s fields (in `fields` order), and
+    /// that field.
+    fn first_match<'p>(
+        &self,
+        patterns: &'p [regex::Regex],
+        item: FilterItem<'_>,
+    ) -> Option<(&'p regex::Regex, FilterField)> {
+        self.fields.iter().find_map(|&field| {
+            let texts: Vec<&str> = match field {
+                FilterField::Title => vec![item.title],
+                FilterField::Summary => item.summary.into_iter().collect(),
+                FilterField::Link => vec![item.link],
+                FilterField::Category => item.categories.iter().map(String::as_str).collect(),
+            };
+            patterns
+                .iter()
+                .find(|p| texts.iter().any(|t| p.is_match(t)))
+                .map(|p| (p, field))
+        })
     }
 
     /// The filter as text, for the feed's fingerprint.
